@@ -1,0 +1,135 @@
+#include "anneal/rewrite/graph_rewrite.h"
+
+#include <unordered_set>
+#include <vector>
+
+#include "anneal/support/error.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+namespace {
+
+// A bottom-up rule set that keeps rewriting one node this many times is assumed to cycle.
+constexpr int kMaxRewritesPerNode = 10000;
+
+class RewriteDriver {
+ public:
+  RewriteDriver(FunctionRef<UOp(const UOp&)> fn, bool bottom_up) : fn_(fn), bottom_up_(bottom_up) {}
+
+  UOp run(const UOp& root) {
+    stack_.push_back({root, Stage::Enter, root});
+    while (!stack_.empty()) {
+      Frame f = std::move(stack_.back());
+      stack_.pop_back();
+      switch (f.stage) {
+        case Stage::Enter: enter(f.node); break;
+        case Stage::Rebuild: rebuild(f.node); break;
+        case Stage::Link:
+          done_.emplace(f.node.get(), done_.at(f.result.get()));
+          active_.erase(f.node.get());
+          break;
+      }
+    }
+    return done_.at(root.get());
+  }
+
+ private:
+  enum class Stage : uint8_t { Enter, Rebuild, Link };
+  struct Frame {
+    UOp node;
+    Stage stage;
+    UOp result;
+  };
+
+  void enter(const UOp& n) {
+    if (done_.count(n.get())) return;
+    if (!active_.insert(n.get()).second)
+      throw Error("graph_rewrite: a rule rewrote " + std::string(op_name(n.op())) +
+                  " into a graph that contains it (rewrite cycle)");
+    if (bottom_up_) {
+      UOp cur = n;
+      for (int i = 0;; ++i) {
+        UOp next = fn_(cur);
+        if (!next) break;
+        check(i < kMaxRewritesPerNode, "graph_rewrite: bottom-up rules do not converge on " +
+                                           std::string(op_name(n.op())));
+        cur = std::move(next);
+      }
+      if (cur != n) {
+        link_to(n, cur);
+        return;
+      }
+    }
+    stack_.push_back({n, Stage::Rebuild, UOp()});
+    auto srcs = n.srcs();
+    for (size_t i = srcs.size(); i-- > 0;)
+      if (!done_.count(srcs[i].get())) stack_.push_back({srcs[i], Stage::Enter, UOp()});
+  }
+
+  void rebuild(const UOp& n) {
+    std::vector<UOp> new_srcs;
+    bool changed = false;
+    new_srcs.reserve(n.num_srcs());
+    for (const UOp& s : n.srcs()) {
+      const UOp& r = done_.at(s.get());
+      changed |= r != s;
+      new_srcs.push_back(r);
+    }
+    if (changed) {
+      link_to(n, n.replace_srcs(new_srcs));
+      return;
+    }
+    UOp r = bottom_up_ ? UOp() : fn_(n);
+    if (!r) {
+      done_.emplace(n.get(), n);
+      active_.erase(n.get());
+      return;
+    }
+    link_to(n, r);
+  }
+
+  // n's result is whatever `r` becomes once processed.
+  void link_to(const UOp& n, const UOp& r) {
+    stack_.push_back({n, Stage::Link, r});
+    if (!done_.count(r.get())) stack_.push_back({r, Stage::Enter, UOp()});
+  }
+
+  FunctionRef<UOp(const UOp&)> fn_;
+  bool bottom_up_;
+  std::vector<Frame> stack_;
+  std::unordered_map<const void*, UOp> done_;
+  std::unordered_set<const void*> active_;
+};
+
+}  // namespace
+
+UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up) {
+  return RewriteDriver(fn, bottom_up).run(root);
+}
+
+UOp graph_rewrite(const UOp& root, const PatternMatcher& pm, void* ctx, bool bottom_up) {
+  auto fn = [&pm, ctx](const UOp& u) { return pm.rewrite(u, ctx); };
+  return graph_rewrite(root, FunctionRef<UOp(const UOp&)>(fn), bottom_up);
+}
+
+UOp substitute(const UOp& root, const std::unordered_map<UOp, UOp>& replacements) {
+  if (replacements.empty()) return root;
+  std::unordered_map<const void*, UOp> done;
+  auto is_replaced = [&](const UOp& u) { return replacements.count(u) > 0; };
+  for (const UOp& u : toposort(root, is_replaced)) {
+    if (auto it = replacements.find(u); it != replacements.end()) {
+      done.emplace(u.get(), it->second);
+      continue;
+    }
+    std::vector<UOp> srcs;
+    bool changed = false;
+    for (const UOp& s : u.srcs()) {
+      srcs.push_back(done.at(s.get()));
+      changed |= srcs.back() != s;
+    }
+    done.emplace(u.get(), changed ? u.replace_srcs(srcs) : u);
+  }
+  return done.at(root.get());
+}
+
+}  // namespace anneal

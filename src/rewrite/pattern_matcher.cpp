@@ -1,0 +1,57 @@
+#include "anneal/rewrite/pattern_matcher.h"
+
+#include "anneal/support/error.h"
+
+namespace anneal {
+
+const UOp& Match::operator[](std::string_view name) const {
+  const UOp* u = b_.find(name);
+  check(u != nullptr, "pattern rule asked for unbound name '" + std::string(name) + "'");
+  return *u;
+}
+
+PatternMatcher::PatternMatcher(std::initializer_list<Rule> rules) {
+  for (const Rule& r : rules) add(r.pattern, r.fn, r.name);
+}
+
+PatternMatcher& PatternMatcher::add(UPat pattern, RewriteFn fn, std::string name) {
+  rules_.push_back(std::make_shared<Rule>(Rule{std::move(pattern), std::move(fn), std::move(name)}));
+  index(uint32_t(rules_.size() - 1));
+  return *this;
+}
+
+void PatternMatcher::index(uint32_t rule_id) {
+  const OpSet& ops = rules_[rule_id]->pattern.node().ops;
+  if (ops.empty()) {
+    for (auto& bucket : by_op_) bucket.push_back(rule_id);
+  } else {
+    ops.for_each([&](Ops o) { by_op_[size_t(o)].push_back(rule_id); });
+  }
+}
+
+PatternMatcher PatternMatcher::operator+(const PatternMatcher& other) const {
+  PatternMatcher out = *this;
+  for (const auto& r : other.rules_) {
+    out.rules_.push_back(r);
+    out.index(uint32_t(out.rules_.size() - 1));
+  }
+  return out;
+}
+
+UOp PatternMatcher::rewrite(const UOp& u, void* ctx) const {
+  Bindings b;
+  UOp result;
+  for (uint32_t id : by_op_[size_t(u.op())]) {
+    const Rule& r = *rules_[id];
+    bool hit = match(r.pattern, u, b, [&] {
+      UOp out = r.fn(Match(u, b, ctx));
+      if (!out || out == u) return false;
+      result = std::move(out);
+      return true;
+    });
+    if (hit) return result;
+  }
+  return UOp();
+}
+
+}  // namespace anneal

@@ -1,0 +1,63 @@
+// Builders: constants, variables and ALU nodes with derived dtypes, plus the arithmetic operators.
+#include <memory>
+
+#include "anneal/support/error.h"
+#include "anneal/uop/exec_alu.h"
+#include "anneal/uop/uop.h"
+
+namespace anneal {
+
+UOp UOp::constant(DType dtype, ConstValue v) {
+  return make(Ops::CONST, dtype, {}, truncate_to(dtype, v));
+}
+
+UOp UOp::invalid() { return make(Ops::CONST, dtypes::weakint, {}, ConstValue::invalid()); }
+
+UOp UOp::variable(const std::string& name, int64_t lo, int64_t hi, DType dtype) {
+  check(!name.empty(), "variable: a variable needs a name");
+  check(lo <= hi, "variable " + name + ": empty range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  check(dtype.is_int(), "variable " + name + ": variables are integers, got " + std::string(dtype.name()));
+  auto arg = std::make_shared<ParamArg>();
+  arg->name = name;
+  arg->addrspace = AddrSpace::Alu;
+  arg->bounds = std::make_pair(lo, hi);
+  return make(Ops::PARAM, dtype, {}, Arg(Arg::Object(std::move(arg))));
+}
+
+UOp UOp::alu(Ops o) const {
+  check(groups::unary().contains(o), "alu: " + std::string(op_name(o)) + " is not a unary op");
+  return make(o, dtype(), {*this});
+}
+
+UOp UOp::alu(Ops o, const UOp& other) const {
+  check(is_binary(o), "alu: " + std::string(op_name(o)) + " is not a binary op");
+  DType out;
+  if (is_comparison(o)) out = dtypes::bool_;
+  else if (o == Ops::SHL || o == Ops::SHR) out = dtype();
+  else out = least_upper(dtype(), other.dtype());
+  check(!out.is_void(), "alu: " + std::string(op_name(o)) + " of " + std::string(dtype().name()) + " and " +
+                            std::string(other.dtype().name()));
+  return make(o, out, {*this, other});
+}
+
+UOp UOp::cast(DType d) const { return make(Ops::CAST, d, {*this}); }
+
+UOp UOp::where(const UOp& t, const UOp& f) const {
+  DType out = least_upper(t.dtype(), f.dtype());
+  if (t.is_invalid()) out = f.dtype();
+  if (f.is_invalid()) out = t.dtype();
+  return make(Ops::WHERE, out, {*this, t, f});
+}
+
+UOp UOp::minimum(const UOp& o) const { return -((-*this).maximum(-o)); }
+
+UOp operator+(const UOp& a, const UOp& b) { return a.alu(Ops::ADD, b); }
+UOp operator*(const UOp& a, const UOp& b) { return a.alu(Ops::MUL, b); }
+UOp operator-(const UOp& a, const UOp& b) { return a + (-b); }
+UOp operator-(const UOp& a) { return a * a.const_like(-1); }
+UOp operator%(const UOp& a, const UOp& b) { return a.alu(Ops::FLOORMOD, b); }
+UOp operator&(const UOp& a, const UOp& b) { return a.alu(Ops::AND, b); }
+UOp operator|(const UOp& a, const UOp& b) { return a.alu(Ops::OR, b); }
+UOp operator^(const UOp& a, const UOp& b) { return a.alu(Ops::XOR, b); }
+
+}  // namespace anneal

@@ -1,0 +1,65 @@
+#include "anneal/uop/ops.h"
+
+#include <array>
+
+namespace anneal {
+
+std::string_view op_name(Ops op) {
+  static constexpr std::array<std::string_view, kNumOps> kNames{
+#define ANNEAL_OP_NAME(name) #name,
+      ANNEAL_OPS(ANNEAL_OP_NAME)
+#undef ANNEAL_OP_NAME
+  };
+  return kNames[size_t(op)];
+}
+
+namespace groups {
+using enum Ops;
+const OpSet& unary() {
+  static const OpSet s{EXP2, LOG2, SIN, SQRT, RECIPROCAL, NEG, TRUNC};
+  return s;
+}
+const OpSet& binary() {
+  static const OpSet s{ADD, MUL, CDIV, MAX, CMOD, CMPLT, CMPNE, CMPEQ, XOR, SHL, SHR, OR, AND, THREEFRY, SUB,
+                       FDIV, POW, FLOORDIV, FLOORMOD};
+  return s;
+}
+const OpSet& ternary() {
+  static const OpSet s{WHERE, MULACC};
+  return s;
+}
+const OpSet& alu() {
+  static const OpSet s = unary() | binary() | ternary();
+  return s;
+}
+const OpSet& elementwise() {
+  static const OpSet s = alu() | OpSet{CAST, BITCAST};
+  return s;
+}
+const OpSet& movement() {
+  static const OpSet s{RESHAPE, EXPAND, PERMUTE, PAD, SHRINK, FLIP};
+  return s;
+}
+const OpSet& commutative() {
+  static const OpSet s{ADD, MUL, MAX, CMPNE, CMPEQ, XOR, AND, OR};
+  return s;
+}
+const OpSet& associative() {
+  static const OpSet s{ADD, MUL, AND, OR, MAX};
+  return s;
+}
+const OpSet& idempotent() {
+  static const OpSet s{OR, AND, MAX};
+  return s;
+}
+const OpSet& comparison() {
+  static const OpSet s{CMPLT, CMPNE, CMPEQ};
+  return s;
+}
+const OpSet& irreducible() {
+  static const OpSet s{CONST, SPECIAL, RANGE, PARAM};
+  return s;
+}
+}  // namespace groups
+
+}  // namespace anneal
