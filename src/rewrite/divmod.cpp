@@ -113,7 +113,7 @@ UOp fold_by_positive_const(const UOp& d, const UOp& x, const UOp& y, int64_t c) 
   if (g > 1) {
     UOp scaled = divides(x_peeled, g);
     if (scaled) {
-      UOp new_x = simplify(scaled) + int64_t(floormod(floordiv(konst, g), c / g));
+      UOp new_x = symbolic_rewrite(scaled) + int64_t(floormod(floordiv(konst, g), c / g));
       if (new_x.vmin() >= 0) {
         if (is_mod) return (new_x % (c / g)) * g + int64_t(floormod(konst, g));
         return new_x.floordiv(c / g) + int64_t(floordiv(konst, c));
@@ -171,7 +171,7 @@ UOp fold_divmod(const UOp& d) {
   std::vector<UOp> all_terms = split(x, Ops::ADD);
   std::vector<UOp> with_divisor = all_terms;
   with_divisor.push_back(y);
-  UOp g = simplify(common_factor(with_divisor));
+  UOp g = symbolic_rewrite(common_factor(with_divisor));
   if (g.is_const() && g.ival() == 0) return UOp();
   if (!(g.is_const() && g.ival() == 1)) {
     UOp xg = divide_exact(x, g), yg = divide_exact(y, g);

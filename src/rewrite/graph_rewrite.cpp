@@ -25,12 +25,12 @@ class RewriteDriver {
         case Stage::Enter: enter(f.node); break;
         case Stage::Rebuild: rebuild(f.node); break;
         case Stage::Link:
-          done_.emplace(f.node.get(), done_.at(f.result.get()));
+          done_.emplace(f.node.get(), Done{f.node, result_of(f.result)});
           active_.erase(f.node.get());
           break;
       }
     }
-    return done_.at(root.get());
+    return result_of(root);
   }
 
  private:
@@ -71,7 +71,7 @@ class RewriteDriver {
     bool changed = false;
     new_srcs.reserve(n.num_srcs());
     for (const UOp& s : n.srcs()) {
-      const UOp& r = done_.at(s.get());
+      const UOp& r = result_of(s);
       changed |= r != s;
       new_srcs.push_back(r);
     }
@@ -81,7 +81,7 @@ class RewriteDriver {
     }
     UOp r = bottom_up_ ? UOp() : fn_(n);
     if (!r) {
-      done_.emplace(n.get(), n);
+      done_.emplace(n.get(), Done{n, n});
       active_.erase(n.get());
       return;
     }
@@ -97,7 +97,13 @@ class RewriteDriver {
   FunctionRef<UOp(const UOp&)> fn_;
   bool bottom_up_;
   std::vector<Frame> stack_;
-  std::unordered_map<const void*, UOp> done_;
+  // Keys are node addresses; each entry also holds its node so the address cannot be reused by a
+  // new node while the map still describes the old one.
+  struct Done {
+    UOp node, result;
+  };
+  const UOp& result_of(const UOp& n) const { return done_.at(n.get()).result; }
+  std::unordered_map<const void*, Done> done_;
   std::unordered_set<const void*> active_;
 };
 

@@ -134,13 +134,13 @@ UOp uop_given_valid(const UOp& valid, UOp uop, bool try_simplex) {
         continue;
       std::vector<UOp> results;
       for (const auto& [X, newX] : candidate)
-        results.push_back(simplify(substitute(simplify(substitute(uop, {{X, newX}})), {{newX, X}})));
+        results.push_back(symbolic_rewrite(substitute(symbolic_rewrite(substitute(uop, {{X, newX}})), {{newX, X}})));
       if (all_same(results)) uop = results[0];
     }
   }
   // All clauses together, whole expressions only.
   UOp s = substitute(uop, to_fake);
-  if (s != uop) uop = simplify(substitute(simplify(s), from_fake));
+  if (s != uop) uop = symbolic_rewrite(substitute(symbolic_rewrite(s), from_fake));
   return uop;
 }
 
@@ -163,9 +163,11 @@ const PatternMatcher& sym() {
   return pm;
 }
 
+UOp sym_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, sym()); }
+
 UOp simplify_full(const UOp& u) {
-  if (u.is_const()) return u;
-  return graph_rewrite(u, sym());
+  UOp r = sym_rewrite(u);
+  return node_count(r) <= node_count(u) ? r : u;
 }
 
 }  // namespace anneal

@@ -229,9 +229,12 @@ const PatternMatcher& symbolic() {
   return pm;
 }
 
-UOp simplify(const UOp& u) {
-  if (u.is_const()) return u;
-  return graph_rewrite(u, symbolic());
+UOp symbolic_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, symbolic()); }
+
+UOp no_larger_than(const UOp& input, const UOp& rewritten) {
+  return node_count(rewritten) <= node_count(input) ? rewritten : input;
 }
+
+UOp simplify(const UOp& u) { return no_larger_than(u, symbolic_rewrite(u)); }
 
 }  // namespace anneal

@@ -93,13 +93,20 @@ DType DType::strong() const {
 DType least_upper(DType a, DType b) {
   if (a == b) return a;
   if (a.is_void() || b.is_void()) return dtypes::void_;
-  Mask common = upward_closure(a.scalar()) & upward_closure(b.scalar());
-  // The least element of the common upper set is the one whose closure contains all of them.
+  // The least common upper bound is the common element with the largest upward closure; where the
+  // lattice has two minimal candidates (fp8e4m3 + fp8e5m2 -> {float16, bfloat16}) float16 wins.
+  const Mask common = upward_closure(a.scalar()) & upward_closure(b.scalar());
+  S best = S::Float64;
+  int best_size = 0;
   for (Mask m = common; m; m &= m - 1) {
-    S candidate = S(__builtin_ctz(m));
-    if ((upward_closure(candidate) & common) == common) return DType(candidate);
+    const S candidate = S(__builtin_ctz(m));
+    const int size = __builtin_popcount(upward_closure(candidate));
+    if (size > best_size) {
+      best = candidate;
+      best_size = size;
+    }
   }
-  return dtypes::float64;
+  return DType(best);
 }
 
 bool can_lossless_cast(DType from, DType to) {

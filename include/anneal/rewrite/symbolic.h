@@ -22,9 +22,16 @@ const PatternMatcher& symbolic();
 const PatternMatcher& simplify_valid();
 const PatternMatcher& sym();
 
-// graph_rewrite with symbolic(): the everyday simplifier.
+// graph_rewrite with symbolic() / sym(): the canonical form, used by the compiler's passes.
+// Canonical forms can cost a node (x+x -> x*2, (x+10)//-9 -> (x+-8)//-9+-2) so that equal values get
+// equal graphs.
+UOp symbolic_rewrite(const UOp& u);
+UOp sym_rewrite(const UOp& u);
+
+// The simplifiers for people: the canonical form, unless that is larger than the input, in which
+// case the input is returned. The result never has more nodes than `u`.
 UOp simplify(const UOp& u);
-// graph_rewrite with sym(): symbolic plus validity reasoning (what `anneal simplify` uses).
+// With validity reasoning (sym()); what `anneal simplify` uses.
 UOp simplify_full(const UOp& u);
 
 // `uop` simplified under the assumption that the bool `valid` holds.

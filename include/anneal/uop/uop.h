@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "anneal/support/error.h"
 #include "anneal/support/hash.h"
 #include "anneal/uop/arg.h"
 #include "anneal/uop/dtype.h"

@@ -1,0 +1,83 @@
+# Front door of the anneal build: `make test` on a fresh Debian 12 machine installs what is missing,
+# builds and runs every test. CMake does the real work; these targets only fix its arguments.
+
+BUILD_DIR  := build
+BUILD_TYPE := RelWithDebInfo
+PREFIX     ?= /usr/local
+# Extra configure flags, e.g. `make build CMAKE_ARGS=-DANNEAL_SANITIZE=ON`.
+CMAKE_ARGS ?=
+JOBS       := $(shell nproc)
+
+# CI builds treat warnings as errors; local builds say OFF explicitly so that a cached ON from an
+# earlier CI=true run in the same build tree does not linger.
+WERROR := $(if $(filter true,$(CI)),ON,OFF)
+
+# The package list lives in cmake/deps.txt, where '#' starts a comment. The '#' goes through a
+# variable because make versions disagree on how a '#' inside $(shell ...) must be escaped.
+HASH := \#
+DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
+
+.PHONY: deps build test run bench clean install
+
+# Targets like `test: deps build` must run their prerequisites in order even under `make -j`
+# (Ninja already builds in parallel inside `build`).
+.NOTPARALLEL:
+
+# Install the missing Debian packages. Queries dpkg only (fast, no network); apt-get runs only when
+# something is missing. Without root it prints the command to run instead and fails.
+deps:
+	@command -v dpkg-query >/dev/null || { \
+	  echo "make deps: dpkg-query not found; this target supports Debian 12 only."; \
+	  echo "Install these packages with your system's package manager: $(DEPS)"; exit 1; }
+	@missing=""; \
+	for pkg in $(DEPS); do \
+	  case "$$(dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null)" in \
+	    *" ok installed") ;; \
+	    *) missing="$$missing $$pkg" ;; \
+	  esac; \
+	done; \
+	if [ -z "$$missing" ]; then echo "make deps: all packages installed"; exit 0; fi; \
+	echo "make deps: missing packages:$$missing"; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "make deps: not root; run this, then retry:"; \
+	  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
+	  exit 1; \
+	fi; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
+# Configure (Ninja, RelWithDebInfo) and build everything: library, CLI, tests, benchmarks.
+# Configuring every time is cheap and picks up a changed CI/WERROR or CMAKE_ARGS.
+build:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=$(WERROR) $(CMAKE_ARGS)
+	cmake --build $(BUILD_DIR)
+
+# Everything CI checks: dependencies, a full build, then every test (unit, CLI and install tests).
+test: deps build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+# The demo: index expressions that the symbolic simplifier reduces, given the variables' ranges.
+run: deps build
+	./$(BUILD_DIR)/anneal simplify "((x*4+y)//4)%8" --var x=0..100 --var y=0..3
+	./$(BUILD_DIR)/anneal simplify "(x//4)*4 + x%4" --var x=0..1000
+	./$(BUILD_DIR)/anneal simplify "(a*6 + b*3 + 2)//3" --var a=0..10 --var b=0..10
+
+# Build, then run every benchmark executable (build/bench/bench_*). Finding none is an error, so a
+# broken bench build cannot pass as "nothing to report".
+bench: build
+	@found=0; \
+	for exe in $(BUILD_DIR)/bench/bench_*; do \
+	  [ -f "$$exe" ] && [ -x "$$exe" ] || continue; \
+	  found=1; \
+	  echo "== $$exe"; \
+	  "$$exe" || exit 1; \
+	done; \
+	[ "$$found" -eq 1 ] || { echo "make bench: no benchmark executables in $(BUILD_DIR)/bench"; exit 1; }
+
+# Remove the build tree (all build outputs live there).
+clean:
+	rm -rf $(BUILD_DIR)
+
+# Build, then install the library, headers, CMake package and CLI under PREFIX (default /usr/local),
+# e.g. `make install PREFIX=$HOME/.local`.
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

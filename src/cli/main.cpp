@@ -1,0 +1,37 @@
+// The `anneal` command-line program. Each verb lives in its own <verb>_command.{h,cpp} with a
+// register_<verb>(CLI::App&); adding one is an #include and a register call here.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+
+#include "anneal/support/error.h"
+#include "cli/simplify_command.h"
+
+// A build may pass the version in; the default must match project(VERSION) in CMakeLists.txt,
+// which the cli_version test checks.
+#ifndef ANNEAL_VERSION
+#define ANNEAL_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"anneal: a tensor compiler", "anneal"};
+  app.set_version_flag("--version", "anneal " ANNEAL_VERSION);
+  app.require_subcommand(1);
+
+  anneal::cli::register_simplify(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors, --help, --version, and the exit statuses that verbs choose.
+    return app.exit(e);
+  } catch (const anneal::Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
