@@ -51,8 +51,9 @@ class RewriteDriver {
       for (int i = 0;; ++i) {
         UOp next = fn_(cur);
         if (!next) break;
-        check(i < kMaxRewritesPerNode, "graph_rewrite: bottom-up rules do not converge on " +
-                                           std::string(op_name(n.op())));
+        check(i < kMaxRewritesPerNode, [&] { return "graph_rewrite: bottom-up rules do not converge on " +
+                                           std::string(op_name(n.op()));
+        });
         cur = std::move(next);
       }
       if (cur != n) {

@@ -6,7 +6,7 @@ namespace anneal {
 
 const UOp& Match::operator[](std::string_view name) const {
   const UOp* u = b_.find(name);
-  check(u != nullptr, "pattern rule asked for unbound name '" + std::string(name) + "'");
+  check(u != nullptr, [&] { return "pattern rule asked for unbound name '" + std::string(name) + "'"; });
   return *u;
 }
 

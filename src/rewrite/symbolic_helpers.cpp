@@ -62,10 +62,13 @@ UOp divides(const UOp& u, int64_t v) {
 namespace {
 // Multiset of the factors of a MUL chain, as (node, count) pairs in first-seen order.
 using Factors = std::vector<std::pair<UOp, int>>;
+Factors::iterator find_factor(Factors& f, const UOp& node) {
+  return std::find_if(f.begin(), f.end(), [&node](const auto& p) { return p.first == node; });
+}
 Factors count_factors(const UOp& u) {
   Factors f;
   for (const UOp& t : split(u, Ops::MUL)) {
-    auto it = std::find_if(f.begin(), f.end(), [&](const auto& p) { return p.first == t; });
+    auto it = find_factor(f, t);
     if (it == f.end()) f.emplace_back(t, 1);
     else ++it->second;
   }
@@ -88,7 +91,7 @@ UOp divide_exact(const UOp& u, const UOp& v) {
     if (div_c == 0 || c % div_c != 0) return UOp();
     Factors have = count_factors(fac);
     for (const auto& [t, n] : count_factors(div_fac)) {
-      auto it = std::find_if(have.begin(), have.end(), [&](const auto& p) { return p.first == t; });
+      auto it = find_factor(have, t);
       if (it == have.end() || it->second < n) return UOp();
       it->second -= n;
     }
@@ -113,7 +116,7 @@ UOp common_factor(std::span<const UOp> terms) {
       continue;
     }
     for (auto& [node, n] : *shared) {
-      auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& p) { return p.first == node; });
+      auto it = find_factor(mine, node);
       n = it == mine.end() ? 0 : std::min(n, it->second);
     }
   }

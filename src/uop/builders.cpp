@@ -25,18 +25,19 @@ UOp UOp::variable(const std::string& name, int64_t lo, int64_t hi, DType dtype) 
 }
 
 UOp UOp::alu(Ops o) const {
-  check(groups::unary().contains(o), "alu: " + std::string(op_name(o)) + " is not a unary op");
+  check(groups::unary().contains(o), [&] { return "alu: " + std::string(op_name(o)) + " is not a unary op"; });
   return make(o, dtype(), {*this});
 }
 
 UOp UOp::alu(Ops o, const UOp& other) const {
-  check(is_binary(o), "alu: " + std::string(op_name(o)) + " is not a binary op");
+  check(is_binary(o), [&] { return "alu: " + std::string(op_name(o)) + " is not a binary op"; });
   DType out;
   if (is_comparison(o)) out = dtypes::bool_;
   else if (o == Ops::SHL || o == Ops::SHR) out = dtype();
   else out = least_upper(dtype(), other.dtype());
-  check(!out.is_void(), "alu: " + std::string(op_name(o)) + " of " + std::string(dtype().name()) + " and " +
-                            std::string(other.dtype().name()));
+  check(!out.is_void(), [&] { return "alu: " + std::string(op_name(o)) + " of " + std::string(dtype().name()) + " and " +
+                            std::string(other.dtype().name());
+  });
   return make(o, out, {*this, other});
 }
 

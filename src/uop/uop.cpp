@@ -13,7 +13,7 @@ UOp UOp::make(Ops op, DType dtype, std::span<const UOp> srcs, Arg arg, uint32_t 
   h.word(tag);
   h.word(srcs.size());
   for (const UOp& s : srcs) {
-    check(bool(s), std::string("UOp::make: null source of ") + std::string(op_name(op)));
+    check(bool(s), [&] { return "UOp::make: null source of " + std::string(op_name(op)); });
     h.key(s.key());
   }
   return InternTable::instance().intern(op, dtype, srcs, std::move(arg), tag, h.finish());

@@ -2,6 +2,7 @@
 #pragma once
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace anneal {
 
@@ -12,10 +13,15 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-// Throws anneal::Error with `message` when `ok` is false. Used for checks on user input;
+// Throws anneal::Error when `ok` is false. `message` is a string, or a callable returning one so
+// that hot paths build the message only when the check fails. Used for checks on user input;
 // internal invariants use the same helper so that a broken invariant is also a readable error.
-inline void check(bool ok, const std::string& message) {
-  if (!ok) throw Error(message);
+template <class Message>
+inline void check(bool ok, Message&& message) {
+  if (ok) [[likely]]
+    return;
+  if constexpr (std::is_invocable_v<Message>) throw Error(std::string(message()));
+  else throw Error(std::string(message));
 }
 
 }  // namespace anneal
