@@ -23,7 +23,7 @@ bool is_function(std::string_view w) { return w == "min" || w == "max" || w == "
 
 // A character as an error message shows it; control and non-ASCII bytes by value.
 std::string describe_char(char c) {
-  if (c > ' ' && c < 0x7f) return fmt::format("'{}'", c);
+  if (c >= ' ' && c < 0x7f) return fmt::format("'{}'", c);
   return fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
 }
 
@@ -153,7 +153,8 @@ class Parser {
    public:
     Nest(Parser& p, const Token& at) : p_(p) {
       if (p_.depth_ >= kMaxNestingDepth)
-        throw ParseError(at.column, fmt::format("expression nested too deeply (more than {} levels)", kMaxNestingDepth));
+        throw ParseError(at.column,
+                         fmt::format("expression nested too deeply (more than {} levels)", kMaxNestingDepth));
       ++p_.depth_;
     }
     ~Nest() { --p_.depth_; }
@@ -280,7 +281,8 @@ class Parser {
   // min(a, b), max(a, b), where(c, a, b); the current token is the '('.
   UOp parse_call(const Token& name) {
     if (!is_function(name.text))
-      throw ParseError(name.column, fmt::format("unknown function '{}' (the functions are min, max and where)", name.text));
+      throw ParseError(name.column,
+                       fmt::format("unknown function '{}' (the functions are min, max and where)", name.text));
     Nest nest(*this, advance());
     std::vector<UOp> args;
     if (!at_symbol(")")) {
@@ -315,7 +317,7 @@ int64_t parse_bound(std::string_view spec, size_t& i) {
   auto [end, ec] = std::from_chars(begin, spec.data() + spec.size(), v);
   if (end == begin) throw ParseError(i + 1, "expected an integer bound but found " + found_at(spec, i));
   if (ec != std::errc())
-    throw ParseError(i + 1, fmt::format("bound {} does not fit in 64 bits", std::string_view(begin, size_t(end - begin))));
+    throw ParseError(i + 1, fmt::format("bound {} does not fit in 64 bits", std::string_view(begin, end)));
   i += size_t(end - begin);
   return v;
 }
@@ -345,11 +347,13 @@ VarSpec parse_var_spec(std::string_view spec) {
   ++i;
   const size_t lo_column = i + 1;
   const int64_t lo = parse_bound(spec, i);
-  if (spec.substr(i, 2) != "..") throw ParseError(i + 1, "expected '..' between the bounds but found " + found_at(spec, i));
+  if (spec.substr(i, 2) != "..")
+    throw ParseError(i + 1, "expected '..' between the bounds but found " + found_at(spec, i));
   i += 2;
   const int64_t hi = parse_bound(spec, i);
   if (i != spec.size()) throw ParseError(i + 1, "expected end of the spec but found " + found_at(spec, i));
-  if (lo > hi) throw ParseError(lo_column, fmt::format("empty range: the lower bound {} exceeds the upper bound {}", lo, hi));
+  if (lo > hi)
+    throw ParseError(lo_column, fmt::format("empty range: the lower bound {} exceeds the upper bound {}", lo, hi));
   return {name, lo, hi};
 }
 

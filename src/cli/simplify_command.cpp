@@ -1,3 +1,4 @@
+// The simplify verb: declare the --var variables, parse EXPR, run simplify_full, print the result.
 #include "cli/simplify_command.h"
 
 #include <fmt/format.h>

@@ -57,7 +57,8 @@ Rendered render_node(const UOp& u, const std::unordered_map<const void*, Rendere
             is_neg_one(m.src(1).src(1)))
           return {"min(" + done.at(m.src(0).src(0).get()).text + ", " + done.at(m.src(1).src(0).get()).text + ")",
                   kAtom};
-        return {"-" + wrap(at(0), kUnary), kUnary};
+        const std::string operand = wrap(at(0), kUnary);
+        return {operand[0] == '-' ? "-(" + operand + ")" : "-" + operand, kUnary};
       }
       return infix("*", kMul, false);
     case Ops::FLOORDIV: return infix("//", kMul);

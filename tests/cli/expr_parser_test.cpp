@@ -21,10 +21,10 @@ namespace {
 
 using Env = std::map<std::string, int64_t>;
 
+// Every variable of `env`, declared over a range wide enough for the values the tests bind.
 std::map<std::string, UOp> declare(const Env& env) {
   std::map<std::string, UOp> vars;
-  for (const auto& [name, value] : env) vars.emplace(name, UOp::variable(name, -100, 100));
-  (void)vars;
+  for (const auto& entry : env) vars.emplace(entry.first, UOp::variable(entry.first, -100, 100));
   return vars;
 }
 
@@ -352,7 +352,7 @@ TEST(VarSpec, Errors) {
   expect_spec_error("x=0", 4, "expected '..' between the bounds but found end of input");
   expect_spec_error("x=0..", 6, "expected an integer bound but found end of input");
   expect_spec_error("x=0..5z", 7, "expected end of the spec but found 'z'");
-  expect_spec_error("x = 0..5", 2, "expected '='");
+  expect_spec_error("x = 0..5", 2, "expected '=' after the variable name but found ' '");
   expect_spec_error("x=5..3", 3, "empty range: the lower bound 5 exceeds the upper bound 3");
   expect_spec_error("x=99999999999999999999..1", 3, "does not fit in 64 bits");
 }
