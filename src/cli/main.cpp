@@ -8,10 +8,9 @@
 #include "anneal/support/error.h"
 #include "cli/simplify_command.h"
 
-// A build may pass the version in; the default must match project(VERSION) in CMakeLists.txt,
-// which the cli_version test checks.
+// ANNEAL_VERSION is project(VERSION) from CMakeLists.txt, passed in by the build.
 #ifndef ANNEAL_VERSION
-#define ANNEAL_VERSION "0.1.0"
+#error "build anneal with CMake, which defines ANNEAL_VERSION"
 #endif
 
 int main(int argc, char** argv) {
