@@ -38,6 +38,8 @@ struct Rule {
   UPat pattern;
   RewriteFn fn;
   std::string name;  // for listings and debugging
+  // Cheap prefilter: for each entry, some source of the node must have an op in it.
+  std::vector<OpSet> required_src_ops;
 };
 
 class PatternMatcher {
