@@ -18,8 +18,6 @@ using namespace sym_helpers;
 
 UOp fold_divmod(const UOp& d);
 
-UOp divmod_of(Ops op, const UOp& x, const UOp& y) { return x.alu(op, y); }
-
 // Rules that need the divisor to be a positive constant c.
 UOp fold_by_positive_const(const UOp& d, const UOp& x, const UOp& y, int64_t c) {
   const bool is_mod = d.is(Ops::FLOORMOD);
@@ -176,7 +174,7 @@ UOp fold_divmod(const UOp& d) {
   if (!(g.is_const() && g.ival() == 1)) {
     UOp xg = divide_exact(x, g), yg = divide_exact(y, g);
     if (xg && yg) {
-      UOp r = divmod_of(d.op(), xg, yg);
+      UOp r = xg.alu(d.op(), yg);
       return is_mod ? r * g : r;
     }
   }

@@ -30,6 +30,9 @@ inline i128 floordiv(i128 a, i128 b) {
 }
 inline i128 floormod(i128 a, i128 b) { return a - floordiv(a, b) * b; }
 
+// What the user-facing simplifiers return: the rewrite unless it grew the graph.
+UOp no_larger_than(const UOp& input, const UOp& rewritten);
+
 // `where(cond, x, Invalid)`: an index valid only where cond holds.
 inline bool is_invalid_gate(const UOp& u) { return u.is(Ops::WHERE) && u.src(2).is_invalid(); }
 

@@ -165,9 +165,6 @@ const PatternMatcher& sym() {
 
 UOp sym_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, sym()); }
 
-UOp simplify_full(const UOp& u) {
-  UOp r = sym_rewrite(u);
-  return node_count(r) <= node_count(u) ? r : u;
-}
+UOp simplify_full(const UOp& u) { return no_larger_than(u, sym_rewrite(u)); }
 
 }  // namespace anneal

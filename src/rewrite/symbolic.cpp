@@ -231,10 +231,10 @@ const PatternMatcher& symbolic() {
 
 UOp symbolic_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, symbolic()); }
 
-UOp no_larger_than(const UOp& input, const UOp& rewritten) {
+UOp rules::no_larger_than(const UOp& input, const UOp& rewritten) {
   return node_count(rewritten) <= node_count(input) ? rewritten : input;
 }
 
-UOp simplify(const UOp& u) { return no_larger_than(u, symbolic_rewrite(u)); }
+UOp simplify(const UOp& u) { return rules::no_larger_than(u, symbolic_rewrite(u)); }
 
 }  // namespace anneal
