@@ -4,6 +4,7 @@
 
 #include "anneal/rewrite/pattern_matcher.h"
 #include "anneal/rewrite/symbolic.h"
+#include "anneal/support/int_math.h"
 
 namespace anneal::rules {
 
@@ -24,11 +25,6 @@ inline std::optional<int64_t> fit(i128 v) {
   return int64_t(v);
 }
 
-inline i128 floordiv(i128 a, i128 b) {
-  i128 q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-inline i128 floormod(i128 a, i128 b) { return a - floordiv(a, b) * b; }
 
 // What the user-facing simplifiers return: the rewrite unless it grew the graph.
 UOp no_larger_than(const UOp& input, const UOp& rewritten);

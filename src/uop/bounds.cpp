@@ -2,18 +2,13 @@
 #include <algorithm>
 #include <vector>
 
+#include "anneal/support/int_math.h"
 #include "anneal/uop/uop.h"
 
 namespace anneal {
 namespace {
 
 Bounds full_range(DType d) { return {d.min_value(), d.max_value()}; }
-
-i128 floor_div(i128 a, i128 b) {
-  i128 q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-i128 floor_mod(i128 a, i128 b) { return a - floor_div(a, b) * b; }
 
 Bounds hull4(i128 a, i128 b, i128 c, i128 d) {
   return {std::min({a, b, c, d}), std::max({a, b, c, d})};
@@ -57,11 +52,11 @@ std::optional<Bounds> binary_bounds(Ops op, DType dtype, Bounds x, Bounds y) {
       if (b1 < 0) return a0 >= 0 ? Bounds{0, -b0 - 1} : a1 <= 0 ? Bounds{b0 + 1, 0} : Bounds{b0 + 1, -b0 - 1};
       return std::nullopt;
     case Ops::FLOORDIV:
-      if (b0 * b1 > 0) return hull4(floor_div(a0, b0), floor_div(a0, b1), floor_div(a1, b0), floor_div(a1, b1));
+      if (b0 * b1 > 0) return hull4(floordiv(a0, b0), floordiv(a0, b1), floordiv(a1, b0), floordiv(a1, b1));
       return std::nullopt;
     case Ops::FLOORMOD:
       if (y_const && b0 != 0) {
-        if (floor_div(a0, b0) == floor_div(a1, b0)) return Bounds{floor_mod(a0, b0), floor_mod(a1, b0)};
+        if (floordiv(a0, b0) == floordiv(a1, b0)) return Bounds{floormod(a0, b0), floormod(a1, b0)};
         return b0 > 0 ? Bounds{0, b0 - 1} : Bounds{b0 + 1, 0};
       }
       if (b0 > 0) return Bounds{0, b1 - 1};

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "anneal/support/float_convert.h"
+#include "anneal/support/int_math.h"
 
 namespace anneal {
 namespace {
@@ -14,12 +15,6 @@ i128 read_int(DType d, const ConstValue& v) {
   if (d == dtypes::uint64) return i128(uint64_t(v.as_int()));
   return i128(v.as_int());
 }
-
-i128 floor_div(i128 a, i128 b) {
-  i128 q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-i128 floor_mod(i128 a, i128 b) { return a - floor_div(a, b) * b; }
 
 std::optional<ConstValue> int_result(DType d, i128 v) {
   if (d == dtypes::weakint) {
@@ -57,10 +52,10 @@ std::optional<ConstValue> eval_int(Ops op, DType result, DType operand, std::spa
       return int_result(result, a % b);
     case Ops::FLOORDIV:
       if (b == 0) return std::nullopt;
-      return int_result(result, floor_div(a, b));
+      return int_result(result, floordiv(a, b));
     case Ops::FLOORMOD:
       if (b == 0) return std::nullopt;
-      return int_result(result, floor_mod(a, b));
+      return int_result(result, floormod(a, b));
     case Ops::CMPLT: return ConstValue::boolean(a < b);
     case Ops::CMPNE: return ConstValue::boolean(a != b);
     case Ops::CMPEQ: return ConstValue::boolean(a == b);
