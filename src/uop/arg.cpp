@@ -73,6 +73,16 @@ std::string ParamArg::str() const {
   return s;
 }
 
+bool BufferArg::equals(const ArgObject& other) const {
+  const auto* o = dynamic_cast<const BufferArg*>(&other);
+  return o && id == o->id;
+}
+void BufferArg::hash(Hasher& h) const {
+  h.bytes("BufferArg");
+  h.word(uint64_t(id));
+}
+std::string BufferArg::str() const { return device + ":buf" + std::to_string(id) + "[" + std::to_string(size) + "]"; }
+
 bool operator==(const Arg& a, const Arg& b) {
   if (a.v_.index() != b.v_.index()) return false;
   if (const auto* oa = std::get_if<Arg::Object>(&a.v_)) {

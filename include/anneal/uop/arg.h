@@ -71,6 +71,19 @@ struct ParamArg final : ArgObject {
   std::string str() const override;
 };
 
+// The arg of BUFFER: device storage. Identity is the buffer's id; the storage itself lives as long
+// as a node refers to it (the payload is shared with the runtime).
+struct BufferArg final : ArgObject {
+  int64_t id = 0;
+  std::string device;
+  int64_t size = 0;                     // elements
+  std::shared_ptr<void> storage;        // runtime-owned memory (type-erased)
+
+  bool equals(const ArgObject& other) const override;
+  void hash(Hasher& h) const override;
+  std::string str() const override;
+};
+
 class Arg {
  public:
   using Tuple = std::vector<int64_t>;

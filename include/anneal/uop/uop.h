@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -169,6 +170,7 @@ class UOpNode {
   Key128 key_;
   Arg arg_;
   mutable Bounds bounds_{0, 0};
+  mutable std::shared_ptr<const std::vector<int64_t>> shape_;  // tensor-level shape, filled by shape_of
 };
 
 }  // namespace detail

@@ -1,0 +1,9 @@
+// The public API of anneal in one include.
+#pragma once
+#include "anneal/rewrite/symbolic.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/support/error.h"
+#include "anneal/tensor/tensor.h"
+#include "anneal/uop/print.h"
+#include "anneal/uop/shape.h"
+#include "anneal/uop/uop.h"

@@ -1,0 +1,32 @@
+// The CPU backend's compiler: C source -> shared object (system compiler) -> dlopen'd functions.
+//
+// Objects are cached on disk under $ANNEAL_CACHE_DIR, else $XDG_CACHE_HOME/anneal, else
+// ~/.cache/anneal, keyed on the source, the flags, the compiler's version and the CPU model
+// (-march=native code must not travel to another CPU).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace anneal {
+
+using KernelFn = void (*)(void**);
+
+class CpuCompiler {
+ public:
+  static CpuCompiler& instance();
+  // Compiles `source` (one translation unit) and returns the address of each named function.
+  std::vector<KernelFn> load(const std::string& source, const std::vector<std::string>& symbols);
+  const std::string& compiler() const { return cc_; }
+  const std::string& version() const { return version_; }
+  const std::string& flags() const { return flags_; }
+  const std::string& cache_dir() const { return cache_dir_; }
+  // Compiler processes started by this process (cache misses), for tests and reports.
+  int compilations() const { return compilations_; }
+
+ private:
+  CpuCompiler();
+  std::string cc_, version_, flags_, cpu_model_, cache_dir_;
+  int compilations_ = 0;
+};
+
+}  // namespace anneal

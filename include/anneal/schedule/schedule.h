@@ -1,0 +1,30 @@
+// The scheduler: from the tensor graph of some outputs to an ordered list of kernels.
+//
+// It decides which values get a buffer (outputs, CONTIGUOUS, reductions that are broadcast or used
+// more than once), then lowers each of them to a kernel AST in which every movement op has become
+// index arithmetic over RANGE loops (see lower.h). Everything else is fused into its consumers.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+#include "anneal/uop/shape.h"
+#include "anneal/uop/uop.h"
+
+namespace anneal {
+
+struct ScheduledKernel {
+  std::string name;             // "E_64_32" (elementwise) / "r_64_32" (with a reduction), made unique
+  UOp ast;                      // SINK(END(STORE(INDEX(PARAM0, idx), value), loops...))
+  std::vector<UOp> buffers;     // the BUFFER bound to each PARAM slot; slot 0 is written
+  Shape shape;                  // the output's shape (the loop nest)
+};
+
+struct Schedule {
+  std::vector<ScheduledKernel> kernels;  // in an order that respects every read-after-write
+  std::vector<UOp> outputs;              // for each requested output: its value as a buffer view
+};
+
+Schedule create_schedule(std::span<const UOp> outputs);
+
+}  // namespace anneal

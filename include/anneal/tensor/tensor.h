@@ -1,0 +1,150 @@
+// anneal::Tensor — a lazy handle over a UOp graph. Nothing computes until realize() or a read.
+//
+// Elementwise ops broadcast like numpy and promote dtypes through the lattice of dtype.h; scalar
+// operands are weak (they adopt the tensor's dtype). Movement ops never copy: they become index
+// arithmetic when the scheduler lowers the graph. Misuse raises anneal::Error naming the op and shapes.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "anneal/uop/shape.h"
+#include "anneal/uop/uop.h"
+
+namespace anneal {
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(UOp u) : uop_(std::move(u)) {}
+
+  // ---- creation --------------------------------------------------------------------------------------
+  template <class T>
+  static Tensor from_vector(const std::vector<T>& data, Shape shape, const std::string& device = "CPU");
+  static Tensor of(std::initializer_list<float> data, Shape shape) { return from_vector(std::vector<float>(data), std::move(shape)); }
+  // Copies `count` elements of `dtype` from host memory.
+  static Tensor from_blob(const void* data, Shape shape, DType dtype, const std::string& device = "CPU");
+  static Tensor full(Shape shape, double value, DType dtype = dtypes::float32);
+  static Tensor zeros(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 0.0, dtype); }
+  static Tensor ones(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 1.0, dtype); }
+  static Tensor empty(Shape shape, DType dtype = dtypes::float32, const std::string& device = "CPU");
+  static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
+  static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
+  static Tensor eye(int64_t n, DType dtype = dtypes::float32);
+
+  // ---- properties ------------------------------------------------------------------------------------
+  const UOp& uop() const { return uop_; }
+  const Shape& shape() const { return shape_of(uop_); }
+  DType dtype() const { return uop_.dtype(); }
+  std::string device() const;
+  int64_t ndim() const { return int64_t(shape().size()); }
+  int64_t numel() const { return anneal::numel(shape()); }
+
+  // ---- elementwise -----------------------------------------------------------------------------------
+  Tensor operator-() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor exp2() const;
+  Tensor log2() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor reciprocal() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor gelu() const;  // tanh approximation
+  Tensor abs() const;
+  Tensor pow(const Tensor& e) const;
+  Tensor pow(double e) const;
+  Tensor maximum(const Tensor& o) const;
+  Tensor minimum(const Tensor& o) const;
+  Tensor lt(const Tensor& o) const;
+  Tensor gt(const Tensor& o) const;
+  Tensor le(const Tensor& o) const;
+  Tensor ge(const Tensor& o) const;
+  Tensor eq(const Tensor& o) const;
+  Tensor ne(const Tensor& o) const;
+  Tensor logical_not() const;
+  Tensor where(const Tensor& t, const Tensor& f) const;  // *this is the condition
+  Tensor cast(DType d) const;
+  Tensor scalar_like(double v) const;  // a weak scalar adopting this tensor's dtype, broadcastable
+
+  // ---- movement --------------------------------------------------------------------------------------
+  Tensor reshape(std::vector<int64_t> shape) const;  // one -1 is inferred
+  Tensor permute(std::vector<int64_t> order) const;
+  Tensor transpose(int64_t a = -2, int64_t b = -1) const;
+  Tensor expand(Shape shape) const;                  // -1 keeps a dim
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, double value = 0.0) const;
+  Tensor shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const;  // [start, end) per axis
+  Tensor slice(int64_t axis, int64_t start, int64_t end, int64_t step = 1) const;
+  Tensor flip(std::vector<int64_t> axes) const;
+  Tensor flatten(int64_t start = 0, int64_t end = -1) const;
+  Tensor unsqueeze(int64_t axis) const;
+  Tensor squeeze(int64_t axis) const;
+  static Tensor cat(const std::vector<Tensor>& ts, int64_t axis = 0);
+  static Tensor stack(const std::vector<Tensor>& ts, int64_t axis = 0);
+  Tensor contiguous() const;
+
+  // ---- reductions ------------------------------------------------------------------------------------
+  Tensor sum(std::vector<int64_t> axes = {}, bool keepdim = false) const;  // {} = all axes
+  Tensor max(std::vector<int64_t> axes = {}, bool keepdim = false) const;
+  Tensor min(std::vector<int64_t> axes = {}, bool keepdim = false) const;
+  Tensor mean(std::vector<int64_t> axes = {}, bool keepdim = false) const;
+  Tensor softmax(int64_t axis = -1) const;
+  Tensor log_softmax(int64_t axis = -1) const;
+  Tensor matmul(const Tensor& o) const;
+
+  // ---- realization -----------------------------------------------------------------------------------
+  Tensor& realize();
+  template <class T>
+  std::vector<T> to_vector();
+  template <class T>
+  T item();
+
+ private:
+  friend Tensor operator+(const Tensor& a, const Tensor& b);
+  friend Tensor operator*(const Tensor& a, const Tensor& b);
+  Tensor reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const;
+  Tensor binary(Ops op, const Tensor& o, const char* name) const;
+  UOp uop_;
+};
+
+// Operators broadcast and promote; scalars are weak.
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+
+// Realizes several tensors in one schedule.
+void realize(std::vector<Tensor*> tensors);
+
+// Host values of a realized, contiguous buffer graph, converted to double (used by to_vector).
+std::vector<double> read_realized(const UOp& buffer_view);
+
+template <class T>
+std::vector<T> Tensor::to_vector() {
+  realize();
+  std::vector<double> v = read_realized(uop_);
+  return std::vector<T>(v.begin(), v.end());
+}
+
+template <class T>
+T Tensor::item() {
+  std::vector<T> v = to_vector<T>();
+  if (v.size() != 1) throw Error("item: tensor of shape " + shape_str(shape()) + " has " + std::to_string(v.size()) + " elements");
+  return v[0];
+}
+
+}  // namespace anneal

@@ -1,0 +1,118 @@
+#include "anneal/runtime/cpu_compiler.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include "anneal/support/error.h"
+#include "anneal/support/hash.h"
+
+namespace anneal {
+namespace {
+
+// Runs a shell command; returns its exit status and combined output.
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return {-1, "could not start: " + cmd};
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool on_path(const std::string& exe) { return run_command("command -v " + exe + " >/dev/null").first == 0; }
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 1);
+  return "unknown-cpu";
+}
+
+void make_dirs(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+std::string hex(const Key128& k) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(k.hi),
+                static_cast<unsigned long long>(k.lo));
+  return buf;
+}
+
+}  // namespace
+
+CpuCompiler& CpuCompiler::instance() {
+  static CpuCompiler c;
+  return c;
+}
+
+CpuCompiler::CpuCompiler() {
+  if (const char* env = std::getenv("ANNEAL_CC"); env && *env) cc_ = env;
+  else if (on_path("clang")) cc_ = "clang";
+  else if (on_path("gcc")) cc_ = "gcc";
+  else cc_ = "cc";
+  auto [status, out] = run_command(cc_ + " --version");
+  if (status != 0) throw Error("CPU device: C compiler '" + cc_ + "' not usable (set ANNEAL_CC): " + first_line(out));
+  version_ = first_line(out);
+  flags_ = "-O2 -march=native -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
+  cpu_model_ = cpu_model();
+  if (const char* d = std::getenv("ANNEAL_CACHE_DIR"); d && *d) cache_dir_ = d;
+  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache_dir_ = std::string(x) + "/anneal";
+  else cache_dir_ = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") + "/.cache/anneal";
+}
+
+std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::vector<std::string>& symbols) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, void*> loaded;  // object path -> handle (never unloaded)
+  std::lock_guard<std::mutex> lock(mu);
+  Hasher h;
+  for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
+    h.bytes(*s);
+  const std::string key = hex(h.finish());
+  const std::string dir = cache_dir_ + "/cpu";
+  const std::string so = dir + "/" + key + ".so";
+  void*& handle = loaded[so];
+  if (!handle) {
+    if (access(so.c_str(), R_OK) != 0) {
+      make_dirs(dir);
+      const std::string tmp = dir + "/" + key + "." + std::to_string(getpid());
+      {
+        std::ofstream f(tmp + ".c");
+        f << source;
+        if (!f) throw Error("CPU compiler: cannot write " + tmp + ".c");
+      }
+      auto [status, out] = run_command(cc_ + " " + flags_ + " -o '" + tmp + ".so' '" + tmp + ".c' -lm");
+      std::remove((tmp + ".c").c_str());
+      if (status != 0)
+        throw Error("CPU compiler: " + cc_ + " failed (status " + std::to_string(status) + "):\n" + out + "\nsource:\n" + source);
+      ++compilations_;
+      if (std::rename((tmp + ".so").c_str(), so.c_str()) != 0) throw Error("CPU compiler: cannot move object into " + so);
+    }
+    // RTLD_NODELETE: unloading objects that have run is never safe with some runtimes (OpenMP).
+    handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!handle) throw Error(std::string("CPU compiler: dlopen failed: ") + dlerror());
+  }
+  std::vector<KernelFn> fns;
+  for (const std::string& sym : symbols) {
+    void* f = dlsym(handle, sym.c_str());
+    if (!f) throw Error("CPU compiler: symbol " + sym + " missing from " + so);
+    fns.push_back(reinterpret_cast<KernelFn>(f));
+  }
+  return fns;
+}
+
+}  // namespace anneal

@@ -1,0 +1,111 @@
+// Tensor creation: host data becomes a realized BUFFER; constants stay lazy broadcasts.
+#include <atomic>
+#include <cstring>
+
+#include "anneal/runtime/device.h"
+#include "anneal/runtime/host_memory.h"
+#include "anneal/tensor/tensor.h"
+#include "anneal/uop/graph.h"
+#include "tensor_internal.h"
+
+namespace anneal {
+namespace {
+
+template <class T>
+DType dtype_of() {
+  if constexpr (std::is_same_v<T, float>) return dtypes::float32;
+  else if constexpr (std::is_same_v<T, double>) return dtypes::float64;
+  else if constexpr (std::is_same_v<T, int32_t>) return dtypes::int32;
+  else if constexpr (std::is_same_v<T, int64_t>) return dtypes::int64;
+  else if constexpr (std::is_same_v<T, uint8_t>) return dtypes::uint8;
+  else return dtypes::bool_;
+}
+
+void check_shape(const Shape& shape, const char* op) {
+  for (int64_t d : shape)
+    check(d >= 0, [&] { return std::string(op) + ": negative dimension in shape " + shape_str(shape); });
+}
+
+}  // namespace
+
+UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
+  static std::atomic<int64_t> next_id{1};
+  check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " is not supported on " + device; });
+  auto arg = std::make_shared<BufferArg>();
+  arg->id = next_id++;
+  arg->device = canonical_device(device);
+  arg->size = size;
+  arg->storage = allocate(arg->device, size_t(size) * size_t(dtype.itemsize()));
+  return UOp::make(Ops::BUFFER, dtype, {}, Arg(Arg::Object(std::move(arg))));
+}
+
+UOp view_as(const UOp& buffer, const Shape& shape) {
+  if (shape_of(buffer) == shape) return buffer;
+  return UOp::make(Ops::RESHAPE, buffer.dtype(), {buffer}, Arg(Arg::Tuple(shape)));
+}
+
+template <class T>
+Tensor Tensor::from_vector(const std::vector<T>& data, Shape shape, const std::string& device) {
+  check_shape(shape, "from_vector");
+  check(int64_t(data.size()) == anneal::numel(shape), [&] {
+    return "from_vector: " + std::to_string(data.size()) + " values do not fill shape " + shape_str(shape);
+  });
+  const DType dt = dtype_of<T>();
+  UOp buf = new_buffer(device, int64_t(data.size()), dt);
+  if constexpr (std::is_same_v<T, bool>) {
+    std::vector<uint8_t> bytes(data.begin(), data.end());
+    write_elements(buf.arg().as<BufferArg>()->storage.get(), dt, bytes.data(), bytes.size());
+  } else {
+    write_elements(buf.arg().as<BufferArg>()->storage.get(), dt, data.data(), data.size());
+  }
+  return Tensor(view_as(buf, shape));
+}
+template Tensor Tensor::from_vector<float>(const std::vector<float>&, Shape, const std::string&);
+template Tensor Tensor::from_vector<double>(const std::vector<double>&, Shape, const std::string&);
+template Tensor Tensor::from_vector<int32_t>(const std::vector<int32_t>&, Shape, const std::string&);
+template Tensor Tensor::from_vector<int64_t>(const std::vector<int64_t>&, Shape, const std::string&);
+template Tensor Tensor::from_vector<uint8_t>(const std::vector<uint8_t>&, Shape, const std::string&);
+template Tensor Tensor::from_vector<bool>(const std::vector<bool>&, Shape, const std::string&);
+
+Tensor Tensor::from_blob(const void* data, Shape shape, DType dtype, const std::string& device) {
+  check_shape(shape, "from_blob");
+  check(data != nullptr || anneal::numel(shape) == 0, "from_blob: null data pointer");
+  UOp buf = new_buffer(device, anneal::numel(shape), dtype);
+  std::memcpy(buf.arg().as<BufferArg>()->storage.get(), data, size_t(anneal::numel(shape)) * size_t(dtype.itemsize()));
+  return Tensor(view_as(buf, shape));
+}
+
+Tensor Tensor::empty(Shape shape, DType dtype, const std::string& device) {
+  check_shape(shape, "empty");
+  return Tensor(view_as(new_buffer(device, anneal::numel(shape), dtype), shape));
+}
+
+Tensor Tensor::full(Shape shape, double value, DType dtype) {
+  check_shape(shape, "full");
+  return Tensor(broadcast_const(dtype, value, shape));
+}
+
+Tensor Tensor::arange(int64_t start, int64_t stop, int64_t step, DType dtype) {
+  check(step != 0, "arange: step must not be zero");
+  const int64_t n = std::max<int64_t>(0, (stop - start + step - (step > 0 ? 1 : -1)) / step);
+  // The values are known exactly on the host; a buffer is cheaper than a cumulative sum kernel.
+  std::vector<int64_t> values(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) values[size_t(i)] = start + i * step;
+  Tensor t = Tensor::from_vector(values, {n});
+  return dtype == dtypes::int64 ? t : t.cast(dtype);
+}
+
+Tensor Tensor::eye(int64_t n, DType dtype) {
+  check(n >= 0, "eye: negative size");
+  // Row i is 1 at column i: a (n, n+1) pattern [1, 0 x n] reshaped from a padded ones column.
+  Tensor col = Tensor::ones({n, 1}, dtype).pad({{0, 0}, {0, n}});
+  return col.reshape({n * (n + 1)}).shrink({{0, n * n}}).reshape({n, n});
+}
+
+std::string Tensor::device() const {
+  for (const UOp& u : toposort(uop_))
+    if (const auto* b = u.arg().as<BufferArg>()) return b->device;
+  return "CPU";
+}
+
+}  // namespace anneal

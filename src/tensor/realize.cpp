@@ -1,0 +1,54 @@
+// realize: schedule the requested tensors together, compile the kernels in one translation unit,
+// run them in order, and point each tensor at its new buffer.
+#include <unordered_set>
+
+#include "anneal/render/c_renderer.h"
+#include "anneal/runtime/cpu_compiler.h"
+#include "anneal/runtime/host_memory.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/tensor/tensor.h"
+#include "tensor_internal.h"
+
+namespace anneal {
+
+void run_schedule(const Schedule& s) {
+  if (s.kernels.empty()) return;
+  std::string source = c_prelude();
+  std::vector<std::string> names;
+  for (const ScheduledKernel& k : s.kernels) {
+    source += "\n" + render_c(k);
+    names.push_back(k.name);
+  }
+  const std::vector<KernelFn> fns = CpuCompiler::instance().load(source, names);
+  for (size_t i = 0; i < s.kernels.size(); ++i) {
+    std::vector<void*> ptrs;
+    for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
+    fns[i](ptrs.data());
+  }
+}
+
+void realize(std::vector<Tensor*> tensors) {
+  std::vector<UOp> outs;
+  for (Tensor* t : tensors) {
+    check(t && bool(t->uop()), "realize: uninitialised tensor");
+    outs.push_back(t->uop());
+  }
+  const Schedule s = create_schedule(outs);
+  run_schedule(s);
+  for (size_t i = 0; i < tensors.size(); ++i) *tensors[i] = Tensor(s.outputs[i]);
+}
+
+Tensor& Tensor::realize() {
+  anneal::realize({this});
+  return *this;
+}
+
+std::vector<double> read_realized(const UOp& view) {
+  UOp b = view;
+  while (b.is(Ops::RESHAPE)) b = b.src(0);
+  check(b.is(Ops::BUFFER), "read: tensor is not realized into a buffer");
+  const auto* arg = b.arg().as<BufferArg>();
+  return read_elements(arg->storage.get(), b.dtype(), size_t(arg->size));
+}
+
+}  // namespace anneal

@@ -1,0 +1,80 @@
+// Reductions, softmax and matmul. A REDUCE keeps reduced axes as size 1; keepdim=false reshapes.
+#include <algorithm>
+
+#include "anneal/tensor/tensor.h"
+#include "tensor_internal.h"
+
+namespace anneal {
+
+Tensor Tensor::reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const {
+  if (axes.empty())
+    for (int64_t i = 0; i < ndim(); ++i) axes.push_back(i);
+  std::vector<bool> reduced(size_t(ndim()), false);
+  for (int64_t& a : axes) {
+    a = normalize_axis(a, ndim(), name);
+    check(!reduced[size_t(a)], [&] { return std::string(name) + ": axis " + std::to_string(a) + " repeated"; });
+    reduced[size_t(a)] = true;
+  }
+  std::sort(axes.begin(), axes.end());
+  Shape out_keep = shape(), out = {};
+  for (int64_t i = 0; i < ndim(); ++i) {
+    if (reduced[size_t(i)]) out_keep[size_t(i)] = 1;
+    else out.push_back(shape()[size_t(i)]);
+  }
+  // Sums accumulate in a wide enough dtype (bool and small ints in int32).
+  const Tensor src = op == Ops::ADD && sum_acc_dtype(dtype()) != dtype() ? cast(sum_acc_dtype(dtype())) : *this;
+  Tensor r;
+  if (std::all_of(axes.begin(), axes.end(), [&](int64_t a) { return shape()[size_t(a)] == 1; })) {
+    r = src;  // reducing size-1 axes is the identity
+  } else {
+    std::vector<int64_t> arg{int64_t(op)};
+    arg.insert(arg.end(), axes.begin(), axes.end());
+    r = Tensor(UOp::make(Ops::REDUCE, src.dtype(), {src.uop()}, Arg(Arg::Tuple(std::move(arg)))));
+  }
+  return keepdim ? r.reshape(out_keep) : r.reshape(out);
+}
+
+Tensor Tensor::sum(std::vector<int64_t> axes, bool keepdim) const { return reduce(Ops::ADD, std::move(axes), keepdim, "sum"); }
+Tensor Tensor::max(std::vector<int64_t> axes, bool keepdim) const { return reduce(Ops::MAX, std::move(axes), keepdim, "max"); }
+Tensor Tensor::min(std::vector<int64_t> axes, bool keepdim) const { return -((-*this).max(std::move(axes), keepdim)); }
+
+Tensor Tensor::mean(std::vector<int64_t> axes, bool keepdim) const {
+  const Tensor s = (dtype().is_float() ? *this : cast(dtypes::float32)).sum(axes, keepdim);
+  const int64_t n = numel() / std::max<int64_t>(1, s.numel());
+  return s * (1.0 / double(std::max<int64_t>(n, 1)));
+}
+
+Tensor Tensor::softmax(int64_t axis) const {
+  axis = normalize_axis(axis, ndim(), "softmax");
+  const Tensor shifted = *this - max({axis}, true);
+  const Tensor e = shifted.exp();
+  return e / e.sum({axis}, true);
+}
+
+Tensor Tensor::log_softmax(int64_t axis) const {
+  axis = normalize_axis(axis, ndim(), "log_softmax");
+  const Tensor shifted = *this - max({axis}, true);
+  return shifted - shifted.exp().sum({axis}, true).log();
+}
+
+Tensor Tensor::matmul(const Tensor& o) const {
+  check(ndim() >= 1 && o.ndim() >= 1, [&] {
+    return "matmul: operands need at least one dimension, got " + shape_str(shape()) + " and " + shape_str(o.shape());
+  });
+  const Tensor a = ndim() == 1 ? unsqueeze(0) : *this;
+  const Tensor b = o.ndim() == 1 ? o.unsqueeze(1) : o;
+  const int64_t k = a.shape().back(), kb = b.shape()[b.shape().size() - 2];
+  check(k == kb, [&] {
+    return "matmul: cannot multiply " + shape_str(shape()) + " by " + shape_str(o.shape()) + " (inner dimensions " +
+           std::to_string(k) + " and " + std::to_string(kb) + " differ)";
+  });
+  // (..., M, 1, K) * (..., 1, N, K) summed over K.
+  const Tensor lhs = a.unsqueeze(-2);
+  const Tensor rhs = b.transpose(-1, -2).unsqueeze(-3);
+  Tensor out = (lhs * rhs).sum({-1});
+  if (ndim() == 1) out = out.squeeze(-2);
+  if (o.ndim() == 1) out = out.squeeze(-1);
+  return out;
+}
+
+}  // namespace anneal

@@ -1,0 +1,20 @@
+// Graph-building helpers shared by the tensor op files (internal).
+#pragma once
+#include <string>
+
+#include "anneal/tensor/tensor.h"
+
+namespace anneal {
+
+// A new zeroed device buffer of `size` elements.
+UOp new_buffer(const std::string& device, int64_t size, DType dtype);
+// `buffer` (flat) seen with `shape`.
+UOp view_as(const UOp& buffer, const Shape& shape);
+// A scalar constant broadcast to `shape`.
+UOp broadcast_const(DType dtype, double value, const Shape& shape);
+// Movement op node with a tuple arg.
+UOp movement(Ops op, const UOp& x, std::vector<int64_t> arg);
+// Normalises a possibly negative axis; raises anneal::Error naming `op` when out of range.
+int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
+
+}  // namespace anneal
