@@ -1,0 +1,53 @@
+// Fusion, asserted as kernel counts of known programs.
+#include <gtest/gtest.h>
+
+#include "anneal/schedule/schedule.h"
+#include "op_test_util.h"
+
+using namespace anneal;
+using namespace anneal::testing;
+
+namespace {
+size_t kernels(const Tensor& t) { return create_schedule(std::vector<UOp>{t.uop()}).kernels.size(); }
+}  // namespace
+
+TEST(Fusion, MatmulBiasReluIsOneKernel) {
+  Tensor a = random_tensor({16, 32}, 1), b = random_tensor({32, 8}, 2), bias = random_tensor({8}, 3);
+  Tensor y = (a.matmul(b) + bias).relu();
+  EXPECT_EQ(kernels(y), 1u);
+  expect_matches_reference(y, 1e-5, 1e-5);
+}
+
+TEST(Fusion, MlpForwardIsTwoKernels) {
+  Tensor x = random_tensor({64, 784}, 1, 0, 1), w1 = random_tensor({784, 512}, 2, -0.05, 0.05),
+         b1 = random_tensor({512}, 3), w2 = random_tensor({512, 10}, 4, -0.05, 0.05), b2 = random_tensor({10}, 5);
+  Tensor y = (x.matmul(w1) + b1).relu().matmul(w2) + b2;
+  EXPECT_EQ(kernels(y), 2u);
+  expect_matches_reference(y, 1e-4, 1e-4);
+}
+
+TEST(Fusion, TwentyElementwiseOpsAreOneKernel) {
+  Tensor x = random_tensor({32, 32}, 7);
+  Tensor y = x;
+  for (int i = 0; i < 20; ++i) y = (i % 3 == 0) ? (y * 1.01 + 0.1) : (i % 3 == 1 ? y.relu() - 0.05 : y.maximum(x));
+  EXPECT_EQ(kernels(y), 1u);
+  expect_matches_reference(y);
+}
+
+TEST(Fusion, SoftmaxIsAtMostThreeKernels) {
+  Tensor x = random_tensor({64, 1000}, 9);
+  EXPECT_LE(kernels(x.softmax(-1)), 3u);
+  expect_matches_reference(x.softmax(-1));
+}
+
+TEST(Fusion, MovementOpsNeverMakeCopyKernelsByThemselves) {
+  Tensor x = random_tensor({4, 6}, 11), y = random_tensor({6, 4}, 12);
+  // Views feeding computation fuse into it.
+  EXPECT_EQ(kernels(x.transpose() * y), 1u);
+  EXPECT_EQ(kernels(x.reshape({2, 12}).flip({1}).pad({{1, 1}, {0, 0}}).shrink({{0, 3}, {2, 10}}) + 1.0), 1u);
+  EXPECT_EQ(kernels((x.transpose().matmul(x) + 1.0).reshape({-1}).flip({0})), 1u);
+  // A realized buffer viewed through reshapes needs no kernel at all.
+  Tensor r = x * 2.0;
+  r.realize();
+  EXPECT_EQ(kernels(r.reshape({24}).reshape({3, 8})), 0u);
+}
