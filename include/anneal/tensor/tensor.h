@@ -97,6 +97,25 @@ class Tensor {
   Tensor softmax(int64_t axis = -1) const;
   Tensor log_softmax(int64_t axis = -1) const;
   Tensor matmul(const Tensor& o) const;
+  Tensor var(std::vector<int64_t> axes = {}, bool keepdim = false, int64_t correction = 1) const;
+  Tensor argmax(int64_t axis, bool keepdim = false) const;  // int32, first maximum
+  Tensor cumsum(int64_t axis) const;
+
+  // ---- windows and indexing ----------------------------------------------------------------------
+  // x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O) or an empty Tensor.
+  Tensor conv2d(const Tensor& weight, const Tensor& bias = Tensor(), std::pair<int64_t, int64_t> stride = {1, 1},
+                std::pair<int64_t, int64_t> padding = {0, 0}, std::pair<int64_t, int64_t> dilation = {1, 1},
+                int64_t groups = 1) const;
+  Tensor max_pool2d(std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride = {0, 0},
+                    std::pair<int64_t, int64_t> padding = {0, 0}) const;  // stride {0,0} = kernel
+  Tensor avg_pool2d(std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride = {0, 0},
+                    std::pair<int64_t, int64_t> padding = {0, 0}) const;
+  // out[..., j, ...] = self[..., index[..., j, ...], ...] along `axis`; index is an integer tensor.
+  Tensor gather(int64_t axis, const Tensor& index) const;
+  Tensor one_hot(int64_t num_classes) const;  // int32
+  // The sliding windows of one axis: that axis becomes the output positions and a new last axis
+  // holds the kernel offsets. Pure movement ops: no copy.
+  Tensor windows(int64_t axis, int64_t kernel, int64_t stride, int64_t dilation) const;
 
   // ---- realization -----------------------------------------------------------------------------------
   Tensor& realize();
