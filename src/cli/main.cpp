@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "anneal/support/error.h"
+#include "cli/program_commands.h"
 #include "cli/simplify_command.h"
 
 // ANNEAL_VERSION is project(VERSION) from CMakeLists.txt, passed in by the build.
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   anneal::cli::register_simplify(app);
+  anneal::cli::register_graph(app);
+  anneal::cli::register_kernels(app);
 
   try {
     app.parse(argc, argv);

@@ -77,7 +77,7 @@ class CEmitter {
     emit(store.src(1));
     emit(store.src(0).src(1));
     line("data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
-    for (size_t i = 1; i < end.num_srcs(); ++i) close_loop();
+    for (size_t i = end.num_srcs(); i-- > 1;) close_loop(end.src(i));
     out_ << "}\n";
     return out_.str();
   }
@@ -99,10 +99,12 @@ class CEmitter {
   void open_loop(const UOp& r) {
     const std::string name = "r" + std::to_string(*r.arg().as_int());
     names_[r.get()] = name;
+    open_.insert(r.get());
     line("for (long long " + name + " = 0; " + name + " < " + std::to_string(r.src(0).ival()) + "; " + name + "++) {");
     ++indent_;
   }
-  void close_loop() {
+  void close_loop(const UOp& r) {
+    open_.erase(r.get());
     --indent_;
     line("}");
   }
@@ -170,12 +172,11 @@ class CEmitter {
   }
 
   void emit_reduce(const UOp& r) {
-    std::unordered_set<const void*> own;
-    for (size_t i = 1; i < r.num_srcs(); ++i) own.insert(r.src(i).get());
-    // Hoist what the reduction's body computes without its loop variables.
+    // Hoist what the reduction's body computes with the loops already open (not its own, nor those
+    // of reductions nested in it).
     for (const UOp& u : toposort(r.src(0))) {
       const auto& d = deps_[u.get()];
-      if (std::none_of(d.begin(), d.end(), [&](const void* p) { return own.count(p) > 0; })) emit(u);
+      if (std::all_of(d.begin(), d.end(), [&](const void* p) { return open_.count(p) > 0; })) emit(u);
     }
     const Ops op = Ops(*r.arg().as_int());
     const std::string acc = "acc" + std::to_string(counter_++);
@@ -186,7 +187,7 @@ class CEmitter {
     if (op == Ops::ADD) line(acc + " += " + x + ";");
     else if (op == Ops::MUL) line(acc + " *= " + x + ";");
     else line(acc + " = " + x + " > " + acc + " ? " + x + " : " + acc + ";");
-    for (size_t i = 1; i < r.num_srcs(); ++i) close_loop();
+    for (size_t i = r.num_srcs(); i-- > 1;) close_loop(r.src(i));
     names_[r.get()] = acc;
   }
 
@@ -194,6 +195,7 @@ class CEmitter {
   std::ostringstream out_;
   std::unordered_map<const void*, std::string> names_;
   std::unordered_map<const void*, std::unordered_set<const void*>> deps_;
+  std::unordered_set<const void*> open_;  // loop variables in scope
   int indent_ = 0;
   int counter_ = 0;
 };

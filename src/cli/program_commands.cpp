@@ -1,0 +1,114 @@
+#include "cli/program_commands.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "anneal/models/programs.h"
+#include "anneal/render/c_renderer.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/uop/graph.h"
+#include "anneal/uop/print.h"
+
+namespace anneal::cli {
+namespace {
+
+struct ProgramOptions {
+  std::string program;
+  bool json = false;
+  bool run = false;
+};
+
+std::vector<UOp> output_uops(const Program& p) {
+  std::vector<UOp> outs;
+  for (const Tensor& t : p.outputs) outs.push_back(t.uop());
+  return outs;
+}
+
+std::string program_help() {
+  std::string s = "Built-in program: ";
+  for (const std::string& n : program_names()) s += n + (n == program_names().back() ? "" : ", ");
+  return s;
+}
+
+void print_graph_verb(const ProgramOptions& o) {
+  const Program p = build_program(o.program);
+  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, output_uops(p));
+  if (!o.json) {
+    fmt::print("# {}: {}\n{}", p.name, p.description, print_graph(sink));
+    return;
+  }
+  std::unordered_map<const void*, size_t> ids;
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const UOp& u : toposort(sink)) {
+    ids.emplace(u.get(), ids.size());
+    nlohmann::json srcs = nlohmann::json::array();
+    for (const UOp& s : u.srcs()) srcs.push_back(ids.at(s.get()));
+    nlohmann::json node = {{"id", ids.at(u.get())}, {"op", std::string(op_name(u.op()))},
+                           {"dtype", std::string(u.dtype().name())}, {"srcs", srcs}, {"arg", u.arg().str()}};
+    if (!u.is(Ops::SINK)) node["shape"] = shape_of(u);
+    nodes.push_back(node);
+  }
+  fmt::print("{}\n", nlohmann::json{{"program", p.name}, {"nodes", nodes}}.dump());
+}
+
+nlohmann::json buffer_json(const UOp& b) {
+  const auto* a = b.arg().as<BufferArg>();
+  return {{"buffer", a->id}, {"dtype", std::string(b.dtype().name())}, {"size", a->size}};
+}
+
+void print_kernels_verb(const ProgramOptions& o) {
+  Program p = build_program(o.program);
+  const Schedule s = create_schedule(output_uops(p));
+  if (o.json) {
+    nlohmann::json kernels = nlohmann::json::array();
+    for (const ScheduledKernel& k : s.kernels) {
+      nlohmann::json inputs = nlohmann::json::array();
+      for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
+      kernels.push_back({{"name", k.name},
+                         {"inputs", inputs},
+                         {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
+                         {"global_size", k.shape},
+                         {"source", render_c(k)}});
+    }
+    fmt::print("{}\n", nlohmann::json{{"program", p.name}, {"device", "CPU"}, {"kernels", kernels}}.dump());
+  } else {
+    fmt::print("# {}: {} -> {} kernel{}\n", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");
+    for (const ScheduledKernel& k : s.kernels)
+      fmt::print("\n// {} over {} ({} buffers)\n{}", k.name, shape_str(k.shape), k.buffers.size(), render_c(k));
+  }
+  if (!o.run) return;
+  for (Tensor& t : p.outputs) {
+    const std::vector<double> v = t.to_vector<double>();
+    double sum = 0;
+    for (double x : v) sum += x;
+    fmt::print("\nresult {}: first values", shape_str(t.shape()));
+    for (size_t i = 0; i < std::min<size_t>(6, v.size()); ++i) fmt::print(" {:.6g}", v[i]);
+    fmt::print(", sum {:.6g}\n", sum);
+  }
+}
+
+CLI::App* add_program_verb(CLI::App& app, const char* name, const char* help, std::shared_ptr<ProgramOptions> o) {
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->add_option("program", o->program, program_help())->required();
+  cmd->add_flag("--json", o->json, "Print one JSON object instead of text");
+  return cmd;
+}
+
+}  // namespace
+
+void register_graph(CLI::App& app) {
+  auto o = std::make_shared<ProgramOptions>();
+  add_program_verb(app, "graph", "Print the tensor graph of a built-in program", o)->callback([o] { print_graph_verb(*o); });
+}
+
+void register_kernels(CLI::App& app) {
+  auto o = std::make_shared<ProgramOptions>();
+  CLI::App* cmd = add_program_verb(app, "kernels", "Print the scheduled kernels of a built-in program with their source", o);
+  cmd->add_flag("--run", o->run, "Also compile, run and print the result");
+  cmd->callback([o] { print_kernels_verb(*o); });
+}
+
+}  // namespace anneal::cli

@@ -1,0 +1,65 @@
+#include "anneal/models/programs.h"
+
+#include <cmath>
+#include <random>
+
+namespace anneal {
+namespace {
+
+Tensor uniform(const Shape& shape, uint64_t seed, float bound) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist{-bound, bound};
+  std::vector<float> v(static_cast<size_t>(numel(shape)));
+  for (float& x : v) x = dist(rng);
+  return Tensor::from_vector(v, shape);
+}
+
+Program matmul() {
+  return {"matmul", "64x128 @ 128x32", {uniform({64, 128}, 1, 1).matmul(uniform({128, 32}, 2, 1))}};
+}
+
+Program softmax() { return {"softmax", "softmax over the last axis of 64x1000", {uniform({64, 1000}, 3, 4).softmax(-1)}}; }
+
+Program mlp_forward() {
+  Tensor x = uniform({64, 784}, 4, 1);
+  Tensor w1 = uniform({784, 512}, 5, 1 / std::sqrt(784.f)), b1 = uniform({512}, 6, 1 / std::sqrt(784.f));
+  Tensor w2 = uniform({512, 10}, 7, 1 / std::sqrt(512.f)), b2 = uniform({10}, 8, 1 / std::sqrt(512.f));
+  return {"mlp-forward", "x 64x784 -> Linear 784->512 -> ReLU -> Linear 512->10",
+          {(x.matmul(w1) + b1).relu().matmul(w2) + b2}};
+}
+
+Program conv2d() {
+  Tensor x = uniform({1, 3, 32, 32}, 9, 1);
+  Tensor w = uniform({16, 3, 3, 3}, 10, 1 / std::sqrt(27.f)), b = uniform({16}, 11, 1 / std::sqrt(27.f));
+  return {"conv2d", "1x3x32x32, 16 filters 3x3, pad 1, + bias, ReLU", {x.conv2d(w, b, {1, 1}, {1, 1}).relu()}};
+}
+
+Program attention() {
+  const int64_t b = 2, h = 4, t = 64, d = 32;
+  Tensor q = uniform({b, h, t, d}, 12, 1), k = uniform({b, h, t, d}, 13, 1), v = uniform({b, h, t, d}, 14, 1);
+  Tensor scores = q.matmul(k.transpose(-1, -2)) * (1.0 / std::sqrt(double(d)));
+  Tensor causal = Tensor::arange(t).reshape({t, 1}).ge(Tensor::arange(t).reshape({1, t}));
+  Tensor masked = causal.where(scores, scores.scalar_like(-INFINITY));
+  return {"attention", "batch 2, 4 heads, 64 tokens, head dim 32, causal softmax(QK^T/sqrt(d))V",
+          {masked.softmax(-1).matmul(v)}};
+}
+
+}  // namespace
+
+const std::vector<std::string>& program_names() {
+  static const std::vector<std::string> names = {"matmul", "softmax", "mlp-forward", "conv2d", "attention"};
+  return names;
+}
+
+Program build_program(const std::string& name) {
+  if (name == "matmul") return matmul();
+  if (name == "softmax") return softmax();
+  if (name == "mlp-forward") return mlp_forward();
+  if (name == "conv2d") return conv2d();
+  if (name == "attention") return attention();
+  std::string known;
+  for (const std::string& n : program_names()) known += (known.empty() ? "" : ", ") + n;
+  throw Error("unknown program '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace anneal
