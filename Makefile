@@ -55,11 +55,11 @@ build:
 test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
-# The demo: index expressions that the symbolic simplifier reduces, given the variables' ranges.
+# The demo: a built-in program through the whole compiler (graph -> kernels -> C -> run on the CPU),
+# then the symbolic simplifier that cleans up its index arithmetic.
 run: deps build
+	./$(BUILD_DIR)/anneal kernels mlp-forward --run
 	./$(BUILD_DIR)/anneal simplify "((x*4+y)//4)%8" --var x=0..100 --var y=0..3
-	./$(BUILD_DIR)/anneal simplify "(x//4)*4 + x%4" --var x=0..1000
-	./$(BUILD_DIR)/anneal simplify "(a*6 + b*3 + 2)//3" --var a=0..10 --var b=0..10
 
 # Build, then run every benchmark executable (build/bench/bench_*). Finding none is an error, so a
 # broken bench build cannot pass as "nothing to report".
