@@ -33,6 +33,10 @@ class Tensor {
   static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
   static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
   static Tensor eye(int64_t n, DType dtype = dtypes::float32);
+  // Seeded with manual_seed (random.h); every call is a new draw.
+  static Tensor rand(Shape shape, DType dtype = dtypes::float32);   // uniform [0, 1)
+  static Tensor randn(Shape shape, DType dtype = dtypes::float32);  // standard normal
+  static Tensor randint(Shape shape, int64_t low, int64_t high, DType dtype = dtypes::int32);  // [low, high)
 
   // ---- properties ------------------------------------------------------------------------------------
   const UOp& uop() const { return uop_; }
