@@ -29,9 +29,15 @@ std::string c_type(DType d) {
     case ScalarType::UInt64: return "unsigned long long";
     case ScalarType::Float32: return "float";
     case ScalarType::Float64: return "double";
-    case ScalarType::WeakInt: return "long long";  // index arithmetic
     default: throw Error("C renderer: dtype " + std::string(d.name()) + " is not supported");
   }
+}
+
+// Index arithmetic is int where the node's bounds fit 32 bits, else long long.
+bool fits_int32(const UOp& u) { return u.vmin() >= INT32_MIN && u.vmax() <= INT32_MAX; }
+std::string value_type(const UOp& u) {
+  if (u.dtype() == dtypes::weakint) return fits_int32(u) ? "int" : "long long";
+  return c_type(u.dtype());
 }
 
 std::string literal(const UOp& c) {
@@ -47,6 +53,7 @@ std::string literal(const UOp& c) {
     return "(" + std::string(buf) + suffix + ")";
   }
   if (d.is_bool()) return v.as_bool() ? "1" : "0";
+  if (d == dtypes::weakint) return std::to_string(v.as_int()) + (fits_int32(c) ? "" : "LL");
   return "((" + c_type(d) + ")" + std::to_string(v.as_int()) + "LL)";
 }
 
@@ -100,7 +107,7 @@ class CEmitter {
     const std::string name = "r" + std::to_string(*r.arg().as_int());
     names_[r.get()] = name;
     open_.insert(r.get());
-    line("for (long long " + name + " = 0; " + name + " < " + std::to_string(r.src(0).ival()) + "; " + name + "++) {");
+    line("for (" + value_type(r) + " " + name + " = 0; " + name + " < " + std::to_string(r.src(0).ival()) + "; " + name + "++) {");
     ++indent_;
   }
   void close_loop(const UOp& r) {
@@ -167,7 +174,7 @@ class CEmitter {
     }
     for (const UOp& s : u.srcs()) emit(s);
     const std::string name = "v" + std::to_string(counter_++);
-    line(c_type(u.dtype()) + " " + name + " = " + expr(u) + ";");
+    line(value_type(u) + " " + name + " = " + expr(u) + ";");
     names_[u.get()] = name;
   }
 
