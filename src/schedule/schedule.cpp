@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "anneal/runtime/device.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "../tensor/tensor_internal.h"
@@ -65,6 +66,58 @@ std::string kernel_name(const ScheduledKernel& k, std::unordered_map<std::string
   return n ? name + "n" + std::to_string(n) : name;
 }
 
+// Gives every buffer the scheduler made its storage. Outputs get their own; an intermediate reuses
+// the block of an intermediate whose last reader has already run (best fit by size).
+void plan_memory(Schedule& sched) {
+  std::unordered_set<const void*> outputs;
+  for (const UOp& o : sched.outputs) {
+    UOp b = o;
+    while (b.is(Ops::RESHAPE)) b = b.src(0);
+    outputs.insert(b.get());
+  }
+  std::unordered_map<const void*, size_t> last_use;
+  for (size_t i = 0; i < sched.kernels.size(); ++i)
+    for (const UOp& b : sched.kernels[i].buffers) last_use[b.get()] = i;
+  struct Block {
+    std::shared_ptr<void> storage;
+    size_t bytes;
+  };
+  std::vector<Block> free_blocks;
+  std::vector<std::pair<size_t, Block>> in_use;  // (last kernel reading it, block)
+  for (size_t i = 0; i < sched.kernels.size(); ++i) {
+    const UOp& out = sched.kernels[i].buffers[0];
+    const auto* arg = out.arg().as<BufferArg>();
+    const size_t bytes = size_t(arg->size) * size_t(out.dtype().itemsize());
+    if (outputs.count(out.get())) {
+      arg->storage = allocate(arg->device, bytes);
+    } else {
+      sched.intermediate_bytes += bytes;
+      auto best = free_blocks.end();
+      for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it)
+        if (it->bytes >= bytes && (best == free_blocks.end() || it->bytes < best->bytes)) best = it;
+      Block block;
+      if (best != free_blocks.end()) {
+        block = *best;
+        free_blocks.erase(best);
+      } else {
+        block = Block{allocate(arg->device, bytes), bytes};
+        sched.planned_bytes += bytes;
+      }
+      arg->storage = block.storage;
+      in_use.push_back({last_use[out.get()], block});
+    }
+    // Blocks whose last reader is kernel i become free for kernel i+1 on.
+    for (auto it = in_use.begin(); it != in_use.end();) {
+      if (it->first <= i) {
+        free_blocks.push_back(it->second);
+        it = in_use.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Schedule create_schedule(std::span<const UOp> outputs) {
@@ -79,7 +132,7 @@ Schedule create_schedule(std::span<const UOp> outputs) {
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;
     const Shape& shape = shape_of(u);
-    UOp buf = new_buffer("CPU", numel(shape), u.dtype().strong());
+    UOp buf = new_buffer("CPU", numel(shape), u.dtype().strong(), /*allocate=*/false);
     buffers.emplace(u.get(), buf);
     ScheduledKernel k;
     k.shape = shape;
@@ -92,6 +145,7 @@ Schedule create_schedule(std::span<const UOp> outputs) {
     auto it = buffers.find(o.get());
     sched.outputs.push_back(it == buffers.end() ? o : view_as(it->second, shape_of(o)));
   }
+  plan_memory(sched);
   return sched;
 }
 

@@ -28,14 +28,14 @@ void check_shape(const Shape& shape, const char* op) {
 
 }  // namespace
 
-UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
+UOp new_buffer(const std::string& device, int64_t size, DType dtype, bool allocate_now) {
   static std::atomic<int64_t> next_id{1};
   check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " is not supported on " + device; });
   auto arg = std::make_shared<BufferArg>();
   arg->id = next_id++;
   arg->device = canonical_device(device);
   arg->size = size;
-  arg->storage = allocate(arg->device, size_t(size) * size_t(dtype.itemsize()));
+  if (allocate_now) arg->storage = allocate(arg->device, size_t(size) * size_t(dtype.itemsize()));
   return UOp::make(Ops::BUFFER, dtype, {}, Arg(Arg::Object(std::move(arg))));
 }
 

@@ -6,8 +6,9 @@
 
 namespace anneal {
 
-// A new zeroed device buffer of `size` elements.
-UOp new_buffer(const std::string& device, int64_t size, DType dtype);
+// A new zeroed device buffer of `size` elements; with allocate=false its storage is assigned later
+// (by the memory planner).
+UOp new_buffer(const std::string& device, int64_t size, DType dtype, bool allocate = true);
 // `buffer` (flat) seen with `shape`.
 UOp view_as(const UOp& buffer, const Shape& shape);
 // A scalar constant broadcast to `shape`.

@@ -51,3 +51,16 @@ TEST(Fusion, MovementOpsNeverMakeCopyKernelsByThemselves) {
   r.realize();
   EXPECT_EQ(kernels(r.reshape({24}).reshape({3, 8})), 0u);
 }
+
+TEST(MemoryPlanning, IntermediatesShareBlocksOnceTheirReadersRan) {
+  Tensor x = random_tensor({1000}, 21);
+  Tensor a1 = (x * 2.0).contiguous();
+  Tensor a2 = (a1 + 1.0).contiguous();  // a1's last reader
+  Tensor a3 = (a2 * 3.0).contiguous();  // may reuse a1's block
+  Tensor out = a3 - 1.0;
+  const Schedule s = create_schedule(std::vector<UOp>{out.uop()});
+  ASSERT_EQ(s.kernels.size(), 4u);
+  EXPECT_EQ(s.intermediate_bytes, 3u * 4000u);
+  EXPECT_EQ(s.planned_bytes, 2u * 4000u);
+  expect_matches_reference(out);
+}

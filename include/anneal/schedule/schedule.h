@@ -23,6 +23,8 @@ struct ScheduledKernel {
 struct Schedule {
   std::vector<ScheduledKernel> kernels;  // in an order that respects every read-after-write
   std::vector<UOp> outputs;              // for each requested output: its value as a buffer view
+  size_t intermediate_bytes = 0;         // sum of the sizes of buffers only this schedule uses
+  size_t planned_bytes = 0;              // memory actually allocated for them after reuse
 };
 
 Schedule create_schedule(std::span<const UOp> outputs);

@@ -72,12 +72,13 @@ struct ParamArg final : ArgObject {
 };
 
 // The arg of BUFFER: device storage. Identity is the buffer's id; the storage itself lives as long
-// as a node refers to it (the payload is shared with the runtime).
+// as a node refers to it (the payload is shared with the runtime). Buffers made by the scheduler
+// get their storage after scheduling, from the memory planner, so intermediates can share memory.
 struct BufferArg final : ArgObject {
   int64_t id = 0;
   std::string device;
   int64_t size = 0;                     // elements
-  std::shared_ptr<void> storage;        // runtime-owned memory (type-erased)
+  mutable std::shared_ptr<void> storage;  // runtime-owned memory (type-erased); set once
 
   bool equals(const ArgObject& other) const override;
   void hash(Hasher& h) const override;
