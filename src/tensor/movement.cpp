@@ -127,7 +127,7 @@ Tensor Tensor::shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const {
   std::vector<int64_t> arg;
   bool any = false;
   for (size_t i = 0; i < ranges.size(); ++i) {
-    auto [s, e] = ranges[i];
+    const int64_t s = ranges[i].first, e = ranges[i].second;
     check(0 <= s && s <= e && e <= shape()[i], [&] {
       return "shrink: range [" + std::to_string(s) + ", " + std::to_string(e) + ") is invalid for dimension " +
              std::to_string(i) + " of " + shape_str(shape());
