@@ -1,5 +1,9 @@
 #include "anneal/schedule/schedule.h"
 
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -118,35 +122,124 @@ void plan_memory(Schedule& sched) {
   }
 }
 
-}  // namespace
+// Where a kernel's buffer comes from when a cached schedule is instantiated again.
+struct BufferRef {
+  bool input;    // an input buffer of the graph (by order of appearance), else the output of kernel #index
+  size_t index;
+};
+struct CachedKernel {
+  std::string name;
+  UOp ast;
+  Shape shape;
+  DType dtype;
+  std::vector<BufferRef> refs;
+};
+struct CachedSchedule {
+  std::vector<CachedKernel> kernels;
+  std::vector<std::optional<size_t>> outputs;  // kernel whose buffer is output i, or none (already a buffer)
+};
 
-Schedule create_schedule(std::span<const UOp> outputs) {
+// The structural key of the outputs' graph with every BUFFER replaced by (position, dtype, size).
+Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs) {
+  std::unordered_map<const void*, Key128> keys;
+  for (const UOp& u : order) {
+    Hasher h;
+    h.word(uint64_t(u.op()));
+    h.word(uint64_t(u.dtype().scalar()));
+    if (const auto* b = u.arg().as<BufferArg>()) {
+      h.word(inputs.size());
+      h.word(uint64_t(b->size));
+      h.bytes(b->device);
+      inputs.push_back(u);
+    } else {
+      u.arg().hash(h);
+    }
+    for (const UOp& s : u.srcs()) h.key(keys.at(s.get()));
+    keys.emplace(u.get(), h.finish());
+  }
+  return keys.at(order.back().get());
+}
+
+std::mutex cache_mu;
+std::map<Key128, CachedSchedule>& cache = *new std::map<Key128, CachedSchedule>();  // immortal: holds UOps
+ScheduleCacheStats stats;
+
+bool cache_enabled() {
+  const char* env = std::getenv("ANNEAL_SCHEDULE_CACHE");
+  return !(env && std::string(env) == "0");
+}
+
+Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& inputs, std::span<const UOp> outputs) {
   Schedule sched;
-  if (outputs.empty()) return sched;
-  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, outputs);
-  const std::vector<UOp> order = toposort(sink, [](const UOp& u) { return u.is(Ops::BUFFER); });
-  const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
+  std::vector<UOp> made;
+  for (const CachedKernel& ck : c.kernels) {
+    made.push_back(new_buffer("CPU", numel(ck.shape), ck.dtype, /*allocate=*/false));
+    ScheduledKernel k{ck.name, ck.ast, {}, ck.shape};
+    for (const BufferRef& r : ck.refs) k.buffers.push_back(r.input ? inputs[r.index] : made[r.index]);
+    sched.kernels.push_back(std::move(k));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    sched.outputs.push_back(c.outputs[i] ? view_as(made[*c.outputs[i]], shape_of(outputs[i])) : outputs[i]);
+  plan_memory(sched);
+  return sched;
+}
 
+CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order, const std::vector<UOp>& inputs) {
+  const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
+  std::unordered_map<const void*, size_t> input_pos, kernel_of;
+  for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
   std::unordered_map<std::string, int> names;
+  CachedSchedule c;
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;
     const Shape& shape = shape_of(u);
-    UOp buf = new_buffer("CPU", numel(shape), u.dtype().strong(), /*allocate=*/false);
+    UOp buf = new_buffer("CPU", numel(shape), u.dtype(), /*allocate=*/false);
     buffers.emplace(u.get(), buf);
+    kernel_of.emplace(buf.get(), c.kernels.size());
     ScheduledKernel k;
     k.shape = shape;
-    KernelLowerer lowerer(buffers, u);
-    k.ast = lowerer.lower_kernel(buf, k.buffers);
-    k.name = kernel_name(k, names);
-    sched.kernels.push_back(std::move(k));
+    k.ast = KernelLowerer(buffers, u).lower_kernel(buf, k.buffers);
+    CachedKernel ck{kernel_name(k, names), k.ast, shape, u.dtype(), {}};
+    for (const UOp& b : k.buffers) {
+      auto in = input_pos.find(b.get());
+      ck.refs.push_back(in != input_pos.end() ? BufferRef{true, in->second} : BufferRef{false, kernel_of.at(b.get())});
+    }
+    c.kernels.push_back(std::move(ck));
   }
   for (const UOp& o : outputs) {
     auto it = buffers.find(o.get());
-    sched.outputs.push_back(it == buffers.end() ? o : view_as(it->second, shape_of(o)));
+    c.outputs.push_back(it == buffers.end() ? std::nullopt : std::optional<size_t>(kernel_of.at(it->second.get())));
   }
-  plan_memory(sched);
-  return sched;
+  return c;
+}
+
+}  // namespace
+
+ScheduleCacheStats schedule_cache_stats() {
+  std::lock_guard<std::mutex> lock(cache_mu);
+  return stats;
+}
+
+Schedule create_schedule(std::span<const UOp> outputs) {
+  if (outputs.empty()) return Schedule{};
+  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, outputs);
+  const std::vector<UOp> order = toposort(sink);
+  std::vector<UOp> inputs;
+  const Key128 key = structure_key(order, inputs);
+  if (!cache_enabled()) return instantiate(build(outputs, order, inputs), inputs, outputs);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    if (auto it = cache.find(key); it != cache.end()) {
+      ++stats.hits;
+      return instantiate(it->second, inputs, outputs);
+    }
+  }
+  CachedSchedule built = build(outputs, order, inputs);
+  std::lock_guard<std::mutex> lock(cache_mu);
+  ++stats.misses;
+  if (cache.size() >= 4096) cache.clear();  // bound memory in programs that never repeat a graph
+  return instantiate(cache.emplace(key, std::move(built)).first->second, inputs, outputs);
 }
 
 }  // namespace anneal

@@ -102,14 +102,16 @@ void release(const UOpNode* n) noexcept {
   if (n->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Destroy iteratively: a node's sources are released into `pending` instead of recursing,
   // so dropping an arbitrarily deep graph uses constant stack.
-  thread_local std::vector<const UOpNode*> pending;
+  // The work list is never destroyed: nodes may still be released by static destructors that run
+  // after this thread's thread_local objects are gone.
+  thread_local auto* pending = new std::vector<const UOpNode*>();
   thread_local bool draining = false;
-  pending.push_back(n);
+  pending->push_back(n);
   if (draining) return;
   draining = true;
-  while (!pending.empty()) {
-    const UOpNode* dead = pending.back();
-    pending.pop_back();
+  while (!pending->empty()) {
+    const UOpNode* dead = pending->back();
+    pending->pop_back();
     InternTable::instance().erase(dead);
     auto* node = const_cast<UOpNode*>(dead);
     UOp* own = node->src_storage();

@@ -64,3 +64,25 @@ TEST(MemoryPlanning, IntermediatesShareBlocksOnceTheirReadersRan) {
   EXPECT_EQ(s.planned_bytes, 2u * 4000u);
   expect_matches_reference(out);
 }
+
+TEST(ScheduleCache, SameStructureWithNewBuffersReusesKernels) {
+  auto step = [](uint64_t seed) {
+    Tensor a = random_tensor({8, 16}, seed), b = random_tensor({16, 4}, seed + 1);
+    return (a.matmul(b) + 1.0).relu().sum({1});
+  };
+  Tensor first = step(1);
+  const ScheduleCacheStats before = schedule_cache_stats();
+  const Schedule s1 = create_schedule(std::vector<UOp>{first.uop()});
+  Tensor second = step(3);  // same structure, different data
+  const Schedule s2 = create_schedule(std::vector<UOp>{second.uop()});
+  const ScheduleCacheStats after = schedule_cache_stats();
+  EXPECT_GE(after.hits, before.hits + 1);
+  ASSERT_EQ(s1.kernels.size(), s2.kernels.size());
+  for (size_t i = 0; i < s1.kernels.size(); ++i) {
+    EXPECT_EQ(s1.kernels[i].ast, s2.kernels[i].ast);  // the same interned kernel
+    EXPECT_NE(s1.kernels[i].buffers[1], s2.kernels[i].buffers[1]);
+  }
+  // The cached kernels read the new inputs.
+  expect_matches_reference(second, 1e-5, 1e-5);
+  expect_matches_reference(first, 1e-5, 1e-5);
+}

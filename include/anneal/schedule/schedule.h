@@ -29,4 +29,12 @@ struct Schedule {
 
 Schedule create_schedule(std::span<const UOp> outputs);
 
+// The schedule cache: a graph whose structure was scheduled before (same ops, args and shapes, with
+// input buffers abstracted to their order of appearance) reuses those kernels with new buffers.
+// ANNEAL_SCHEDULE_CACHE=0 turns it off.
+struct ScheduleCacheStats {
+  size_t hits = 0, misses = 0;
+};
+ScheduleCacheStats schedule_cache_stats();
+
 }  // namespace anneal
