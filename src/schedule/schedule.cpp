@@ -15,6 +15,8 @@
 namespace anneal {
 namespace {
 
+constexpr int kMaxFusedDepth = 512;
+
 bool is_movement(const UOp& u) { return groups::movement().contains(u.op()); }
 
 UOp strip_movement(UOp u) {
@@ -56,6 +58,19 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
         realized.insert(base.get());
         changed = true;
       }
+    }
+  }
+  // Bound the depth of what one kernel fuses: very long chains are split into several kernels, which
+  // keeps lowering and rendering (and the C compiler) within bounded depth.
+  std::unordered_map<const void*, int> depth;
+  for (const UOp& u : order) {
+    int d = 0;
+    for (const UOp& s : u.srcs())
+      if (!realized.count(s.get())) d = std::max(d, depth[s.get()]);
+    depth[u.get()] = d + 1;
+    if (d + 1 >= kMaxFusedDepth && !u.is(Ops::CONST) && !is_movement(u)) {
+      realized.insert(u.get());
+      depth[u.get()] = 0;
     }
   }
   return realized;

@@ -86,3 +86,16 @@ TEST(ScheduleCache, SameStructureWithNewBuffersReusesKernels) {
   expect_matches_reference(second, 1e-5, 1e-5);
   expect_matches_reference(first, 1e-5, 1e-5);
 }
+
+TEST(Fusion, VeryLongChainsSplitIntoBoundedKernels) {
+  Tensor x = random_tensor({16}, 5);
+  Tensor y = x;
+  for (int i = 0; i < 50000; ++i) y = y * 0.9999 + 0.0001;
+  const size_t n = kernels(y);
+  EXPECT_GE(n, 2u);      // split...
+  EXPECT_LE(n, 400u);    // ...into a bounded number of kernels
+  // Closed form: y = x*a^N + (1 - a^N) with a = 0.9999, in float32 steps; compare loosely.
+  const std::vector<double> xv = x.to_vector<double>(), yv = y.to_vector<double>();
+  const double aN = std::pow(0.9999, 50000);
+  for (size_t i = 0; i < xv.size(); ++i) EXPECT_NEAR(yv[i], xv[i] * aN + (1 - aN), 1e-3);
+}
