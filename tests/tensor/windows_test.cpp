@@ -121,3 +121,23 @@ TEST(IndexOps, ArgmaxCumsumGatherOneHotVar) {
   expect_matches_reference(random_tensor({5, 6}, 3).var({0}, true));
   expect_matches_reference(random_tensor({4, 6}, 4).cumsum(1), 1e-5, 1e-5);
 }
+
+TEST(IndexOps, RandomInputsAgainstTheReference) {
+  Tensor x = random_tensor({4, 6, 5}, 70);
+  expect_matches_reference(x.argmax(1));
+  expect_matches_reference(x.argmax(-1, true));
+  Tensor idx = Tensor::randint({4, 3, 5}, 0, 6);
+  expect_matches_reference(x.gather(1, idx));
+  expect_matches_reference(Tensor::randint({7}, 0, 5).one_hot(5));
+  expect_matches_reference(x.cumsum(0), 1e-5, 1e-5);
+}
+
+TEST(Views, OpsOnNonContiguousInputs) {
+  Tensor x = random_tensor({6, 5}, 80), w = random_tensor({6, 4}, 81);
+  expect_matches_reference(x.transpose().flip({0}).matmul(w), 1e-5, 1e-5);
+  expect_matches_reference(x.permute({1, 0}).softmax(-1));
+  expect_matches_reference(x.pad({{1, 1}, {0, 2}}).shrink({{0, 7}, {1, 7}}).max({0}));
+  Tensor img = random_tensor({1, 2, 6, 6}, 82).flip({3}).permute({0, 1, 3, 2});
+  expect_matches_reference(img.conv2d(random_tensor({3, 2, 3, 3}, 83), Tensor(), {1, 1}, {1, 1}), 1e-5, 1e-5);
+  expect_matches_reference(img.max_pool2d({2, 2}));
+}
