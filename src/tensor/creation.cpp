@@ -103,7 +103,7 @@ Tensor Tensor::eye(int64_t n, DType dtype) {
 }
 
 std::string Tensor::device() const {
-  for (const UOp& u : toposort(uop_))
+  for (const UOp& u : toposort(uop()))
     if (const auto* b = u.arg().as<BufferArg>()) return b->device;
   return "CPU";
 }

@@ -55,12 +55,12 @@ Tensor Tensor::scalar_like(double v) const {
 }
 
 Tensor Tensor::binary(Ops op, const Tensor& o, const char* name) const {
-  check(bool(uop_) && bool(o.uop_), [&] { return std::string(name) + ": uninitialised tensor"; });
+  check(bool(uop()) && bool(o.uop()), [&] { return std::string(name) + ": uninitialised tensor"; });
   const DType d = least_upper(dtype(), o.dtype()).strong();
   const Shape shape = broadcast_shapes(this->shape(), o.shape(), name);
   const Tensor a = broadcast_to(dtype() == d ? *this : cast(d), shape);
   const Tensor b = broadcast_to(o.dtype() == d ? o : o.cast(d), shape);
-  return Tensor(a.uop_.alu(op, b.uop_));
+  return Tensor(a.uop().alu(op, b.uop()));
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return a.binary(Ops::ADD, b, "add"); }
@@ -125,12 +125,12 @@ Tensor Tensor::where(const Tensor& t, const Tensor& f) const {
   const Tensor c = broadcast_to(cond, shape);
   const Tensor a = broadcast_to(t.dtype() == d ? t : t.cast(d), shape);
   const Tensor b = broadcast_to(f.dtype() == d ? f : f.cast(d), shape);
-  return Tensor(c.uop_.where(a.uop_, b.uop_));
+  return Tensor(c.uop().where(a.uop(), b.uop()));
 }
 Tensor Tensor::cast(DType d) const {
   if (d == dtype()) return *this;
   check(!d.is_weak() && !d.is_void(), [&] { return "cast: cannot cast to " + std::string(d.name()); });
-  return Tensor(uop_.cast(d));
+  return Tensor(uop().cast(d));
 }
 
 }  // namespace anneal

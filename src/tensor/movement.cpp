@@ -43,7 +43,7 @@ Tensor Tensor::reshape(std::vector<int64_t> shape) const {
            shape_str(shape);
   });
   if (shape == this->shape()) return *this;
-  return Tensor(movement(Ops::RESHAPE, uop_, std::move(shape)));
+  return Tensor(movement(Ops::RESHAPE, uop(), std::move(shape)));
 }
 
 Tensor Tensor::permute(std::vector<int64_t> order) const {
@@ -60,7 +60,7 @@ Tensor Tensor::permute(std::vector<int64_t> order) const {
   std::vector<int64_t> identity(order.size());
   std::iota(identity.begin(), identity.end(), 0);
   if (order == identity) return *this;
-  return Tensor(movement(Ops::PERMUTE, uop_, std::move(order)));
+  return Tensor(movement(Ops::PERMUTE, uop(), std::move(order)));
 }
 
 Tensor Tensor::transpose(int64_t a, int64_t b) const {
@@ -87,7 +87,7 @@ Tensor Tensor::expand(Shape shape) const {
     });
   }
   if (shape == x.shape()) return x;
-  return Tensor(movement(Ops::EXPAND, x.uop_, std::move(shape)));
+  return Tensor(movement(Ops::EXPAND, x.uop(), std::move(shape)));
 }
 
 Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, double value) const {
@@ -113,10 +113,10 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, double valu
     any |= b || a;
   }
   if (!any) return base;
-  Tensor out(movement(Ops::PAD, base.uop_, arg));
+  Tensor out(movement(Ops::PAD, base.uop(), arg));
   if (value == 0.0) return out;
   // PAD fills zeros; another value fills through a padded mask.
-  Tensor inside(movement(Ops::PAD, Tensor::ones(base.shape(), dtypes::bool_).uop_, arg));
+  Tensor inside(movement(Ops::PAD, Tensor::ones(base.shape(), dtypes::bool_).uop(), arg));
   return inside.where(out, out.scalar_like(value));
 }
 
@@ -137,7 +137,7 @@ Tensor Tensor::shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const {
     any |= s != 0 || e != shape()[i];
   }
   if (!any) return *this;
-  return Tensor(movement(Ops::SHRINK, uop_, std::move(arg)));
+  return Tensor(movement(Ops::SHRINK, uop(), std::move(arg)));
 }
 
 Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) const {
@@ -173,7 +173,7 @@ Tensor Tensor::flip(std::vector<int64_t> axes) const {
   std::vector<int64_t> flags(size_t(ndim()), 0);
   for (int64_t a : axes) flags[size_t(normalize_axis(a, ndim(), "flip"))] ^= 1;
   if (std::none_of(flags.begin(), flags.end(), [](int64_t f) { return f != 0; })) return *this;
-  return Tensor(movement(Ops::FLIP, uop_, std::move(flags)));
+  return Tensor(movement(Ops::FLIP, uop(), std::move(flags)));
 }
 
 Tensor Tensor::flatten(int64_t start, int64_t end) const {
@@ -244,6 +244,6 @@ Tensor Tensor::stack(const std::vector<Tensor>& ts, int64_t axis) {
   return cat(parts, axis);
 }
 
-Tensor Tensor::contiguous() const { return Tensor(UOp::make(Ops::CONTIGUOUS, dtype(), {uop_})); }
+Tensor Tensor::contiguous() const { return Tensor(UOp::make(Ops::CONTIGUOUS, dtype(), {uop()})); }
 
 }  // namespace anneal

@@ -35,7 +35,12 @@ void realize(std::vector<Tensor*> tensors) {
   }
   const Schedule s = create_schedule(outs);
   run_schedule(s);
-  for (size_t i = 0; i < tensors.size(); ++i) *tensors[i] = Tensor(s.outputs[i]);
+  for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->uop = s.outputs[i];
+}
+
+const UOp& Tensor::uop() const {
+  static const UOp none;
+  return s_ ? s_->uop : none;
 }
 
 Tensor& Tensor::realize() {

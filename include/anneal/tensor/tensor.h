@@ -18,7 +18,7 @@ namespace anneal {
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(UOp u) : uop_(std::move(u)) {}
+  explicit Tensor(UOp u) : s_(std::make_shared<State>(State{std::move(u), nullptr, false})) {}
 
   // ---- creation --------------------------------------------------------------------------------------
   template <class T>
@@ -39,9 +39,12 @@ class Tensor {
   static Tensor randint(Shape shape, int64_t low, int64_t high, DType dtype = dtypes::int32);  // [low, high)
 
   // ---- properties ------------------------------------------------------------------------------------
-  const UOp& uop() const { return uop_; }
-  const Shape& shape() const { return shape_of(uop_); }
-  DType dtype() const { return uop_.dtype(); }
+  // A Tensor is a handle: copies share the value, the gradient and the requires_grad flag, and
+  // realize() re-points every copy at the new buffer.
+  const UOp& uop() const;
+  bool defined() const { return s_ && bool(s_->uop); }
+  const Shape& shape() const { return shape_of(uop()); }
+  DType dtype() const { return uop().dtype(); }
   std::string device() const;
   int64_t ndim() const { return int64_t(shape().size()); }
   int64_t numel() const { return anneal::numel(shape()); }
@@ -129,11 +132,17 @@ class Tensor {
   T item();
 
  private:
+  friend void realize(std::vector<Tensor*> tensors);
   friend Tensor operator+(const Tensor& a, const Tensor& b);
   friend Tensor operator*(const Tensor& a, const Tensor& b);
   Tensor reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const;
   Tensor binary(Ops op, const Tensor& o, const char* name) const;
-  UOp uop_;
+  struct State {
+    UOp uop;
+    std::shared_ptr<Tensor> grad;
+    bool requires_grad;
+  };
+  std::shared_ptr<State> s_;
 };
 
 // Operators broadcast and promote; scalars are weak.
@@ -159,7 +168,7 @@ std::vector<double> read_realized(const UOp& buffer_view);
 template <class T>
 std::vector<T> Tensor::to_vector() {
   realize();
-  std::vector<double> v = read_realized(uop_);
+  std::vector<double> v = read_realized(uop());
   return std::vector<T>(v.begin(), v.end());
 }
 
