@@ -3,6 +3,7 @@
 #include "anneal/rewrite/symbolic.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/error.h"
+#include "anneal/tensor/gradient.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/uop/print.h"

@@ -88,7 +88,8 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
   switch (n.op()) {
     case Ops::CONST: return n;
     case Ops::BUFFER: return load(n, out, idx, valid);
-    case Ops::CONTIGUOUS: return lower(n.src(0), idx, valid);
+    case Ops::CONTIGUOUS:
+    case Ops::DETACH: return lower(n.src(0), idx, valid);
     case Ops::RESHAPE: {
       const Shape& in = shape_of(n.src(0));
       const UOp flat = flat_index(idx, out);

@@ -79,7 +79,8 @@ HostTensor eval_node(const UOp& u, const std::unordered_map<const void*, HostTen
       return {shape, d, read_elements(b->storage.get(), d, size_t(b->size))};
     }
     case Ops::CONST: return {shape, d, {u.const_value().as_float()}};
-    case Ops::CONTIGUOUS: return in(0);
+    case Ops::CONTIGUOUS:
+    case Ops::DETACH: return in(0);
     case Ops::RESHAPE: return {shape, d, in(0).data};
     case Ops::EXPAND:
       return gather(in(0), shape, d, [&](std::vector<int64_t>& idx) {

@@ -124,6 +124,16 @@ class Tensor {
   // holds the kernel offsets. Pure movement ops: no copy.
   Tensor windows(int64_t axis, int64_t kernel, int64_t stride, int64_t dilation) const;
 
+  // ---- autodiff (gradient.h has the rules) -------------------------------------------------------
+  Tensor& requires_grad(bool on = true);  // marks a parameter: backward() fills its grad()
+  bool requires_grad_enabled() const { return s_ && s_->requires_grad; }
+  Tensor grad() const;                     // empty (defined() == false) until backward() ran
+  void zero_grad();
+  // d(this)/d(every requires_grad tensor in this graph), accumulated into their grad(). `this` must
+  // hold one element.
+  void backward();
+  Tensor detach() const;  // the same value, through which no gradient flows
+
   // ---- realization -----------------------------------------------------------------------------------
   Tensor& realize();
   template <class T>
@@ -158,6 +168,9 @@ Tensor operator+(double a, const Tensor& b);
 Tensor operator-(double a, const Tensor& b);
 Tensor operator*(double a, const Tensor& b);
 Tensor operator/(double a, const Tensor& b);
+
+// d(loss)/d(param) for each param, as lazy tensors (loss must hold one element).
+std::vector<Tensor> gradient(const Tensor& loss, const std::vector<Tensor>& params);
 
 // Realizes several tensors in one schedule.
 void realize(std::vector<Tensor*> tensors);

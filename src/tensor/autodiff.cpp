@@ -1,0 +1,92 @@
+// The Tensor side of autodiff: parameters, backward() and gradient().
+#include <mutex>
+#include <unordered_set>
+
+#include "anneal/tensor/gradient.h"
+#include "anneal/tensor/tensor.h"
+#include "anneal/uop/graph.h"
+#include "tensor_internal.h"
+
+namespace anneal {
+namespace {
+
+// Every tensor marked requires_grad, weakly: backward() finds those its graph reaches.
+std::mutex registry_mu;
+std::vector<std::weak_ptr<void>>& registry() {
+  static auto* r = new std::vector<std::weak_ptr<void>>();
+  return *r;
+}
+
+void check_scalar_loss(const Tensor& loss, const char* op) {
+  check(loss.defined(), [&] { return std::string(op) + ": uninitialised tensor"; });
+  check(loss.numel() == 1, [&] { return std::string(op) + ": the loss must have one element, got shape " + shape_str(loss.shape()); });
+  check(loss.dtype().is_float(), [&] { return std::string(op) + ": the loss must be a float tensor"; });
+}
+
+}  // namespace
+
+Tensor& Tensor::requires_grad(bool on) {
+  check(defined(), "requires_grad: uninitialised tensor");
+  check(!on || dtype().is_float(), [&] { return "requires_grad: only float tensors have gradients, got " + std::string(dtype().name()); });
+  if (on && !s_->requires_grad) {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    registry().push_back(std::static_pointer_cast<void>(s_));
+  }
+  s_->requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return s_ && s_->grad ? *s_->grad : Tensor(); }
+
+void Tensor::zero_grad() {
+  if (s_) s_->grad.reset();
+}
+
+Tensor Tensor::detach() const { return Tensor(UOp::make(Ops::DETACH, dtype(), {uop()})); }
+
+std::vector<Tensor> gradient(const Tensor& loss, const std::vector<Tensor>& params) {
+  check_scalar_loss(loss, "gradient");
+  std::vector<UOp> targets;
+  for (const Tensor& p : params) {
+    check(p.defined(), "gradient: uninitialised parameter");
+    targets.push_back(p.uop());
+  }
+  const UOp seed = broadcast_const(loss.dtype(), 1.0, loss.shape());
+  std::vector<Tensor> out;
+  for (const UOp& g : compute_gradient(loss.uop(), seed, targets)) out.push_back(Tensor(g));
+  return out;
+}
+
+void Tensor::backward() {
+  check_scalar_loss(*this, "backward");
+  // The parameters this loss depends on.
+  std::unordered_set<const void*> in_graph;
+  for (const UOp& u : toposort(uop())) in_graph.insert(u.get());
+  std::vector<std::shared_ptr<State>> params;
+  {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    auto& r = registry();
+    for (auto it = r.begin(); it != r.end();) {
+      auto p = std::static_pointer_cast<State>(it->lock());
+      if (!p || !p->requires_grad) {
+        it = r.erase(it);
+        continue;
+      }
+      if (in_graph.count(p->uop.get())) params.push_back(p);
+      ++it;
+    }
+  }
+  std::vector<Tensor> handles;
+  for (const auto& p : params) {
+    Tensor t;
+    t.s_ = p;
+    handles.push_back(t);
+  }
+  const std::vector<Tensor> grads = gradient(*this, handles);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& slot = params[i]->grad;
+    slot = std::make_shared<Tensor>(slot ? *slot + grads[i] : grads[i]);  // gradients accumulate
+  }
+}
+
+}  // namespace anneal

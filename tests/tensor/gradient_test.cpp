@@ -1,0 +1,139 @@
+// Every gradient rule against central finite differences in float64, plus whole-model checks.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "anneal/tensor/gradient.h"
+#include "anneal/tensor/tensor.h"
+
+using namespace anneal;
+
+namespace {
+
+std::vector<double> random_values(size_t n, uint64_t seed, double lo, double hi) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> dist{lo, hi};
+  std::vector<double> v(n);
+  for (double& x : v) x = dist(rng);
+  return v;
+}
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// loss = sum(f(inputs) * w) for fixed random w, so every output element matters differently.
+Tensor build_loss(const Fn& f, const std::vector<std::vector<double>>& values, const std::vector<Shape>& shapes,
+                  const std::vector<double>& weights, std::vector<Tensor>& inputs) {
+  inputs.clear();
+  for (size_t i = 0; i < values.size(); ++i) inputs.push_back(Tensor::from_vector(values[i], shapes[i]));
+  Tensor out = f(inputs);
+  return (out * Tensor::from_vector(weights, out.shape())).sum();
+}
+
+void check_gradients(const char* name, const Fn& f, const std::vector<Shape>& shapes, double lo = -2, double hi = 2,
+                     double tol = 1e-6) {
+  SCOPED_TRACE(name);
+  std::vector<std::vector<double>> values;
+  for (size_t i = 0; i < shapes.size(); ++i) values.push_back(random_values(size_t(numel(shapes[i])), 100 + i, lo, hi));
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < shapes.size(); ++i) inputs.push_back(Tensor::from_vector(values[i], shapes[i]));
+  const std::vector<double> weights = random_values(size_t(f(inputs).numel()), 7, -1, 1);
+
+  // Gradients are taken on the graph, before anything realizes it.
+  const Tensor loss = build_loss(f, values, shapes, weights, inputs);
+  const std::vector<Tensor> grads = gradient(loss, inputs);
+  auto value_at = [&](const std::vector<std::vector<double>>& v) {
+    std::vector<Tensor> in;
+    return build_loss(f, v, shapes, weights, in).item<double>();
+  };
+  const double eps = 1e-6;
+  for (size_t p = 0; p < values.size(); ++p) {
+    const std::vector<double> analytic = Tensor(grads[p]).to_vector<double>();
+    ASSERT_EQ(analytic.size(), values[p].size());
+    for (size_t i = 0; i < values[p].size(); ++i) {
+      auto plus = values, minus = values;
+      plus[p][i] += eps;
+      minus[p][i] -= eps;
+      const double numeric = (value_at(plus) - value_at(minus)) / (2 * eps);
+      EXPECT_NEAR(analytic[i], numeric, tol + 1e-5 * std::fabs(numeric)) << "input " << p << " element " << i;
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Gradient, ElementwiseRules) {
+  check_gradients("add", [](auto& x) { return x[0] + x[1]; }, {{2, 3}, {2, 3}});
+  check_gradients("broadcast mul", [](auto& x) { return x[0] * x[1]; }, {{2, 3}, {3}});
+  check_gradients("sub/div", [](auto& x) { return (x[0] - x[1]) / (x[1] * x[1] + 1.0); }, {{4}, {4}});
+  check_gradients("maximum", [](auto& x) { return x[0].maximum(x[1]); }, {{5}, {5}});
+  check_gradients("exp/log", [](auto& x) { return x[0].exp() + (x[0] * x[0] + 0.5).log(); }, {{5}});
+  check_gradients("sqrt", [](auto& x) { return x[0].sqrt(); }, {{4}}, 0.5, 2);
+  check_gradients("sin/cos", [](auto& x) { return x[0].sin() * x[0].cos(); }, {{5}});
+  check_gradients("tanh/sigmoid", [](auto& x) { return x[0].tanh() + x[0].sigmoid(); }, {{5}});
+  check_gradients("relu", [](auto& x) { return x[0].relu(); }, {{6}});
+  check_gradients("gelu", [](auto& x) { return x[0].gelu(); }, {{6}});
+  check_gradients("pow", [](auto& x) { return x[0].pow(x[1]); }, {{4}, {4}}, 0.5, 2);
+  check_gradients("where", [](auto& x) { return x[0].gt(x[1]).where(x[0] * 2.0, x[1] * x[1]); }, {{6}, {6}});
+  check_gradients("abs", [](auto& x) { return x[0].abs(); }, {{6}});
+}
+
+TEST(Gradient, MovementRules) {
+  check_gradients("reshape/permute", [](auto& x) { return x[0].reshape({3, 2, 2}).permute({2, 0, 1}); }, {{4, 3}});
+  check_gradients("expand", [](auto& x) { return x[0].reshape({3, 1}).expand({3, 4}) * x[1]; }, {{3}, {3, 4}});
+  check_gradients("pad/shrink", [](auto& x) { return x[0].pad({{1, 2}, {0, 1}}).shrink({{0, 4}, {1, 3}}); }, {{3, 3}});
+  check_gradients("flip", [](auto& x) { return x[0].flip({0}) * x[0]; }, {{5}});
+  check_gradients("cat/stack", [](auto& x) { return Tensor::stack({Tensor::cat({x[0], x[1]}, 0), x[1].pad({{2, 0}})}); },
+                  {{2}, {2}});
+  check_gradients("strided slice", [](auto& x) { return x[0].slice(0, 1, 7, 2); }, {{8}});
+}
+
+TEST(Gradient, ReductionsAndComposites) {
+  check_gradients("sum", [](auto& x) { return x[0].sum({1}); }, {{3, 4}});
+  check_gradients("max", [](auto& x) { return x[0].max({0}); }, {{4, 3}});
+  check_gradients("mean/var", [](auto& x) { return x[0].mean({1}) + x[0].var({1}); }, {{3, 4}});
+  check_gradients("softmax", [](auto& x) { return x[0].softmax(-1); }, {{3, 4}});
+  check_gradients("log_softmax", [](auto& x) { return x[0].log_softmax(-1); }, {{2, 5}});
+  check_gradients("matmul", [](auto& x) { return x[0].matmul(x[1]); }, {{3, 4}, {4, 2}});
+  check_gradients("conv2d", [](auto& x) { return x[0].conv2d(x[1], x[2], {1, 1}, {1, 1}); }, {{1, 2, 4, 4}, {3, 2, 3, 3}, {3}},
+                  -2, 2, 1e-5);
+  check_gradients("max_pool2d", [](auto& x) { return x[0].max_pool2d({2, 2}); }, {{1, 1, 4, 4}});
+  check_gradients("cumsum", [](auto& x) { return x[0].cumsum(0); }, {{5}});
+}
+
+TEST(Gradient, WholeMlpWithCrossEntropy) {
+  // 6 -> 5 -> 3 with ReLU, cross-entropy against fixed labels.
+  check_gradients("mlp", [](auto& x) {
+    const Tensor h = (x[0].matmul(x[1]) + x[2]).relu();
+    const Tensor logits = h.matmul(x[3]) + x[4];
+    const Tensor labels = Tensor::from_vector(std::vector<int32_t>{0, 2, 1, 2}, {4});
+    return -(logits.log_softmax(-1) * labels.one_hot(3).cast(dtypes::float64)).sum({1}).mean();
+  }, {{4, 6}, {6, 5}, {5}, {5, 3}, {3}}, -1, 1, 1e-5);
+}
+
+TEST(Gradient, WholeConvNet) {
+  check_gradients("convnet", [](auto& x) {
+    const Tensor h = x[0].conv2d(x[1], x[2], {1, 1}, {1, 1}).relu().max_pool2d({2, 2});
+    return h.reshape({2, -1}).matmul(x[3]).log_softmax(-1);
+  }, {{2, 1, 4, 4}, {2, 1, 3, 3}, {2}, {8, 3}}, -1, 1, 1e-5);
+}
+
+TEST(Gradient, BackwardFillsParametersAndAccumulates) {
+  Tensor w = Tensor::from_vector(std::vector<double>{1, 2, 3}, {3}).requires_grad();
+  Tensor x = Tensor::from_vector(std::vector<double>{4, 5, 6}, {3});
+  Tensor loss = (w * x).sum();
+  loss.backward();
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{4, 5, 6}));
+  EXPECT_FALSE(x.grad().defined());
+  (w * w).sum().backward();  // accumulates 2w
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{6, 9, 12}));
+  w.zero_grad();
+  (w.detach() * w).sum().backward();  // no gradient through the detached factor
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{1, 2, 3}));
+}
+
+TEST(Gradient, BadUse) {
+  Tensor w = Tensor::from_vector(std::vector<double>{1, 2}, {2}).requires_grad();
+  EXPECT_THROW(w.backward(), Error);  // not a scalar
+  EXPECT_THROW(Tensor::from_vector(std::vector<int32_t>{1}, {1}).requires_grad(), Error);
+}
