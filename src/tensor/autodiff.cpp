@@ -42,6 +42,16 @@ void Tensor::zero_grad() {
   if (s_) s_->grad.reset();
 }
 
+Tensor& Tensor::assign(const Tensor& v) {
+  check(defined() && v.defined(), "assign: uninitialised tensor");
+  check(v.shape() == shape() && v.dtype() == dtype(), [&] {
+    return "assign: value " + shape_str(v.shape()) + " " + std::string(v.dtype().name()) + " does not match " +
+           shape_str(shape()) + " " + std::string(dtype().name());
+  });
+  s_->uop = v.uop();
+  return *this;
+}
+
 Tensor Tensor::detach() const { return Tensor(UOp::make(Ops::DETACH, dtype(), {uop()})); }
 
 std::vector<Tensor> gradient(const Tensor& loss, const std::vector<Tensor>& params) {

@@ -133,6 +133,9 @@ class Tensor {
   // hold one element.
   void backward();
   Tensor detach() const;  // the same value, through which no gradient flows
+  // Gives this handle (and every copy of it) the value of `v`, lazily: the next realize computes it.
+  // Shapes and dtypes must match. Optimizers update parameters this way.
+  Tensor& assign(const Tensor& v);
 
   // ---- realization -----------------------------------------------------------------------------------
   Tensor& realize();

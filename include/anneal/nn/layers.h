@@ -1,0 +1,93 @@
+// Neural-network layers over Tensor. Parameters are ordinary tensors marked requires_grad, initialised
+// like PyTorch's defaults (uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) for Linear and Conv2d weights and
+// biases), so state dicts are interchangeable.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "anneal/tensor/tensor.h"
+
+namespace anneal::nn {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual Tensor forward(const Tensor& x) = 0;
+  Tensor operator()(const Tensor& x) { return forward(x); }
+  // Parameters (and buffers such as running statistics), named like PyTorch's state_dict keys.
+  virtual NamedTensors named_parameters() { return {}; }
+  std::vector<Tensor> parameters();
+  virtual void train(bool on) { training_ = on; }
+  bool training() const { return training_; }
+
+ protected:
+  bool training_ = true;
+};
+
+class Linear : public Module {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Tensor forward(const Tensor& x) override;  // x @ weight^T + bias, weight (out, in)
+  NamedTensors named_parameters() override;
+  Tensor weight, bias;
+};
+
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, int64_t stride = 1, int64_t padding = 0,
+         bool bias = true);
+  Tensor forward(const Tensor& x) override;
+  NamedTensors named_parameters() override;
+  Tensor weight, bias;
+  int64_t stride, padding;
+};
+
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return x.relu(); }
+};
+
+class Flatten : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return x.flatten(1); }
+};
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(int64_t k) : k_(k) {}
+  Tensor forward(const Tensor& x) override { return x.max_pool2d({k_, k_}); }
+
+ private:
+  int64_t k_;
+};
+
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  explicit Sequential(std::vector<std::shared_ptr<Module>> layers) : layers_(std::move(layers)) {}
+  template <class M, class... Args>
+  Sequential& add(Args&&... args) {
+    layers_.push_back(std::make_shared<M>(std::forward<Args>(args)...));
+    return *this;
+  }
+  Tensor forward(const Tensor& x) override;
+  NamedTensors named_parameters() override;  // "0.weight", "2.bias", ... as in PyTorch
+  void train(bool on) override;
+
+ private:
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+// Losses. Labels are integer class indices.
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels);  // mean over the batch
+Tensor nll_loss(const Tensor& log_probs, const Tensor& labels);
+Tensor mse_loss(const Tensor& pred, const Tensor& target);
+
+// Uniform(-bound, bound) parameter, marked requires_grad.
+Tensor uniform_parameter(Shape shape, double bound);
+
+}  // namespace anneal::nn

@@ -1,0 +1,88 @@
+#include "anneal/nn/layers.h"
+
+#include <cmath>
+
+namespace anneal::nn {
+
+std::vector<Tensor> Module::parameters() {
+  std::vector<Tensor> out;
+  for (auto& [name, t] : named_parameters())
+    if (t.requires_grad_enabled()) out.push_back(t);
+  return out;
+}
+
+Tensor uniform_parameter(Shape shape, double bound) {
+  return (Tensor::rand(std::move(shape)) * (2.0 * bound) - bound).realize().requires_grad();
+}
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
+  check(in_features > 0 && out_features > 0, "Linear: feature counts must be positive");
+  const double bound = 1.0 / std::sqrt(double(in_features));
+  weight = uniform_parameter({out_features, in_features}, bound);
+  if (with_bias) bias = uniform_parameter({out_features}, bound);
+}
+
+Tensor Linear::forward(const Tensor& x) {
+  check(x.ndim() >= 1 && x.shape().back() == weight.shape()[1], [&] {
+    return "Linear: input " + shape_str(x.shape()) + " does not end in " + std::to_string(weight.shape()[1]) + " features";
+  });
+  Tensor y = x.matmul(weight.transpose());
+  return bias.defined() ? y + bias : y;
+}
+
+NamedTensors Linear::named_parameters() {
+  NamedTensors out{{"weight", weight}};
+  if (bias.defined()) out.push_back({"bias", bias});
+  return out;
+}
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t k, int64_t stride_, int64_t padding_, bool with_bias)
+    : stride(stride_), padding(padding_) {
+  const double bound = 1.0 / std::sqrt(double(in_channels * k * k));
+  weight = uniform_parameter({out_channels, in_channels, k, k}, bound);
+  if (with_bias) bias = uniform_parameter({out_channels}, bound);
+}
+
+Tensor Conv2d::forward(const Tensor& x) { return x.conv2d(weight, bias, {stride, stride}, {padding, padding}); }
+
+NamedTensors Conv2d::named_parameters() {
+  NamedTensors out{{"weight", weight}};
+  if (bias.defined()) out.push_back({"bias", bias});
+  return out;
+}
+
+Tensor Sequential::forward(const Tensor& x) {
+  Tensor y = x;
+  for (auto& l : layers_) y = l->forward(y);
+  return y;
+}
+
+NamedTensors Sequential::named_parameters() {
+  NamedTensors out;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (auto& [name, t] : layers_[i]->named_parameters()) out.push_back({std::to_string(i) + "." + name, t});
+  return out;
+}
+
+void Sequential::train(bool on) {
+  training_ = on;
+  for (auto& l : layers_) l->train(on);
+}
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& labels) {
+  check(log_probs.ndim() == 2 && labels.ndim() == 1 && labels.shape()[0] == log_probs.shape()[0], [&] {
+    return "nll_loss: expected (N, C) log-probabilities and (N,) labels, got " + shape_str(log_probs.shape()) + " and " +
+           shape_str(labels.shape());
+  });
+  const Tensor picked = labels.one_hot(log_probs.shape()[1]).cast(log_probs.dtype()) * log_probs;
+  return -picked.sum({1}).mean();
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels) { return nll_loss(logits.log_softmax(-1), labels); }
+
+Tensor mse_loss(const Tensor& pred, const Tensor& target) {
+  const Tensor d = pred - target;
+  return (d * d).mean();
+}
+
+}  // namespace anneal::nn

@@ -1,0 +1,121 @@
+// Layers and optimizers: updates against the textbook formulas evaluated here in double precision,
+// and a model whose loss must fall.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "anneal/nn/layers.h"
+#include "anneal/nn/optim.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/tensor/random.h"
+
+using namespace anneal;
+
+namespace {
+Tensor param(std::vector<double> v) { return Tensor::from_vector(v, {int64_t(v.size())}).requires_grad(); }
+}  // namespace
+
+TEST(Optim, AdamMatchesTheFormulaOverSeveralSteps) {
+  const std::vector<double> p0 = {0.5, -1.0, 2.0}, c = {1.5, -0.25, 3.0};
+  Tensor p = param(p0);
+  nn::Adam opt({p}, 0.1, 0.9, 0.999, 1e-8, 0.01);
+  std::vector<double> want = p0, m(3, 0), v(3, 0);
+  for (int t = 1; t <= 3; ++t) {
+    Tensor loss = (p * p * Tensor::from_vector(c, {3})).sum();  // grad = 2*c*p
+    opt.step(loss);
+    for (size_t i = 0; i < 3; ++i) {
+      const double g = 2 * c[i] * want[i] + 0.01 * want[i];
+      m[i] = 0.9 * m[i] + 0.1 * g;
+      v[i] = 0.999 * v[i] + 0.001 * g * g;
+      const double mh = m[i] / (1 - std::pow(0.9, t)), vh = v[i] / (1 - std::pow(0.999, t));
+      want[i] -= 0.1 * mh / (std::sqrt(vh) + 1e-8);
+    }
+    const std::vector<double> got = p.to_vector<double>();
+    for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << "step " << t << " element " << i;
+  }
+}
+
+TEST(Optim, AdamWDecouplesWeightDecay) {
+  Tensor p = param({1.0, -2.0});
+  nn::AdamW opt({p}, 0.1, 0.9, 0.999, 1e-8, 0.5);
+  Tensor zero_grad_loss = (p * 0.0).sum();  // zero gradient: only the decay acts
+  opt.step(zero_grad_loss);
+  const std::vector<double> got = p.to_vector<double>();
+  EXPECT_NEAR(got[0], 1.0 * (1 - 0.1 * 0.5), 1e-12);
+  EXPECT_NEAR(got[1], -2.0 * (1 - 0.1 * 0.5), 1e-12);
+}
+
+TEST(Optim, SgdMomentumAndNesterovMatchTheFormula) {
+  for (bool nesterov : {false, true}) {
+    Tensor p = param({1.0, -3.0});
+    nn::SGD opt({p}, 0.1, 0.9, nesterov, 0.1);
+    std::vector<double> want = {1.0, -3.0}, buf = {0, 0};
+    for (int t = 0; t < 3; ++t) {
+      Tensor loss = (p * p).sum();
+      opt.step(loss);
+      for (size_t i = 0; i < 2; ++i) {
+        double g = 2 * want[i] + 0.1 * want[i];
+        buf[i] = 0.9 * buf[i] + g;
+        g = nesterov ? g + 0.9 * buf[i] : buf[i];
+        want[i] -= 0.1 * g;
+      }
+    }
+    const std::vector<double> got = p.to_vector<double>();
+    EXPECT_NEAR(got[0], want[0], 1e-12);
+    EXPECT_NEAR(got[1], want[1], 1e-12);
+  }
+}
+
+TEST(Optim, OneScheduleAndTheSameKernelsEveryStep) {
+  manual_seed(1);
+  nn::Sequential model;
+  model.add<nn::Linear>(8, 16).add<nn::ReLU>().add<nn::Linear>(16, 3);
+  nn::Adam opt(model.parameters(), 1e-2);
+  Tensor x = Tensor::randn({32, 8});
+  Tensor y = Tensor::randint({32}, 0, 3);
+  auto step = [&] {
+    Tensor loss = nn::cross_entropy(model(x), y);
+    return opt.step(loss);
+  };
+  step();  // the first step schedules
+  const ScheduleCacheStats before = schedule_cache_stats();
+  step();
+  const ScheduleCacheStats after = schedule_cache_stats();
+  EXPECT_EQ(after.misses + after.hits, before.misses + before.hits + 1);  // one schedule per step
+  EXPECT_EQ(after.misses, before.misses);                                 // and it was cached
+}
+
+TEST(Optim, MlpLossFallsOnALearnableProblem) {
+  manual_seed(3);
+  // Labels are a fixed function of the inputs: argmax of a random linear map.
+  Tensor x = Tensor::randn({64, 10});
+  Tensor w_true = Tensor::randn({10, 4});
+  Tensor y = x.matmul(w_true).argmax(1);
+  y.realize();
+  nn::Sequential model;
+  model.add<nn::Linear>(10, 32).add<nn::ReLU>().add<nn::Linear>(32, 4);
+  nn::Adam opt(model.parameters(), 1e-2);
+  double first = 0, last = 0;
+  for (int i = 0; i < 60; ++i) {
+    Tensor loss = nn::cross_entropy(model(x), y);
+    last = opt.step(loss);
+    if (i == 0) first = last;
+  }
+  EXPECT_LT(last, first * 0.3) << "first " << first << " last " << last;
+  Tensor acc = model(x).argmax(1).eq(y).cast(dtypes::float32).mean();
+  EXPECT_GT(acc.item<float>(), 0.9f);
+}
+
+TEST(Layers, ShapesNamesAndErrors) {
+  manual_seed(0);
+  nn::Sequential model;
+  model.add<nn::Conv2d>(1, 4, 3, 1, 1).add<nn::ReLU>().add<nn::MaxPool2d>(2).add<nn::Flatten>().add<nn::Linear>(4 * 4 * 4, 10);
+  EXPECT_EQ(model(Tensor::zeros({2, 1, 8, 8})).shape(), (Shape{2, 10}));
+  std::vector<std::string> names;
+  for (auto& [n, t] : model.named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "4.weight", "4.bias"}));
+  nn::Linear lin(3, 2);
+  // PyTorch's default init bound for Linear(3, 2) is 1/sqrt(3).
+  for (double w : lin.weight.to_vector<double>()) EXPECT_LE(std::fabs(w), 1 / std::sqrt(3.0));
+  EXPECT_THROW(lin(Tensor::zeros({4, 5})), Error);
+}
