@@ -8,6 +8,7 @@
 #include "anneal/support/error.h"
 #include "cli/program_commands.h"
 #include "cli/simplify_command.h"
+#include "cli/train_command.h"
 
 // ANNEAL_VERSION is project(VERSION) from CMakeLists.txt, passed in by the build.
 #ifndef ANNEAL_VERSION
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   anneal::cli::register_simplify(app);
   anneal::cli::register_graph(app);
   anneal::cli::register_kernels(app);
+  anneal::cli::register_train(app);
 
   try {
     app.parse(argc, argv);

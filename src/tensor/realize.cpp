@@ -1,5 +1,6 @@
 // realize: schedule the requested tensors together, compile the kernels in one translation unit,
 // run them in order, and point each tensor at its new buffer.
+#include <atomic>
 #include <unordered_set>
 
 #include "anneal/render/c_renderer.h"
@@ -10,6 +11,12 @@
 #include "tensor_internal.h"
 
 namespace anneal {
+
+namespace {
+std::atomic<size_t> kernel_counter{0};
+}  // namespace
+
+size_t kernels_run() { return kernel_counter.load(); }
 
 void run_schedule(const Schedule& s) {
   if (s.kernels.empty()) return;
@@ -24,6 +31,7 @@ void run_schedule(const Schedule& s) {
     std::vector<void*> ptrs;
     for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
     fns[i](ptrs.data());
+    ++kernel_counter;
   }
 }
 

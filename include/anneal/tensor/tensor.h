@@ -175,6 +175,9 @@ Tensor operator/(double a, const Tensor& b);
 // d(loss)/d(param) for each param, as lazy tensors (loss must hold one element).
 std::vector<Tensor> gradient(const Tensor& loss, const std::vector<Tensor>& params);
 
+// Kernels run by this process so far (for reports such as kernels per training step).
+size_t kernels_run();
+
 // Realizes several tensors in one schedule.
 void realize(std::vector<Tensor*> tensors);
 

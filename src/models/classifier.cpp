@@ -1,0 +1,101 @@
+#include "anneal/models/classifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+
+#include "anneal/nn/optim.h"
+#include "anneal/tensor/random.h"
+
+namespace anneal {
+namespace {
+
+// The input layout a model expects: flat rows for the MLP, (N, 1, H, W) images for the conv net.
+Tensor batch_input(const std::string& name, const io::Mnist& d, const std::vector<float>& src,
+                   const std::vector<int64_t>& rows) {
+  const int64_t n = int64_t(rows.size()), px = d.rows * d.cols;
+  std::vector<float> x(size_t(n * px));
+  for (int64_t i = 0; i < n; ++i)
+    std::copy_n(src.begin() + rows[size_t(i)] * px, px, x.begin() + i * px);
+  if (name == "conv") return Tensor::from_vector(x, {n, 1, d.rows, d.cols});
+  return Tensor::from_vector(x, {n, px});
+}
+
+Tensor batch_labels(const std::vector<int32_t>& src, const std::vector<int64_t>& rows) {
+  std::vector<int32_t> y;
+  for (int64_t r : rows) y.push_back(src[size_t(r)]);
+  return Tensor::from_vector(y, {int64_t(y.size())});
+}
+
+}  // namespace
+
+std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
+  auto m = std::make_shared<nn::Sequential>();
+  if (name == "mlp") {
+    m->add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, 10);
+  } else if (name == "conv") {
+    m->add<nn::Conv2d>(1, 32, 5).add<nn::ReLU>().add<nn::Conv2d>(32, 32, 5).add<nn::ReLU>().add<nn::MaxPool2d>(2);
+    m->add<nn::Conv2d>(32, 64, 3).add<nn::ReLU>().add<nn::Conv2d>(64, 64, 3).add<nn::ReLU>().add<nn::MaxPool2d>(2);
+    m->add<nn::Flatten>().add<nn::Linear>(576, 10);
+  } else {
+    throw Error("unknown model '" + name + "' (known: mlp, conv)");
+  }
+  return m;
+}
+
+double test_accuracy(nn::Module& model, const std::string& name, const io::Mnist& data, int64_t limit) {
+  const int64_t n = limit > 0 ? std::min(limit, data.test_count()) : data.test_count();
+  const int64_t chunk = 1000;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += chunk) {
+    std::vector<int64_t> rows(size_t(std::min(chunk, n - start)));
+    std::iota(rows.begin(), rows.end(), start);
+    Tensor hits = model(batch_input(name, data, data.test_images, rows)).argmax(1).eq(batch_labels(data.test_labels, rows));
+    correct += int64_t(hits.cast(dtypes::int32).sum().item<int>());
+  }
+  return double(correct) / double(n);
+}
+
+TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const std::function<void(const TrainLog&)>& on_log) {
+  check(o.steps > 0 && o.batch > 0 && o.lr > 0, "train: steps, batch and lr must be positive");
+  manual_seed(o.seed);
+  auto model = make_classifier(o.model);
+  nn::Adam opt(model->parameters(), o.lr);
+  std::mt19937_64 rng(o.seed);
+  std::vector<int64_t> order(size_t(data.train_count()));
+  std::iota(order.begin(), order.end(), 0);
+  size_t cursor = order.size();
+  TrainResult result;
+  const auto start = std::chrono::steady_clock::now();
+  auto window_start = start;
+  size_t window_kernels = kernels_run();
+  int window_steps = 0;
+  for (int step = 1; step <= o.steps; ++step) {
+    if (cursor + size_t(o.batch) > order.size()) {  // a new epoch: reshuffle
+      std::shuffle(order.begin(), order.end(), rng);
+      cursor = 0;
+    }
+    std::vector<int64_t> rows(order.begin() + std::ptrdiff_t(cursor), order.begin() + std::ptrdiff_t(cursor + size_t(o.batch)));
+    cursor += size_t(o.batch);
+    Tensor loss = nn::cross_entropy((*model)(batch_input(o.model, data, data.train_images, rows)),
+                                    batch_labels(data.train_labels, rows));
+    result.losses.push_back(opt.step(loss));
+    ++window_steps;
+    if (step % o.log_every == 0 || step == o.steps) {
+      const auto now = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(now - window_start).count();
+      const size_t k = kernels_run();
+      on_log({step, result.losses.back(), window_steps / std::max(secs, 1e-9), (k - window_kernels) / size_t(window_steps)});
+      window_start = now;
+      window_kernels = k;
+      window_steps = 0;
+    }
+  }
+  result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  model->train(false);
+  result.test_accuracy = test_accuracy(*model, o.model, data, o.eval_limit);
+  return result;
+}
+
+}  // namespace anneal
