@@ -6,7 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "anneal/models/classifier.h"
 #include "anneal/models/programs.h"
+#include "anneal/nn/optim.h"
+#include "anneal/tensor/provenance.h"
+#include "anneal/tensor/random.h"
 #include "anneal/render/c_renderer.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/graph.h"
@@ -19,7 +23,33 @@ struct ProgramOptions {
   std::string program;
   bool json = false;
   bool run = false;
+  bool train = false;
 };
+
+// One training step of a classifier (batch 128 of random data, Adam): the loss and every update,
+// with the provenance of their nodes.
+struct TrainStep {
+  Program program;
+  std::unique_ptr<Provenance> provenance;
+};
+
+TrainStep build_train_step(const std::string& name) {
+  manual_seed(0);
+  auto model = make_classifier(name);
+  nn::Adam opt(model->parameters(), 1e-3);
+  const Tensor x = name == "conv" ? Tensor::rand({128, 1, 28, 28}) : Tensor::rand({128, 784});
+  const Tensor loss = nn::cross_entropy((*model)(x), Tensor::randint({128}, 0, 10));
+  std::vector<UOp> grads, updates;
+  for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
+  TrainStep step;
+  step.program = {name, "one Adam training step of the " + name + " classifier, batch 128", {loss}};
+  for (Tensor* t : opt.updated_tensors()) {
+    updates.push_back(t->uop());
+    step.program.outputs.push_back(*t);
+  }
+  step.provenance = std::make_unique<Provenance>(loss.uop(), grads, updates);
+  return step;
+}
 
 std::vector<UOp> output_uops(const Program& p) {
   std::vector<UOp> outs;
@@ -60,24 +90,42 @@ nlohmann::json buffer_json(const UOp& b) {
 }
 
 void print_kernels_verb(const ProgramOptions& o) {
-  Program p = build_program(o.program);
+  TrainStep step;
+  if (o.train) step = build_train_step(o.program);
+  Program p = o.train ? step.program : build_program(o.program);
   const Schedule s = create_schedule(output_uops(p));
+  auto phases = [&](const ScheduledKernel& k) {
+    std::vector<std::string> names;
+    if (step.provenance)
+      for (Phase ph : step.provenance->phases_of(k)) names.push_back(phase_name(ph));
+    return names;
+  };
   if (o.json) {
     nlohmann::json kernels = nlohmann::json::array();
     for (const ScheduledKernel& k : s.kernels) {
       nlohmann::json inputs = nlohmann::json::array();
       for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
-      kernels.push_back({{"name", k.name},
-                         {"inputs", inputs},
-                         {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
-                         {"global_size", k.shape},
-                         {"source", render_c(k)}});
+      nlohmann::json kj = {{"name", k.name},
+                           {"inputs", inputs},
+                           {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
+                           {"global_size", k.shape},
+                           {"source", render_c(k)}};
+      if (o.train) kj["phases"] = phases(k);
+      kernels.push_back(kj);
     }
-    fmt::print("{}\n", nlohmann::json{{"program", p.name}, {"device", "CPU"}, {"kernels", kernels}}.dump());
+    nlohmann::json out = {{"program", p.name}, {"device", "CPU"}, {"kernels", kernels}};
+    if (o.train) out["seam_kernels"] = step.provenance->seam_kernels(s);
+    fmt::print("{}\n", out.dump());
   } else {
-    fmt::print("# {}: {} -> {} kernel{}\n", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");
-    for (const ScheduledKernel& k : s.kernels)
-      fmt::print("\n// {} over {} ({} buffers)\n{}", k.name, shape_str(k.shape), k.buffers.size(), render_c(k));
+    fmt::print("# {}: {} -> {} kernel{}", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");
+    if (o.train) fmt::print(", {} crossing the forward/backward seam", step.provenance->seam_kernels(s));
+    fmt::print("\n");
+    for (const ScheduledKernel& k : s.kernels) {
+      std::string ph;
+      for (const std::string& n : phases(k)) ph += (ph.empty() ? " [" : ", ") + n;
+      fmt::print("\n// {} over {} ({} buffers){}\n{}", k.name, shape_str(k.shape), k.buffers.size(),
+                 ph.empty() ? "" : ph + "]", render_c(k));
+    }
   }
   if (!o.run) return;
   for (Tensor& t : p.outputs) {
@@ -108,6 +156,8 @@ void register_kernels(CLI::App& app) {
   auto o = std::make_shared<ProgramOptions>();
   CLI::App* cmd = add_program_verb(app, "kernels", "Print the scheduled kernels of a built-in program with their source", o);
   cmd->add_flag("--run", o->run, "Also compile, run and print the result");
+  cmd->add_flag("--train", o->train,
+                "PROGRAM is a classifier (mlp, conv): show one whole training step, with each kernel's phases");
   cmd->callback([o] { print_kernels_verb(*o); });
 }
 

@@ -14,7 +14,11 @@ Optimizer::Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
     check(p.defined() && p.requires_grad_enabled(), "optimizer: parameters must be tensors with requires_grad");
 }
 
-void Optimizer::add_updates(const Tensor& loss) { update(gradient(loss, params_)); }
+std::vector<Tensor> Optimizer::add_updates(const Tensor& loss) {
+  std::vector<Tensor> grads = gradient(loss, params_);
+  update(grads);
+  return grads;
+}
 
 std::vector<Tensor*> Optimizer::updated_tensors() {
   std::vector<Tensor*> out;

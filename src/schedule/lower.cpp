@@ -84,6 +84,7 @@ UOp KernelLowerer::lower(const UOp& node, const std::vector<UOp>& idx, const UOp
 }
 
 UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp& valid) {
+  if (fused_seen_.emplace(n.get(), true).second) fused_.push_back(n);
   const Shape& out = shape_of(n);
   switch (n.op()) {
     case Ops::CONST: return n;

@@ -23,6 +23,8 @@ class KernelLowerer {
 
   // The kernel AST and the BUFFER for each PARAM slot (slot 0 = the output buffer `out`).
   UOp lower_kernel(const UOp& out, std::vector<UOp>& buffers);
+  // The tensor nodes lowered into this kernel, in first-lowered order.
+  const std::vector<UOp>& fused() const { return fused_; }
 
  private:
   UOp lower(const UOp& node, const std::vector<UOp>& idx, const UOp& valid);
@@ -36,7 +38,9 @@ class KernelLowerer {
   std::vector<UOp> buffers_;
   std::unordered_map<const void*, UOp> params_;
   std::map<std::vector<const void*>, UOp> memo_;
-  std::vector<UOp> keep_alive_;  // memo keys are addresses: hold their nodes
+  std::vector<UOp> keep_alive_;
+  std::vector<UOp> fused_;
+  std::unordered_map<const void*, bool> fused_seen_;  // memo keys are addresses: hold their nodes
   int64_t next_range_ = 0;
 };
 

@@ -37,9 +37,12 @@ bool is_buffer_view(const UOp& u) {
 // broadcast element — and a reduction read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
   std::unordered_set<const void*> realized;
+  // Consumers are counted through movement ops: a reduction reshaped and then read twice is read twice.
   std::unordered_map<const void*, int> consumers;
-  for (const UOp& u : order)
-    for (const UOp& s : u.srcs()) ++consumers[s.get()];
+  for (const UOp& u : order) {
+    if (is_movement(u)) continue;
+    for (const UOp& s : u.srcs()) ++consumers[strip_movement(s).get()];
+  }
   for (const UOp& o : outputs)
     if (!is_buffer_view(o)) realized.insert(o.get());
   for (const UOp& u : order) {
@@ -149,6 +152,7 @@ struct CachedKernel {
   Shape shape;
   DType dtype;
   std::vector<BufferRef> refs;
+  std::vector<size_t> fused;  // positions in the graph's toposort
 };
 struct CachedSchedule {
   std::vector<CachedKernel> kernels;
@@ -185,13 +189,15 @@ bool cache_enabled() {
   return !(env && std::string(env) == "0");
 }
 
-Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& inputs, std::span<const UOp> outputs) {
+Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, const std::vector<UOp>& inputs,
+                     std::span<const UOp> outputs) {
   Schedule sched;
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
     made.push_back(new_buffer("CPU", numel(ck.shape), ck.dtype, /*allocate=*/false));
-    ScheduledKernel k{ck.name, ck.ast, {}, ck.shape};
+    ScheduledKernel k{ck.name, ck.ast, {}, ck.shape, {}};
     for (const BufferRef& r : ck.refs) k.buffers.push_back(r.input ? inputs[r.index] : made[r.index]);
+    for (size_t pos : ck.fused) k.fused.push_back(order[pos]);
     sched.kernels.push_back(std::move(k));
   }
   for (size_t i = 0; i < outputs.size(); ++i)
@@ -206,6 +212,8 @@ CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order
   std::unordered_map<const void*, size_t> input_pos, kernel_of;
   for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
   std::unordered_map<std::string, int> names;
+  std::unordered_map<const void*, size_t> position;
+  for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i].get(), i);
   CachedSchedule c;
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;
@@ -215,8 +223,10 @@ CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order
     kernel_of.emplace(buf.get(), c.kernels.size());
     ScheduledKernel k;
     k.shape = shape;
-    k.ast = KernelLowerer(buffers, u).lower_kernel(buf, k.buffers);
-    CachedKernel ck{kernel_name(k, names), k.ast, shape, u.dtype(), {}};
+    KernelLowerer lowerer(buffers, u);
+    k.ast = lowerer.lower_kernel(buf, k.buffers);
+    CachedKernel ck{kernel_name(k, names), k.ast, shape, u.dtype(), {}, {}};
+    for (const UOp& f : lowerer.fused()) ck.fused.push_back(position.at(f.get()));
     for (const UOp& b : k.buffers) {
       auto in = input_pos.find(b.get());
       ck.refs.push_back(in != input_pos.end() ? BufferRef{true, in->second} : BufferRef{false, kernel_of.at(b.get())});
@@ -248,19 +258,19 @@ Schedule create_schedule(std::span<const UOp> outputs) {
   const std::vector<UOp> order = toposort(sink);
   std::vector<UOp> inputs;
   const Key128 key = structure_key(order, inputs);
-  if (!cache_enabled()) return instantiate(build(outputs, order, inputs), inputs, outputs);
+  if (!cache_enabled()) return instantiate(build(outputs, order, inputs), order, inputs, outputs);
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     if (auto it = cache.find(key); it != cache.end()) {
       ++stats.hits;
-      return instantiate(it->second, inputs, outputs);
+      return instantiate(it->second, order, inputs, outputs);
     }
   }
   CachedSchedule built = build(outputs, order, inputs);
   std::lock_guard<std::mutex> lock(cache_mu);
   ++stats.misses;
   if (cache.size() >= 4096) cache.clear();  // bound memory in programs that never repeat a graph
-  return instantiate(cache.emplace(key, std::move(built)).first->second, inputs, outputs);
+  return instantiate(cache.emplace(key, std::move(built)).first->second, order, inputs, outputs);
 }
 
 }  // namespace anneal

@@ -2,11 +2,13 @@
 // and a model whose loss must fall.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
 
 using namespace anneal;
@@ -118,4 +120,29 @@ TEST(Layers, ShapesNamesAndErrors) {
   // PyTorch's default init bound for Linear(3, 2) is 1/sqrt(3).
   for (double w : lin.weight.to_vector<double>()) EXPECT_LE(std::fabs(w), 1 / std::sqrt(3.0));
   EXPECT_THROW(lin(Tensor::zeros({4, 5})), Error);
+}
+
+TEST(Provenance, AnMlpTrainingStepFusesAcrossTheSeam) {
+  manual_seed(2);
+  nn::Sequential model;
+  model.add<nn::Linear>(16, 32).add<nn::ReLU>().add<nn::Linear>(32, 4);
+  nn::Adam opt(model.parameters(), 1e-3);
+  const Tensor loss = nn::cross_entropy(model(Tensor::rand({8, 16})), Tensor::randint({8}, 0, 4));
+  std::vector<UOp> grads, updates{loss.uop()};
+  for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
+  for (Tensor* t : opt.updated_tensors()) updates.push_back(t->uop());
+  const Provenance prov(loss.uop(), grads, std::vector<UOp>(updates.begin() + 1, updates.end()));
+  const Schedule s = create_schedule(updates);
+  EXPECT_GE(prov.seam_kernels(s), 1u);
+  size_t forward_only = 0, optimizer = 0;
+  for (const ScheduledKernel& k : s.kernels) {
+    const std::vector<Phase> p = prov.phases_of(k);
+    forward_only += p == std::vector<Phase>{Phase::Forward};
+    optimizer += std::count(p.begin(), p.end(), Phase::Optimizer) > 0;
+  }
+  EXPECT_GE(forward_only, 1u);
+  EXPECT_GE(optimizer, 1u);
+  EXPECT_EQ(prov.phase_of(loss.uop()), Phase::Forward);
+  EXPECT_EQ(prov.phase_of(grads[0]), Phase::Backward);
+  EXPECT_EQ(prov.phase_of(updates.back()), Phase::Optimizer);
 }

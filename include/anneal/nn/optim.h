@@ -15,7 +15,8 @@ class Optimizer {
   // One step; returns the loss value.
   double step(Tensor& loss);
   // The lazy part of step(): assigns the updated values to parameters and state (nothing runs).
-  void add_updates(const Tensor& loss);
+  // Returns the gradients it used.
+  std::vector<Tensor> add_updates(const Tensor& loss);
   // Everything step() realizes besides the loss: parameters, then optimizer state.
   std::vector<Tensor*> updated_tensors();
 

@@ -18,6 +18,7 @@ struct ScheduledKernel {
   UOp ast;                      // SINK(END(STORE(INDEX(PARAM0, idx), value), loops...))
   std::vector<UOp> buffers;     // the BUFFER bound to each PARAM slot; slot 0 is written
   Shape shape;                  // the output's shape (the loop nest)
+  std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
 };
 
 struct Schedule {
