@@ -56,10 +56,10 @@ test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
 # The demo: a built-in program through the whole compiler (graph -> kernels -> C -> run on the CPU),
-# then the symbolic simplifier that cleans up its index arithmetic.
+# then a short training run of the MLP on Fashion-MNIST.
 run: deps build
 	./$(BUILD_DIR)/anneal kernels mlp-forward --run
-	./$(BUILD_DIR)/anneal simplify "((x*4+y)//4)%8" --var x=0..100 --var y=0..3
+	./$(BUILD_DIR)/anneal train mlp --steps 100 --eval 2000
 
 # Build, then run every benchmark executable (build/bench/bench_*). Finding none is an error, so a
 # broken bench build cannot pass as "nothing to report".
