@@ -1,0 +1,159 @@
+#include "anneal/io/safetensors.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "anneal/uop/graph.h"
+
+namespace anneal::io {
+namespace {
+
+const std::vector<std::pair<std::string, DType>>& dtype_names() {
+  static const std::vector<std::pair<std::string, DType>> names = {
+      {"F64", dtypes::float64}, {"F32", dtypes::float32}, {"F16", dtypes::float16}, {"BF16", dtypes::bfloat16},
+      {"I64", dtypes::int64},   {"I32", dtypes::int32},   {"I16", dtypes::int16},   {"I8", dtypes::int8},
+      {"U64", dtypes::uint64},  {"U32", dtypes::uint32},  {"U16", dtypes::uint16},  {"U8", dtypes::uint8},
+      {"BOOL", dtypes::bool_},  {"F8_E4M3", dtypes::fp8e4m3}, {"F8_E5M2", dtypes::fp8e5m2}};
+  return names;
+}
+
+std::string name_of(DType d) {
+  for (const auto& [n, t] : dtype_names())
+    if (t == d) return n;
+  throw Error("safetensors: no name for dtype " + std::string(d.name()));
+}
+
+// The bytes of a realized, contiguous tensor.
+std::vector<uint8_t> bytes_of(Tensor t) {
+  t = t.contiguous();
+  t.realize();
+  UOp b = t.uop();
+  while (b.is(Ops::RESHAPE)) b = b.src(0);
+  const auto* arg = b.arg().as<BufferArg>();
+  const auto* p = static_cast<const uint8_t*>(arg->storage.get());
+  return std::vector<uint8_t>(p, p + size_t(arg->size) * size_t(b.dtype().itemsize()));
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<std::vector<uint8_t>> blobs;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    check(t.defined(), "safetensors: tensor '" + name + "' is uninitialised");
+    check(!header.contains(name), "safetensors: duplicate tensor name '" + name + "'");
+    blobs.push_back(bytes_of(t));
+    header[name] = {{"dtype", name_of(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + blobs.back().size()}}};
+    offset += blobs.back().size();
+  }
+  std::string text = header.dump();
+  while (text.size() % 8) text += ' ';  // the data starts 8-byte aligned, like the reference writer
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    check(bool(f), "safetensors: cannot write " + tmp);
+    uint8_t len[8];
+    for (int i = 0; i < 8; ++i) len[i] = uint8_t(uint64_t(text.size()) >> (8 * i));
+    f.write(reinterpret_cast<const char*>(len), 8);
+    f.write(text.data(), std::streamsize(text.size()));
+    for (const auto& b : blobs) f.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error("safetensors: writing " + path + " failed");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("safetensors: cannot move the file into " + path);
+  }
+}
+
+NamedTensors load_safetensors(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  check(bool(f), "safetensors: cannot open " + path);
+  const std::vector<uint8_t> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto fail = [&](const std::string& why) { throw Error("safetensors: " + path + ": " + why); };
+  if (raw.size() < 8) fail("file is shorter than the 8-byte header length");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= uint64_t(raw[size_t(i)]) << (8 * i);
+  if (n > raw.size() - 8) fail("header length " + std::to_string(n) + " runs past the end of the file");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(raw.begin() + 8, raw.begin() + 8 + std::ptrdiff_t(n));
+  } catch (const nlohmann::json::exception& e) {
+    fail(std::string("header is not valid JSON (") + e.what() + ")");
+  }
+  if (!header.is_object()) fail("header is not a JSON object");
+  const uint64_t data_size = raw.size() - 8 - n;
+  const uint8_t* data = raw.data() + 8 + n;
+  NamedTensors out;
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    const std::string& name = it.key();
+    const nlohmann::json& e = it.value();
+    auto bad = [&](const std::string& why) { fail("tensor '" + name + "': " + why); };
+    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
+      bad("needs dtype, shape and data_offsets");
+    if (!e["dtype"].is_string()) bad("dtype is not a string");
+    const std::string dname = e["dtype"];
+    auto dt = std::find_if(dtype_names().begin(), dtype_names().end(), [&](const auto& p) { return p.first == dname; });
+    if (dt == dtype_names().end()) bad("unknown dtype '" + dname + "'");
+    Shape shape;
+    uint64_t count = 1;
+    if (!e["shape"].is_array()) bad("shape is not an array");
+    for (const auto& d : e["shape"]) {
+      if (!d.is_number_unsigned()) bad("shape has a non-integer or negative dimension");
+      shape.push_back(d.get<int64_t>());
+      count *= d.get<uint64_t>();
+      if (count > (uint64_t(1) << 40)) bad("shape is implausibly large");
+    }
+    const auto& off = e["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+      bad("data_offsets must be two non-negative integers");
+    const uint64_t begin = off[0], end = off[1];
+    if (begin > end || end > data_size)
+      bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + ") are outside the " +
+          std::to_string(data_size) + "-byte data section");
+    const uint64_t want = count * uint64_t(dt->second.itemsize());
+    if (end - begin != want)
+      bad("holds " + std::to_string(end - begin) + " bytes but shape " + shape_str(shape) + " of " + dname + " needs " +
+          std::to_string(want));
+    spans.push_back({begin, end});
+    out.push_back({name, Tensor::from_blob(data + begin, shape, dt->second)});
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i)
+    if (spans[i].first < spans[i - 1].second) fail("tensors overlap in the data section");
+  return out;
+}
+
+void load_state_dict(nn::Module& module, const NamedTensors& state) {
+  nn::NamedTensors params = module.named_parameters();
+  std::vector<std::pair<Tensor*, const Tensor*>> plan;
+  for (auto& [name, p] : params) {
+    auto it = std::find_if(state.begin(), state.end(), [&](const auto& s) { return s.first == name; });
+    check(it != state.end(), "load_state_dict: missing '" + name + "'");
+    check(it->second.shape() == p.shape() && it->second.dtype() == p.dtype(), [&] {
+      return "load_state_dict: '" + name + "' is " + shape_str(it->second.shape()) + " " +
+             std::string(it->second.dtype().name()) + " in the file but " + shape_str(p.shape()) + " " +
+             std::string(p.dtype().name()) + " in the model";
+    });
+    plan.push_back({&p, &it->second});
+  }
+  for (const auto& [name, t] : state)
+    check(std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == name; }),
+          "load_state_dict: unexpected '" + name + "'");
+  for (auto& [p, v] : plan) p->assign(*v);  // handles share state: the module's parameters change
+}
+
+}  // namespace anneal::io
