@@ -80,7 +80,7 @@ TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const
     cursor += size_t(o.batch);
     Tensor loss = nn::cross_entropy((*model)(batch_input(o.model, data, data.train_images, rows)),
                                     batch_labels(data.train_labels, rows));
-    result.losses.push_back(opt.step(loss));
+    result.losses.push_back(opt.step(loss, model->buffers()));
     ++window_steps;
     if (step % o.log_every == 0 || step == o.steps) {
       const auto now = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "anneal/nn/layers.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace anneal::nn {
@@ -62,6 +63,76 @@ NamedTensors Sequential::named_parameters() {
   for (size_t i = 0; i < layers_.size(); ++i)
     for (auto& [name, t] : layers_[i]->named_parameters()) out.push_back({std::to_string(i) + "." + name, t});
   return out;
+}
+
+std::vector<Tensor> Sequential::buffers() {
+  std::vector<Tensor> out;
+  for (auto& l : layers_)
+    for (const Tensor& b : l->buffers()) out.push_back(b);
+  return out;
+}
+
+LayerNorm::LayerNorm(int64_t dim, double eps_, bool affine) : eps(eps_) {
+  if (affine) {
+    weight = Tensor::ones({dim}).contiguous().realize().requires_grad();
+    bias = Tensor::zeros({dim}).contiguous().realize().requires_grad();
+  }
+}
+
+Tensor LayerNorm::forward(const Tensor& x) {
+  const Tensor centered = x - x.mean({-1}, true);
+  const Tensor y = centered * ((centered * centered).mean({-1}, true) + eps).rsqrt();
+  return weight.defined() ? y * weight + bias : y;
+}
+
+NamedTensors LayerNorm::named_parameters() {
+  if (!weight.defined()) return {};
+  return {{"weight", weight}, {"bias", bias}};
+}
+
+Embedding::Embedding(int64_t num, int64_t dim) { weight = Tensor::randn({num, dim}).requires_grad(); }
+
+Tensor Embedding::forward(const Tensor& idx) {
+  check(idx.dtype().is_int(), "Embedding: indices must be integers");
+  return idx.one_hot(weight.shape()[0]).cast(weight.dtype()).matmul(weight);
+}
+
+Tensor Dropout::forward(const Tensor& x) {
+  if (!training_ || p_ == 0.0) return x;
+  const Tensor keep = Tensor::rand(x.shape()).ge(Tensor::full({}, p_));
+  return keep.where(x * (1.0 / (1.0 - p_)), x.scalar_like(0.0));
+}
+
+BatchNorm2d::BatchNorm2d(int64_t channels, double eps_, double momentum_) : eps(eps_), momentum(momentum_) {
+  weight = Tensor::ones({channels}).contiguous().realize().requires_grad();
+  bias = Tensor::zeros({channels}).contiguous().realize().requires_grad();
+  running_mean = Tensor::zeros({channels}).contiguous().realize();
+  running_var = Tensor::ones({channels}).contiguous().realize();
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  check(x.ndim() == 4 && x.shape()[1] == weight.shape()[0], [&] {
+    return "BatchNorm2d: expected (N, " + std::to_string(weight.shape()[0]) + ", H, W), got " + shape_str(x.shape());
+  });
+  const int64_t c = weight.shape()[0];
+  auto per_channel = [c](const Tensor& t) { return t.reshape({1, c, 1, 1}); };
+  Tensor mean, var;
+  if (training_) {
+    mean = x.mean({0, 2, 3});
+    const Tensor centered = x - per_channel(mean);
+    var = (centered * centered).mean({0, 2, 3});
+    const double n = double(x.numel() / c);
+    running_mean.assign(running_mean * (1.0 - momentum) + mean.detach() * momentum);
+    running_var.assign(running_var * (1.0 - momentum) + var.detach() * (momentum * n / std::max(n - 1.0, 1.0)));
+  } else {
+    mean = running_mean;
+    var = running_var;
+  }
+  return (x - per_channel(mean)) * per_channel((var + eps).rsqrt() * weight) + per_channel(bias);
+}
+
+NamedTensors BatchNorm2d::named_parameters() {
+  return {{"weight", weight}, {"bias", bias}, {"running_mean", running_mean}, {"running_var", running_var}};
 }
 
 void Sequential::train(bool on) {

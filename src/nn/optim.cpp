@@ -27,10 +27,11 @@ std::vector<Tensor*> Optimizer::updated_tensors() {
   return out;
 }
 
-double Optimizer::step(Tensor& loss) {
+double Optimizer::step(Tensor& loss, std::vector<Tensor> extra) {
   add_updates(loss);
   std::vector<Tensor*> targets{&loss};
   for (Tensor* t : updated_tensors()) targets.push_back(t);
+  for (Tensor& t : extra) targets.push_back(&t);
   realize(targets);
   return loss.item<double>();
 }

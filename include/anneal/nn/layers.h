@@ -21,6 +21,9 @@ class Module {
   // Parameters (and buffers such as running statistics), named like PyTorch's state_dict keys.
   virtual NamedTensors named_parameters() { return {}; }
   std::vector<Tensor> parameters();
+  // State that changes in training but is not learned (BatchNorm running statistics); its updates are
+  // realized with each optimizer step.
+  virtual std::vector<Tensor> buffers() { return {}; }
   virtual void train(bool on) { training_ = on; }
   bool training() const { return training_; }
 
@@ -44,6 +47,44 @@ class Conv2d : public Module {
   NamedTensors named_parameters() override;
   Tensor weight, bias;
   int64_t stride, padding;
+};
+
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(int64_t dim, double eps = 1e-5, bool affine = true);
+  Tensor forward(const Tensor& x) override;  // over the last axis, biased variance
+  NamedTensors named_parameters() override;
+  Tensor weight, bias;
+  double eps;
+};
+
+class Embedding : public Module {
+ public:
+  Embedding(int64_t num, int64_t dim);  // weight ~ N(0, 1), as PyTorch
+  Tensor forward(const Tensor& idx) override;  // integer indices (...) -> (..., dim)
+  NamedTensors named_parameters() override { return {{"weight", weight}}; }
+  Tensor weight;
+};
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(double p = 0.5) : p_(p) { check(p >= 0 && p < 1, "Dropout: p must be in [0, 1)"); }
+  Tensor forward(const Tensor& x) override;  // training: zero with probability p, scale by 1/(1-p)
+
+ private:
+  double p_;
+};
+
+// BatchNorm over (N, H, W) per channel. Training normalises with batch statistics and updates the
+// running ones (momentum 0.1, unbiased variance, as PyTorch); eval uses the running statistics.
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int64_t channels, double eps = 1e-5, double momentum = 0.1);
+  Tensor forward(const Tensor& x) override;
+  NamedTensors named_parameters() override;  // weight, bias, running_mean, running_var
+  std::vector<Tensor> buffers() override { return {running_mean, running_var}; }
+  Tensor weight, bias, running_mean, running_var;
+  double eps, momentum;
 };
 
 class ReLU : public Module {
@@ -76,6 +117,7 @@ class Sequential : public Module {
   }
   Tensor forward(const Tensor& x) override;
   NamedTensors named_parameters() override;  // "0.weight", "2.bias", ... as in PyTorch
+  std::vector<Tensor> buffers() override;
   void train(bool on) override;
 
  private:

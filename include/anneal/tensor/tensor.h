@@ -139,10 +139,11 @@ class Tensor {
 
   // ---- realization -----------------------------------------------------------------------------------
   Tensor& realize();
+  // Reads realize first; a handle's value never changes by realizing, so reads are const.
   template <class T>
-  std::vector<T> to_vector();
+  std::vector<T> to_vector() const;
   template <class T>
-  T item();
+  T item() const;
 
  private:
   friend void realize(std::vector<Tensor*> tensors);
@@ -185,14 +186,15 @@ void realize(std::vector<Tensor*> tensors);
 std::vector<double> read_realized(const UOp& buffer_view);
 
 template <class T>
-std::vector<T> Tensor::to_vector() {
-  realize();
-  std::vector<double> v = read_realized(uop());
+std::vector<T> Tensor::to_vector() const {
+  Tensor handle = *this;  // shares this tensor's state, so the realization is shared too
+  handle.realize();
+  std::vector<double> v = read_realized(handle.uop());
   return std::vector<T>(v.begin(), v.end());
 }
 
 template <class T>
-T Tensor::item() {
+T Tensor::item() const {
   std::vector<T> v = to_vector<T>();
   if (v.size() != 1) throw Error("item: tensor of shape " + shape_str(shape()) + " has " + std::to_string(v.size()) + " elements");
   return v[0];
