@@ -1,5 +1,6 @@
 // End-to-end figures of the first slice on the CPU:
 //  - W1: matmul 1024x1024 fp32 (schedule + cached compile + run), GFLOP/s = 2N^3/t;
+//  - W2: an MLP training step;
 //  - W7 (schedule part): scheduling and rendering the whole GPT-2 small forward graph (12 layers,
 //    1x64 tokens) to C, with nothing cached.
 #include <benchmark/benchmark.h>
@@ -7,8 +8,11 @@
 #include <cmath>
 #include <random>
 
+#include "anneal/nn/layers.h"
+#include "anneal/nn/optim.h"
 #include "anneal/render/c_renderer.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
 
 using namespace anneal;
@@ -38,6 +42,25 @@ void BM_W1_Matmul1024(benchmark::State& state) {
                          benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_W1_Matmul1024)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// W2: one MLP training step (784-512-512-10, ReLU, batch 128, cross-entropy, Adam 1e-3), realized as
+// one schedule. Compare with bench/peers/w2_mlp_step_torch.py in the same run.
+void BM_W2_MlpTrainStep(benchmark::State& state) {
+  manual_seed(0);
+  nn::Sequential model;
+  model.add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, 10);
+  nn::Adam opt(model.parameters(), 1e-3);
+  const Tensor x = Tensor::rand({128, 784}), y = Tensor::randint({128}, 0, 10);
+  for (int i = 0; i < 2; ++i) {  // warm-up: schedule and compile once
+    Tensor loss = nn::cross_entropy(model(x), y);
+    opt.step(loss);
+  }
+  for (auto _ : state) {
+    Tensor loss = nn::cross_entropy(model(x), y);
+    benchmark::DoNotOptimize(opt.step(loss));
+  }
+}
+BENCHMARK(BM_W2_MlpTrainStep)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 Tensor layer_norm(const Tensor& x, const Tensor& g, const Tensor& b) {
   const Tensor centered = x - x.mean({-1}, true);
