@@ -31,11 +31,15 @@ Tensor Linear::forward(const Tensor& x) {
   return bias.defined() ? y + bias : y;
 }
 
-NamedTensors Linear::named_parameters() {
+namespace {
+NamedTensors weight_and_bias(const Tensor& weight, const Tensor& bias) {
   NamedTensors out{{"weight", weight}};
   if (bias.defined()) out.push_back({"bias", bias});
   return out;
 }
+}  // namespace
+
+NamedTensors Linear::named_parameters() { return weight_and_bias(weight, bias); }
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t k, int64_t stride_, int64_t padding_, bool with_bias)
     : stride(stride_), padding(padding_) {
@@ -46,11 +50,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t k, int64_t str
 
 Tensor Conv2d::forward(const Tensor& x) { return x.conv2d(weight, bias, {stride, stride}, {padding, padding}); }
 
-NamedTensors Conv2d::named_parameters() {
-  NamedTensors out{{"weight", weight}};
-  if (bias.defined()) out.push_back({"bias", bias});
-  return out;
-}
+NamedTensors Conv2d::named_parameters() { return weight_and_bias(weight, bias); }
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;

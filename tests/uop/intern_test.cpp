@@ -25,13 +25,6 @@ UOp sample_graph() {
   return (shared % 7 + shared).lt(UOp::int_const(9)).where(x, y).maximum(x + f.cast(dtypes::weakint));
 }
 
-std::string hex(const Key128& k) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(k.hi),
-                static_cast<unsigned long long>(k.lo));
-  return buf;
-}
-
 }  // namespace
 
 TEST(Intern, SameStructureIsTheSameNode) {
@@ -85,14 +78,14 @@ TEST(Intern, ARebuiltGraphGetsTheSameKey) {
 // Run only in a child process by StructuralKeysAgreeAcrossProcesses (disabled for normal runs).
 TEST(Intern, DISABLED_PrintKeyForParentProcess) {
   ASSERT_NE(std::getenv("ANNEAL_PRINT_KEY"), nullptr) << "helper for StructuralKeysAgreeAcrossProcesses";
-  std::printf("KEY=%s\n", hex(sample_graph().key()).c_str());
+  std::printf("KEY=%s\n", to_hex(sample_graph().key()).c_str());
 }
 
 TEST(Intern, StructuralKeysAgreeAcrossProcesses) {
   // Build unrelated nodes first so this process's addresses and creation order differ from the child's.
   std::vector<UOp> noise;
   for (int i = 0; i < 5000; ++i) noise.push_back(UOp::variable("noise" + std::to_string(i), 0, i));
-  const std::string mine = hex(sample_graph().key());
+  const std::string mine = to_hex(sample_graph().key());
 
   char self[4096] = {};
   ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);

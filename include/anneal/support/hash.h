@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace anneal {
@@ -14,6 +15,17 @@ struct Key128 {
   friend bool operator==(const Key128&, const Key128&) = default;
   friend bool operator<(const Key128& a, const Key128& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; }
 };
+
+// 32 lowercase hex digits, hi then lo: how keys appear in file names and reports.
+inline std::string to_hex(const Key128& k) {
+  static const char* digits = "0123456789abcdef";
+  std::string s(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    s[size_t(15 - i)] = digits[(k.hi >> (4 * i)) & 15];
+    s[size_t(31 - i)] = digits[(k.lo >> (4 * i)) & 15];
+  }
+  return s;
+}
 
 class Hasher {
  public:

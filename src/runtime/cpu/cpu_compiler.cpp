@@ -46,13 +46,6 @@ void make_dirs(const std::string& path) {
     if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
 }
 
-std::string hex(const Key128& k) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(k.hi),
-                static_cast<unsigned long long>(k.lo));
-  return buf;
-}
-
 }  // namespace
 
 CpuCompiler& CpuCompiler::instance() {
@@ -82,7 +75,7 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   Hasher h;
   for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
     h.bytes(*s);
-  const std::string key = hex(h.finish());
+  const std::string key = to_hex(h.finish());
   const std::string dir = cache_dir_ + "/cpu";
   const std::string so = dir + "/" + key + ".so";
   void*& handle = loaded[so];
