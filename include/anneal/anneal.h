@@ -4,6 +4,7 @@
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/error.h"
 #include "anneal/tensor/gradient.h"
+#include "anneal/tensor/jit.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/uop/print.h"

@@ -5,6 +5,8 @@
 #include "anneal/tensor/gradient.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/uop/graph.h"
+#include "anneal/tensor/jit.h"
+#include "jit_recorder.h"
 #include "tensor_internal.h"
 
 namespace anneal {
@@ -48,6 +50,7 @@ Tensor& Tensor::assign(const Tensor& v) {
     return "assign: value " + shape_str(v.shape()) + " " + std::string(v.dtype().name()) + " does not match " +
            shape_str(shape()) + " " + std::string(dtype().name());
   });
+  if (jit_detail::Recorder* r = jit_detail::active_recorder()) r->before_assign.emplace(s_.get(), s_->uop);
   s_->uop = v.uop();
   return *this;
 }

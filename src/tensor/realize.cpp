@@ -8,6 +8,8 @@
 #include "anneal/runtime/host_memory.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/tensor/tensor.h"
+#include "anneal/tensor/jit.h"
+#include "jit_recorder.h"
 #include "tensor_internal.h"
 
 namespace anneal {
@@ -17,9 +19,10 @@ std::atomic<size_t> kernel_counter{0};
 }  // namespace
 
 size_t kernels_run() { return kernel_counter.load(); }
+void note_kernels_run(size_t n) { kernel_counter += n; }
 
-void run_schedule(const Schedule& s) {
-  if (s.kernels.empty()) return;
+std::vector<KernelFn> run_schedule(const Schedule& s) {
+  if (s.kernels.empty()) return {};
   std::string source = c_prelude();
   std::vector<std::string> names;
   for (const ScheduledKernel& k : s.kernels) {
@@ -33,6 +36,7 @@ void run_schedule(const Schedule& s) {
     fns[i](ptrs.data());
     ++kernel_counter;
   }
+  return fns;
 }
 
 void realize(std::vector<Tensor*> tensors) {
@@ -42,8 +46,12 @@ void realize(std::vector<Tensor*> tensors) {
     outs.push_back(t->uop());
   }
   const Schedule s = create_schedule(outs);
-  run_schedule(s);
+  const std::vector<KernelFn> fns = run_schedule(s);
   for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->uop = s.outputs[i];
+  if (jit_detail::Recorder* r = jit_detail::active_recorder()) {
+    for (size_t i = 0; i < fns.size(); ++i) r->launches.push_back({fns[i], s.kernels[i].buffers});
+    for (Tensor* t : tensors) r->realized.push_back({std::static_pointer_cast<void>(t->s_), t->s_->uop});
+  }
 }
 
 const UOp& Tensor::uop() const {

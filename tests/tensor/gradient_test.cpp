@@ -137,3 +137,26 @@ TEST(Gradient, BadUse) {
   EXPECT_THROW(w.backward(), Error);  // not a scalar
   EXPECT_THROW(Tensor::from_vector(std::vector<int32_t>{1}, {1}).requires_grad(), Error);
 }
+
+TEST(Gradient, Float32MaxOfRecomputedMatmulRoutesToTheArgmax) {
+  // The max and the x == max test sit in different kernels that both recompute x @ w^T (the Linear
+  // layout, whose reduction the C compiler may vectorise): they must agree bit for bit, or the
+  // gradient share is 0/0.
+  const int64_t rows = 8, k = 12, cols = 16;
+  const std::vector<double> xv = random_values(size_t(rows * k), 1, -1, 1), wv = random_values(size_t(cols * k), 2, -1, 1);
+  std::vector<float> xf(xv.begin(), xv.end()), wf(wv.begin(), wv.end());
+  const Tensor x = Tensor::from_vector(xf, {rows, k}), w = Tensor::from_vector(wf, {cols, k});
+  const Tensor b = Tensor::from_vector(std::vector<float>(size_t(cols), 0.25f), {cols});
+  const Tensor y = x.matmul(w.transpose()) + b;
+  const std::vector<Tensor> g = gradient(y.max({1}).sum(), {w});
+  const std::vector<double> got = g[0].to_vector<double>(), yv = y.to_vector<double>();
+  // Host oracle: dW[j][c] = sum over rows whose argmax is j of x[row][c].
+  std::vector<double> want(size_t(cols * k), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < cols; ++j)
+      if (yv[size_t(r * cols + j)] > yv[size_t(r * cols + best)]) best = j;
+    for (int64_t c = 0; c < k; ++c) want[size_t(best * k + c)] += xf[size_t(r * k + c)];
+  }
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5) << i;
+}

@@ -147,6 +147,7 @@ class Tensor {
 
  private:
   friend void realize(std::vector<Tensor*> tensors);
+  friend class Jit;
   friend Tensor operator+(const Tensor& a, const Tensor& b);
   friend Tensor operator*(const Tensor& a, const Tensor& b);
   Tensor reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const;

@@ -61,7 +61,7 @@ CpuCompiler::CpuCompiler() {
   auto [status, out] = run_command(cc_ + " --version");
   if (status != 0) throw Error("CPU device: C compiler '" + cc_ + "' not usable (set ANNEAL_CC): " + first_line(out));
   version_ = first_line(out);
-  flags_ = "-O2 -march=native -fPIC -shared -fno-math-errno -ffp-contract=off -fassociative-math -fno-signed-zeros -fno-trapping-math -std=c11";
+  flags_ = "-O2 -march=native -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
   cpu_model_ = cpu_model();
   if (const char* d = std::getenv("ANNEAL_CACHE_DIR"); d && *d) cache_dir_ = d;
   else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache_dir_ = std::string(x) + "/anneal";

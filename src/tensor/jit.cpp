@@ -1,0 +1,148 @@
+#include "anneal/tensor/jit.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "jit_recorder.h"
+#include "tensor_internal.h"
+
+namespace anneal {
+namespace jit_detail {
+namespace {
+thread_local Recorder* active = nullptr;
+}  // namespace
+Recorder* active_recorder() { return active; }
+void set_active_recorder(Recorder* r) { active = r; }
+}  // namespace jit_detail
+
+namespace {
+
+UOp base_buffer(UOp u) {
+  while (u.is(Ops::RESHAPE)) u = u.src(0);
+  return u;
+}
+void* storage_of(const UOp& buffer) { return buffer.arg().as<BufferArg>()->storage.get(); }
+
+// Ends the capture even if the step function throws.
+struct CaptureScope {
+  explicit CaptureScope(jit_detail::Recorder* r) { jit_detail::set_active_recorder(r); }
+  ~CaptureScope() { jit_detail::set_active_recorder(nullptr); }
+};
+
+}  // namespace
+
+struct Jit::Plan {
+  enum class Kind : uint8_t { Fixed, Input, PairCurrent, PairNext };
+  struct Slot {
+    Kind kind;
+    size_t index;
+    void* fixed;
+  };
+  struct Pair {
+    std::weak_ptr<void> state;  // Tensor::State
+    UOp buffers[2];             // [0] the value before the capture call, [1] the value after it
+    Shape shape;
+  };
+  std::vector<std::pair<KernelFn, std::vector<Slot>>> launches;
+  std::vector<Pair> pairs;
+  std::vector<std::pair<Slot, std::pair<Shape, DType>>> outputs;
+  std::vector<UOp> keep;  // every buffer the launches use stays alive with the plan
+  int current = 1;        // which of each pair's buffers holds the current value
+};
+
+Jit::Jit(Fn fn) : fn_(std::move(fn)) {}
+Jit::~Jit() = default;
+
+std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
+  std::vector<Tensor> inputs = inputs_in;
+  std::vector<std::pair<Shape, DType>> sig;
+  for (Tensor& t : inputs) {
+    check(t.defined(), "jit: uninitialised input");
+    t.realize();  // inputs are contiguous buffers (a view is copied once)
+    sig.push_back({t.shape(), t.dtype()});
+  }
+  if (sig != signature_) {  // the guard: another input signature starts over
+    signature_ = sig;
+    calls_with_signature_ = 0;
+    plan_.reset();
+  }
+  std::vector<void*> input_ptrs;
+  for (const Tensor& t : inputs) input_ptrs.push_back(storage_of(base_buffer(t.uop())));
+
+  if (plan_) {
+    Plan& p = *plan_;
+    std::vector<void*> ptrs;
+    auto resolve = [&](const Plan::Slot& s) -> void* {
+      switch (s.kind) {
+        case Plan::Kind::Input: return input_ptrs[s.index];
+        case Plan::Kind::PairCurrent: return storage_of(p.pairs[s.index].buffers[p.current]);
+        case Plan::Kind::PairNext: return storage_of(p.pairs[s.index].buffers[1 - p.current]);
+        default: return s.fixed;
+      }
+    };
+    for (const auto& [fn, slots] : p.launches) {
+      ptrs.clear();
+      for (const Plan::Slot& s : slots) ptrs.push_back(resolve(s));
+      fn(ptrs.data());
+    }
+    note_kernels_run(p.launches.size());
+    std::vector<Tensor> outs;
+    for (const auto& [slot, spec] : p.outputs) {
+      const UOp buf = new_buffer("CPU", numel(spec.first), spec.second);
+      std::memcpy(storage_of(buf), resolve(slot), size_t(numel(spec.first)) * size_t(spec.second.itemsize()));
+      outs.push_back(Tensor(view_as(buf, spec.first)));
+    }
+    p.current = 1 - p.current;
+    for (Plan::Pair& pair : p.pairs)
+      if (auto state = std::static_pointer_cast<Tensor::State>(pair.state.lock()))
+        state->uop = view_as(pair.buffers[p.current], pair.shape);
+    ++replays_;
+    return outs;
+  }
+
+  if (++calls_with_signature_ == 1) return fn_(inputs);  // warm-up: schedule and compile
+
+  jit_detail::Recorder rec;
+  std::vector<Tensor> outs;
+  {
+    CaptureScope scope(&rec);
+    outs = fn_(inputs);
+    for (Tensor& o : outs) o.realize();
+  }
+  auto plan = std::make_unique<Plan>();
+  std::unordered_map<const void*, Plan::Slot> slots;
+  for (size_t i = 0; i < inputs.size(); ++i) slots[base_buffer(inputs[i].uop()).get()] = {Plan::Kind::Input, i, nullptr};
+  for (const auto& [state, after] : rec.realized) {
+    auto before = rec.before_assign.find(state.get());
+    if (before == rec.before_assign.end()) continue;
+    const UOp old_buf = base_buffer(before->second), new_buf = base_buffer(after);
+    if (!old_buf.is(Ops::BUFFER) || !new_buf.is(Ops::BUFFER) || old_buf == new_buf) continue;
+    slots[old_buf.get()] = {Plan::Kind::PairCurrent, plan->pairs.size(), nullptr};
+    slots[new_buf.get()] = {Plan::Kind::PairNext, plan->pairs.size(), nullptr};
+    plan->pairs.push_back({state, {old_buf, new_buf}, shape_of(after)});
+  }
+  auto slot_of = [&](const UOp& buf) {
+    auto it = slots.find(buf.get());
+    if (it != slots.end()) return it->second;
+    plan->keep.push_back(buf);
+    return Plan::Slot{Plan::Kind::Fixed, 0, storage_of(buf)};
+  };
+  for (const jit_detail::Launch& l : rec.launches) {
+    std::vector<Plan::Slot> ls;
+    for (const UOp& b : l.buffers) ls.push_back(slot_of(b));
+    plan->launches.push_back({l.fn, std::move(ls)});
+  }
+  // The pairs' "current" buffers are the ones the capture call left the tensors on (index 1), but the
+  // launches were recorded reading index 0: the first replay reads [1] and writes [0], and so on.
+  for (const Tensor& o : outs) {
+    const UOp buf = base_buffer(o.uop());
+    check(buf.is(Ops::BUFFER), "jit: an output is not a realized buffer");
+    plan->outputs.push_back({slot_of(buf), {o.shape(), o.dtype()}});
+  }
+  for (Plan::Pair& pair : plan->pairs) plan->keep.insert(plan->keep.end(), {pair.buffers[0], pair.buffers[1]});
+  plan_ = std::move(plan);
+  ++captures_;
+  return outs;
+}
+
+}  // namespace anneal
