@@ -12,8 +12,23 @@ std::vector<Tensor> Module::parameters() {
   return out;
 }
 
+namespace {
+thread_local DType current_default = dtypes::float32;
+// A realized parameter filled with `value`.
+Tensor filled_parameter(const Shape& shape, double value) {
+  return Tensor::full(shape, value, default_float()).contiguous().realize().requires_grad();
+}
+}  // namespace
+
+DType default_float() { return current_default; }
+DefaultFloat::DefaultFloat(DType d) : previous_(current_default) {
+  check(d.is_float() && !d.is_weak(), "DefaultFloat: parameters need a float dtype");
+  current_default = d;
+}
+DefaultFloat::~DefaultFloat() { current_default = previous_; }
+
 Tensor uniform_parameter(Shape shape, double bound) {
-  return (Tensor::rand(std::move(shape)) * (2.0 * bound) - bound).realize().requires_grad();
+  return (Tensor::rand(std::move(shape)).cast(default_float()) * (2.0 * bound) - bound).realize().requires_grad();
 }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
@@ -74,8 +89,8 @@ std::vector<Tensor> Sequential::buffers() {
 
 LayerNorm::LayerNorm(int64_t dim, double eps_, bool affine) : eps(eps_) {
   if (affine) {
-    weight = Tensor::ones({dim}).contiguous().realize().requires_grad();
-    bias = Tensor::zeros({dim}).contiguous().realize().requires_grad();
+    weight = filled_parameter({dim}, 1.0);
+    bias = filled_parameter({dim}, 0.0);
   }
 }
 
@@ -90,7 +105,9 @@ NamedTensors LayerNorm::named_parameters() {
   return {{"weight", weight}, {"bias", bias}};
 }
 
-Embedding::Embedding(int64_t num, int64_t dim) { weight = Tensor::randn({num, dim}).requires_grad(); }
+Embedding::Embedding(int64_t num, int64_t dim) {
+  weight = Tensor::randn({num, dim}).cast(default_float()).realize().requires_grad();
+}
 
 Tensor Embedding::forward(const Tensor& idx) {
   check(idx.dtype().is_int(), "Embedding: indices must be integers");
@@ -104,10 +121,10 @@ Tensor Dropout::forward(const Tensor& x) {
 }
 
 BatchNorm2d::BatchNorm2d(int64_t channels, double eps_, double momentum_) : eps(eps_), momentum(momentum_) {
-  weight = Tensor::ones({channels}).contiguous().realize().requires_grad();
-  bias = Tensor::zeros({channels}).contiguous().realize().requires_grad();
-  running_mean = Tensor::zeros({channels}).contiguous().realize();
-  running_var = Tensor::ones({channels}).contiguous().realize();
+  weight = filled_parameter({channels}, 1.0);
+  bias = filled_parameter({channels}, 0.0);
+  running_mean = Tensor::zeros({channels}, default_float()).contiguous().realize();
+  running_var = Tensor::ones({channels}, default_float()).contiguous().realize();
 }
 
 Tensor BatchNorm2d::forward(const Tensor& x) {

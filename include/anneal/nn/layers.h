@@ -129,7 +129,21 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels);  // mean over 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& labels);
 Tensor mse_loss(const Tensor& pred, const Tensor& target);
 
-// Uniform(-bound, bound) parameter, marked requires_grad.
+// Uniform(-bound, bound) parameter of the default float dtype, marked requires_grad.
 Tensor uniform_parameter(Shape shape, double bound);
+
+// The dtype new parameters get (float32 unless changed), like torch.set_default_dtype.
+DType default_float();
+// Sets it for the lifetime of the guard.
+class DefaultFloat {
+ public:
+  explicit DefaultFloat(DType d);
+  ~DefaultFloat();
+  DefaultFloat(const DefaultFloat&) = delete;
+  DefaultFloat& operator=(const DefaultFloat&) = delete;
+
+ private:
+  DType previous_;
+};
 
 }  // namespace anneal::nn
