@@ -36,17 +36,17 @@ void run_train(TrainCliOptions o) {
   std::vector<double> recent;
   const TrainResult r = train_classifier(o.train, data, [&](const TrainLog& log) {
     if (!live) {
-      fmt::print("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={}\n", log.step, log.loss, log.steps_per_s,
-                 log.kernels_per_step);
+      fmt::print("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={} seam_kernels={}\n", log.step, log.loss,
+                 log.steps_per_s, log.kernels_per_step, log.seam_kernels);
       std::fflush(stdout);
       return;
     }
     recent.push_back(log.loss);
     if (recent.size() > 40) recent.erase(recent.begin());
     const int width = 30, done = int(double(log.step) / o.train.steps * width);
-    fmt::print("\r\033[K[{}{}] {}/{}  loss {:.4f} {}  {:.1f} steps/s  {} kernels/step", std::string(size_t(done), '#'),
-               std::string(size_t(width - done), '-'), log.step, o.train.steps, log.loss, sparkline(recent),
-               log.steps_per_s, log.kernels_per_step);
+    fmt::print("\r\033[K[{}{}] {}/{}  loss {:.4f} {}  {:.1f} steps/s  {} kernels/step ({} across the seam)",
+               std::string(size_t(done), '#'), std::string(size_t(width - done), '-'), log.step, o.train.steps, log.loss,
+               sparkline(recent), log.steps_per_s, log.kernels_per_step, log.seam_kernels);
     std::fflush(stdout);
   });
   if (live) fmt::print("\n");

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "anneal/nn/optim.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
 
 namespace anneal {
@@ -71,6 +73,7 @@ TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const
   auto window_start = start;
   size_t window_kernels = kernels_run();
   int window_steps = 0;
+  size_t seam = 0;
   for (int step = 1; step <= o.steps; ++step) {
     if (cursor + size_t(o.batch) > order.size()) {  // a new epoch: reshuffle
       std::shuffle(order.begin(), order.end(), rng);
@@ -80,13 +83,25 @@ TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const
     cursor += size_t(o.batch);
     Tensor loss = nn::cross_entropy((*model)(batch_input(o.model, data, data.train_images, rows)),
                                     batch_labels(data.train_labels, rows));
-    result.losses.push_back(opt.step(loss, model->buffers()));
+    if (step == 1) {
+      // The first step also measures how many kernels cross the forward/backward seam.
+      std::vector<UOp> grads, updates, outs{loss.uop()};
+      for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
+      for (Tensor* t : opt.updated_tensors()) updates.push_back(t->uop());
+      for (const Tensor& b : model->buffers()) updates.push_back(b.uop());
+      outs.insert(outs.end(), updates.begin(), updates.end());
+      seam = Provenance(loss.uop(), grads, updates).seam_kernels(create_schedule(outs));
+      result.losses.push_back(opt.finish_step(loss, model->buffers()));
+    } else {
+      result.losses.push_back(opt.step(loss, model->buffers()));
+    }
     ++window_steps;
     if (step % o.log_every == 0 || step == o.steps) {
       const auto now = std::chrono::steady_clock::now();
       const double secs = std::chrono::duration<double>(now - window_start).count();
       const size_t k = kernels_run();
-      on_log({step, result.losses.back(), window_steps / std::max(secs, 1e-9), (k - window_kernels) / size_t(window_steps)});
+      on_log({step, result.losses.back(), window_steps / std::max(secs, 1e-9), (k - window_kernels) / size_t(window_steps),
+              seam});
       window_start = now;
       window_kernels = k;
       window_steps = 0;

@@ -29,6 +29,10 @@ std::vector<Tensor*> Optimizer::updated_tensors() {
 
 double Optimizer::step(Tensor& loss, std::vector<Tensor> extra) {
   add_updates(loss);
+  return finish_step(loss, std::move(extra));
+}
+
+double Optimizer::finish_step(Tensor& loss, std::vector<Tensor> extra) {
   std::vector<Tensor*> targets{&loss};
   for (Tensor* t : updated_tensors()) targets.push_back(t);
   for (Tensor& t : extra) targets.push_back(&t);

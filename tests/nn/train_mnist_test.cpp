@@ -15,7 +15,14 @@ TEST(TrainFashionMnist, MlpReachesEightyPercentInAShortRun) {
   o.eval_limit = 2000;
   o.log_every = 40;
   std::vector<double> logged;
-  const TrainResult r = train_classifier(o, data, [&](const TrainLog& l) { logged.push_back(l.loss); });
+  size_t seam = 0, kernels = 0;
+  const TrainResult r = train_classifier(o, data, [&](const TrainLog& l) {
+    logged.push_back(l.loss);
+    seam = l.seam_kernels;
+    kernels = l.kernels_per_step;
+  });
+  EXPECT_GE(seam, 1u);  // kernels fuse across the forward/backward seam
+  EXPECT_GT(kernels, seam);
   ASSERT_EQ(r.losses.size(), 120u);
   EXPECT_EQ(logged.size(), 3u);
   EXPECT_LT(r.losses.back(), r.losses.front() * 0.5);

@@ -15,7 +15,7 @@ std::shared_ptr<nn::Sequential> make_classifier(const std::string& name);
 
 struct TrainOptions {
   std::string model = "mlp";
-  int steps = 500;
+  int steps = 1000;
   int batch = 128;
   double lr = 1e-3;
   uint64_t seed = 0;
@@ -28,6 +28,7 @@ struct TrainLog {
   double loss;
   double steps_per_s;
   size_t kernels_per_step;
+  size_t seam_kernels;  // kernels of a step holding both forward and backward nodes
 };
 
 struct TrainResult {

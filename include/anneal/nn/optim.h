@@ -14,6 +14,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // One step; returns the loss value. `extra` (e.g. a model's buffers()) is realized in the same schedule.
   double step(Tensor& loss, std::vector<Tensor> extra = {});
+  // The second half of step(), after add_updates(): realizes loss, updates and `extra` together.
+  double finish_step(Tensor& loss, std::vector<Tensor> extra = {});
   // The lazy part of step(): assigns the updated values to parameters and state (nothing runs).
   // Returns the gradients it used.
   std::vector<Tensor> add_updates(const Tensor& loss);
