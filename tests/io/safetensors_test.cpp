@@ -124,3 +124,25 @@ TEST(Safetensors, StateDictsRoundTripAndMismatchesChangeNothing) {
   }
   EXPECT_EQ(c(x).to_vector<float>(), before);  // the first layer was not overwritten either
 }
+
+TEST(Safetensors, ReadsAFileWrittenByThePythonLibrary) {
+  // Written by safetensors 0.8.0 (tests/fixtures/safetensors_interop.py, which also checked that the
+  // library reads a file anneal wrote with the same closed-form values).
+  const io::NamedTensors t = io::load_safetensors(std::string(ANNEAL_FIXTURE_DIR) + "/python_written.safetensors");
+  auto get = [&](const std::string& name) {
+    for (const auto& [n, v] : t)
+      if (n == name) return v;
+    throw Error("missing " + name);
+  };
+  std::vector<double> f32;
+  for (int i = 0; i < 12; ++i) f32.push_back((float(i) - 5.5f) / 4);
+  EXPECT_EQ(get("f32").shape(), (Shape{3, 4}));
+  EXPECT_EQ(get("f32").dtype(), dtypes::float32);
+  EXPECT_EQ(get("f32").to_vector<double>(), f32);
+  EXPECT_EQ(get("f64").to_vector<double>(), (std::vector<double>{1e-300, -2.5, 3.0e10}));
+  EXPECT_EQ(get("i32").to_vector<int>(), (std::vector<int>{-3, -2, -1, 0, 1, 2}));
+  EXPECT_EQ(get("i64").dtype(), dtypes::int64);
+  EXPECT_EQ(get("i64").to_vector<double>(), (std::vector<double>{double(int64_t(1) << 40), -7}));
+  EXPECT_EQ(get("u8").shape(), (Shape{3, 1}));
+  EXPECT_EQ(get("u8").to_vector<int>(), (std::vector<int>{0, 255, 7}));
+}
