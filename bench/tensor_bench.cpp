@@ -1,6 +1,6 @@
 // End-to-end figures of the first slice on the CPU:
 //  - W1: matmul 1024x1024 fp32 (schedule + cached compile + run), GFLOP/s = 2N^3/t;
-//  - W2: an MLP training step;
+//  - W2 and W3: MLP and conv net training steps;
 //  - W7 (schedule part): scheduling and rendering the whole GPT-2 small forward graph (12 layers,
 //    1x64 tokens) to C, with nothing cached.
 #include <benchmark/benchmark.h>
@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "anneal/models/classifier.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
 #include "anneal/render/c_renderer.h"
@@ -61,6 +62,22 @@ void BM_W2_MlpTrainStep(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_W2_MlpTrainStep)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+// W3: one training step of the Fashion-MNIST conv net (batch 128, Adam). Peer:
+// bench/peers/w3_conv_step_torch.py.
+void BM_W3_ConvTrainStep(benchmark::State& state) {
+  manual_seed(0);
+  auto model = make_classifier("conv");
+  nn::Adam opt(model->parameters(), 1e-3);
+  const Tensor x = Tensor::rand({128, 1, 28, 28}), y = Tensor::randint({128}, 0, 10);
+  Tensor warm = nn::cross_entropy((*model)(x), y);
+  opt.step(warm);
+  for (auto _ : state) {
+    Tensor loss = nn::cross_entropy((*model)(x), y);
+    benchmark::DoNotOptimize(opt.step(loss));
+  }
+}
+BENCHMARK(BM_W3_ConvTrainStep)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 Tensor layer_norm(const Tensor& x, const Tensor& g, const Tensor& b) {
   const Tensor centered = x - x.mean({-1}, true);

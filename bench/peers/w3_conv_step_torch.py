@@ -1,0 +1,33 @@
+#!/usr/bin/python3
+"""W3 peer: one training step of the Fashion-MNIST conv net (WORKLOADS.md) in PyTorch eager on the CPU,
+2 threads, batch 128, Adam. Prints the median step time in ms over 10 steps after warm-up."""
+import statistics
+import time
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+nn = torch.nn
+model = nn.Sequential(nn.Conv2d(1, 32, 5), nn.ReLU(), nn.Conv2d(32, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(576, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+x, y = torch.rand(128, 1, 28, 28), torch.randint(0, 10, (128,))
+
+
+def step():
+    opt.zero_grad()
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+
+
+for _ in range(3):
+    step()
+times = []
+for _ in range(10):
+    t = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t) * 1e3)
+print(f"torch {torch.__version__} W3 step: {statistics.median(times):.1f} ms")
