@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "anneal/support/error.h"
+#include "cli/doctor_command.h"
 #include "cli/program_commands.h"
 #include "cli/simplify_command.h"
 #include "cli/train_command.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   anneal::cli::register_graph(app);
   anneal::cli::register_kernels(app);
   anneal::cli::register_train(app);
+  anneal::cli::register_doctor(app);
 
   try {
     app.parse(argc, argv);
