@@ -140,8 +140,10 @@ NamedTensors load_safetensors(const std::string& path) {
 void load_state_dict(nn::Module& module, const NamedTensors& state) {
   nn::NamedTensors params = module.named_parameters();
   std::vector<std::pair<Tensor*, const Tensor*>> plan;
-  for (auto& [name, p] : params) {
-    auto it = std::find_if(state.begin(), state.end(), [&](const auto& s) { return s.first == name; });
+  for (auto& entry : params) {
+    const std::string& name = entry.first;
+    Tensor& p = entry.second;
+    auto it = std::find_if(state.begin(), state.end(), [&name](const auto& s) { return s.first == name; });
     check(it != state.end(), "load_state_dict: missing '" + name + "'");
     check(it->second.shape() == p.shape() && it->second.dtype() == p.dtype(), [&] {
       return "load_state_dict: '" + name + "' is " + shape_str(it->second.shape()) + " " +
@@ -150,9 +152,11 @@ void load_state_dict(nn::Module& module, const NamedTensors& state) {
     });
     plan.push_back({&p, &it->second});
   }
-  for (const auto& [name, t] : state)
-    check(std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == name; }),
+  for (const auto& entry : state) {
+    const std::string& name = entry.first;
+    check(std::any_of(params.begin(), params.end(), [&name](const auto& p) { return p.first == name; }),
           "load_state_dict: unexpected '" + name + "'");
+  }
   for (auto& [p, v] : plan) p->assign(*v);  // handles share state: the module's parameters change
 }
 

@@ -66,8 +66,10 @@ TEST(Safetensors, RoundTripsDtypesAndShapes) {
   io::save_safetensors(path, in, {{"note", "test"}});
   const io::NamedTensors out = io::load_safetensors(path);
   ASSERT_EQ(out.size(), in.size());
-  for (auto [name, t] : in) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == name; });
+  for (const auto& entry : in) {
+    const std::string& name = entry.first;
+    const Tensor& t = entry.second;
+    auto it = std::find_if(out.begin(), out.end(), [&name](const auto& p) { return p.first == name; });
     ASSERT_NE(it, out.end()) << name;
     Tensor back = it->second;
     EXPECT_EQ(back.shape(), t.shape()) << name;

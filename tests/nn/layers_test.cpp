@@ -73,6 +73,7 @@ TEST(BatchNorm2d, TrainingStatisticsAndRunningAverages) {
       }
     for (int b = 0; b < 4; ++b)
       for (int i = 0; i < 9; ++i) EXPECT_NEAR(at(yv, b, i), (at(xv, b, i) - mean) / std::sqrt(var + 1e-5), 1e-4);
+    EXPECT_NEAR(ymean, 0.0, 1e-5);  // normalised per channel
     EXPECT_NEAR(bn.running_mean.to_vector<double>()[size_t(c)], 0.1 * mean, 1e-5);
     EXPECT_NEAR(bn.running_var.to_vector<double>()[size_t(c)], 0.9 + 0.1 * var * n / (n - 1), 1e-5);
   }
