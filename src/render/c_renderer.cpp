@@ -73,14 +73,17 @@ class CEmitter {
     const UOp& end = k_.ast.src(0);
     const UOp& store = end.src(0);
     compute_deps();
-    out_ << "void " << k_.name << "(void** bufs) {\n";
+    // Cores split the outermost output loop; every output element is computed by the same code on
+    // whichever core owns it, so results do not depend on the number of cores.
+    out_ << "void " << k_.name << "(void** bufs, int core, int cores) {\n";
+    if (end.num_srcs() < 2) out_ << "  if (core != 0) return;\n  (void)cores;\n";
     for (size_t i = 0; i < k_.buffers.size(); ++i) {
       const std::string t = c_type(k_.buffers[i].dtype());
       out_ << "  " << (i ? "const " : "") << t << "* restrict data" << i << " = (" << (i ? "const " : "") << t
            << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
-    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i));
+    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == 1);
     emit(store.src(1));
     emit(store.src(0).src(1));
     line("data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
@@ -103,11 +106,17 @@ class CEmitter {
   }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
-  void open_loop(const UOp& r) {
+  // `split`: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
+  void open_loop(const UOp& r, bool split = false) {
     const std::string name = "r" + std::to_string(*r.arg().as_int());
+    const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
     names_[r.get()] = name;
     open_.insert(r.get());
-    line("for (" + value_type(r) + " " + name + " = 0; " + name + " < " + std::to_string(r.src(0).ival()) + "; " + name + "++) {");
+    if (split)
+      line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
+           "LL * (core + 1) / cores); " + name + "++) {");
+    else
+      line("for (" + t + " " + name + " = 0; " + name + " < " + n + "; " + name + "++) {");
     ++indent_;
   }
   void close_loop(const UOp& r) {

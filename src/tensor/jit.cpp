@@ -83,7 +83,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     for (const auto& [fn, slots] : p.launches) {
       ptrs.clear();
       for (const Plan::Slot& s : slots) ptrs.push_back(resolve(s));
-      fn(ptrs.data());
+      launch_on_cpu(fn, ptrs.data());
     }
     note_kernels_run(p.launches.size());
     std::vector<Tensor> outs;

@@ -33,7 +33,7 @@ std::vector<KernelFn> run_schedule(const Schedule& s) {
   for (size_t i = 0; i < s.kernels.size(); ++i) {
     std::vector<void*> ptrs;
     for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
-    fns[i](ptrs.data());
+    launch_on_cpu(fns[i], ptrs.data());
     ++kernel_counter;
   }
   return fns;

@@ -9,7 +9,12 @@
 
 namespace anneal {
 
-using KernelFn = void (*)(void**);
+// A compiled kernel: buffers by PARAM slot, and this call's share of the work (core of cores).
+using KernelFn = void (*)(void**, int, int);
+
+// Runs a kernel on every CPU core (ANNEAL_THREADS, else all hardware threads) and waits for it.
+void launch_on_cpu(KernelFn fn, void** bufs);
+int cpu_threads();
 
 class CpuCompiler {
  public:
