@@ -11,7 +11,7 @@
 #include "anneal/models/classifier.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
-#include "anneal/render/c_renderer.h"
+#include "anneal/render/renderer.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"

@@ -5,7 +5,9 @@
 
 #include <exception>
 
+#include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
+#include "cli/bench_command.h"
 #include "cli/doctor_command.h"
 #include "cli/program_commands.h"
 #include "cli/simplify_command.h"
@@ -20,12 +22,17 @@ int main(int argc, char** argv) {
   CLI::App app{"anneal: a tensor compiler", "anneal"};
   app.set_version_flag("--version", "anneal " ANNEAL_VERSION);
   app.require_subcommand(1);
+  // Global, so every verb takes it (before or after the verb): where tensors live and kernels run.
+  app.fallthrough();
+  app.add_option("--device", "Device to run on: CPU, CUDA, CUDA:N or auto (default: $ANNEAL_DEVICE, else CPU)")
+      ->each([](const std::string& d) { anneal::set_default_device(d); });
 
   anneal::cli::register_simplify(app);
   anneal::cli::register_graph(app);
   anneal::cli::register_kernels(app);
   anneal::cli::register_train(app);
   anneal::cli::register_doctor(app);
+  anneal::cli::register_bench(app);
 
   try {
     app.parse(argc, argv);

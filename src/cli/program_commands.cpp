@@ -11,7 +11,8 @@
 #include "anneal/nn/optim.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
-#include "anneal/render/c_renderer.h"
+#include "anneal/render/renderer.h"
+#include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/graph.h"
 #include "anneal/uop/print.h"
@@ -109,11 +110,11 @@ void print_kernels_verb(const ProgramOptions& o) {
                            {"inputs", inputs},
                            {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
                            {"global_size", k.shape},
-                           {"source", render_c(k)}};
+                           {"source", render_for(k, default_device())}};
       if (o.train) kj["phases"] = phases(k);
       kernels.push_back(kj);
     }
-    nlohmann::json out = {{"program", p.name}, {"device", "CPU"}, {"kernels", kernels}};
+    nlohmann::json out = {{"program", p.name}, {"device", default_device()}, {"kernels", kernels}};
     if (o.train) out["seam_kernels"] = step.provenance->seam_kernels(s);
     fmt::print("{}\n", out.dump());
   } else {
@@ -124,7 +125,7 @@ void print_kernels_verb(const ProgramOptions& o) {
       std::string ph;
       for (const std::string& n : phases(k)) ph += (ph.empty() ? " [" : ", ") + n;
       fmt::print("\n// {} over {} ({} buffers){}\n{}", k.name, shape_str(k.shape), k.buffers.size(),
-                 ph.empty() ? "" : ph + "]", render_c(k));
+                 ph.empty() ? "" : ph + "]", render_for(k, default_device()));
     }
   }
   if (!o.run) return;

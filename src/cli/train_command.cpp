@@ -14,7 +14,6 @@ namespace {
 
 struct TrainCliOptions {
   TrainOptions train;
-  std::string device = "CPU";
   std::string data = "/usr/share/datasets/fashion-mnist";
   bool plain = false;
 };
@@ -30,7 +29,7 @@ std::string sparkline(const std::vector<double>& v) {
 }
 
 void run_train(TrainCliOptions o) {
-  canonical_device(o.device);  // unknown devices fail before any work
+  fmt::print("device={}\n", default_device());
   const bool live = !o.plain && isatty(STDOUT_FILENO);
   const io::Mnist data = io::load_mnist(o.data);
   std::vector<double> recent;
@@ -63,7 +62,6 @@ void register_train(CLI::App& app) {
   cmd->add_option("--batch", o->train.batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->train.seed, "Seed for initialisation and shuffling")->capture_default_str();
-  cmd->add_option("--device", o->device, "Device")->capture_default_str();
   cmd->add_option("--data", o->data, "Directory with the IDX files")->capture_default_str();
   cmd->add_option("--eval", o->train.eval_limit, "Test images to evaluate (0 = all)")->capture_default_str();
   cmd->add_flag("--plain", o->plain, "One line per log step instead of the live display");

@@ -1,5 +1,7 @@
 #include "anneal/io/safetensors.h"
 
+#include "anneal/runtime/buffer_io.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal::io {
@@ -35,9 +38,7 @@ std::vector<uint8_t> bytes_of(Tensor t) {
   t.realize();
   UOp b = t.uop();
   while (b.is(Ops::RESHAPE)) b = b.src(0);
-  const auto* arg = b.arg().as<BufferArg>();
-  const auto* p = static_cast<const uint8_t*>(arg->storage.get());
-  return std::vector<uint8_t>(p, p + size_t(arg->size) * size_t(b.dtype().itemsize()));
+  return download(b);
 }
 
 }  // namespace

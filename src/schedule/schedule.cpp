@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "anneal/runtime/device.h"
+#include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "../tensor/tensor_internal.h"
@@ -104,6 +105,7 @@ void plan_memory(Schedule& sched) {
   struct Block {
     std::shared_ptr<void> storage;
     size_t bytes;
+    std::string device;
   };
   std::vector<Block> free_blocks;
   std::vector<std::pair<size_t, Block>> in_use;  // (last kernel reading it, block)
@@ -117,13 +119,14 @@ void plan_memory(Schedule& sched) {
       sched.intermediate_bytes += bytes;
       auto best = free_blocks.end();
       for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it)
-        if (it->bytes >= bytes && (best == free_blocks.end() || it->bytes < best->bytes)) best = it;
+        if (it->device == arg->device && it->bytes >= bytes && (best == free_blocks.end() || it->bytes < best->bytes))
+          best = it;
       Block block;
       if (best != free_blocks.end()) {
         block = *best;
         free_blocks.erase(best);
       } else {
-        block = Block{allocate(arg->device, bytes), bytes};
+        block = Block{allocate(arg->device, bytes), bytes, arg->device};
         sched.planned_bytes += bytes;
       }
       arg->storage = block.storage;
@@ -148,6 +151,7 @@ struct BufferRef {
 };
 struct CachedKernel {
   std::string name;
+  std::string device;
   UOp ast;
   Shape shape;
   DType dtype;
@@ -177,7 +181,11 @@ Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs) {
     for (const UOp& s : u.srcs()) h.key(keys.at(s.get()));
     keys.emplace(u.get(), h.finish());
   }
-  return keys.at(order.back().get());
+  // Constants-only kernels go to the default device, which can change between calls.
+  Hasher h;
+  h.key(keys.at(order.back().get()));
+  h.bytes(default_device());
+  return h.finish();
 }
 
 std::mutex cache_mu;
@@ -194,7 +202,7 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   Schedule sched;
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
-    made.push_back(new_buffer("CPU", numel(ck.shape), ck.dtype, /*allocate=*/false));
+    made.push_back(new_buffer(ck.device, numel(ck.shape), ck.dtype, /*allocate=*/false));
     ScheduledKernel k{ck.name, ck.ast, {}, ck.shape, {}};
     for (const BufferRef& r : ck.refs) k.buffers.push_back(r.input ? inputs[r.index] : made[r.index]);
     for (size_t pos : ck.fused) k.fused.push_back(order[pos]);
@@ -206,6 +214,25 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   return sched;
 }
 
+// The device each value is computed on: that of the buffers it reads (null for constants, which go to
+// the default device). Reading buffers of two devices in one value is an error: copies are explicit.
+std::unordered_map<const void*, const std::string*> devices_of(const std::vector<UOp>& order) {
+  std::unordered_map<const void*, const std::string*> dev;
+  for (const UOp& u : order) {
+    const std::string* d = nullptr;
+    if (const auto* b = u.arg().as<BufferArg>()) d = &b->device;
+    for (const UOp& s : u.srcs()) {
+      const std::string* sd = dev.at(s.get());
+      if (sd && d && *sd != *d)
+        throw Error(std::string(op_name(u.op())) + ": operands are on different devices (" + *d + " and " + *sd +
+                    "); move one with Tensor::to()");
+      if (sd) d = sd;
+    }
+    dev.emplace(u.get(), d);
+  }
+  return dev;
+}
+
 CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order, const std::vector<UOp>& inputs) {
   const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
@@ -214,18 +241,21 @@ CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order
   std::unordered_map<std::string, int> names;
   std::unordered_map<const void*, size_t> position;
   for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i].get(), i);
+  const auto devices = devices_of(order);
   CachedSchedule c;
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;
     const Shape& shape = shape_of(u);
-    UOp buf = new_buffer("CPU", numel(shape), u.dtype(), /*allocate=*/false);
+    const std::string* dev = devices.at(u.get());
+    const std::string device = dev ? *dev : default_device();
+    UOp buf = new_buffer(device, numel(shape), u.dtype(), /*allocate=*/false);
     buffers.emplace(u.get(), buf);
     kernel_of.emplace(buf.get(), c.kernels.size());
     ScheduledKernel k;
     k.shape = shape;
     KernelLowerer lowerer(buffers, u);
     k.ast = lowerer.lower_kernel(buf, k.buffers);
-    CachedKernel ck{kernel_name(k, names), k.ast, shape, u.dtype(), {}, {}};
+    CachedKernel ck{kernel_name(k, names), device, k.ast, shape, u.dtype(), {}, {}};
     for (const UOp& f : lowerer.fused()) ck.fused.push_back(position.at(f.get()));
     for (const UOp& b : k.buffers) {
       auto in = input_pos.find(b.get());

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/tensor/tensor.h"
@@ -30,7 +31,7 @@ void check_shape(const Shape& shape, const char* op) {
 
 UOp new_buffer(const std::string& device, int64_t size, DType dtype, bool allocate_now) {
   static std::atomic<int64_t> next_id{1};
-  check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " is not supported on " + device; });
+  check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " cannot be stored in a buffer yet"; });
   auto arg = std::make_shared<BufferArg>();
   arg->id = next_id++;
   arg->device = canonical_device(device);
@@ -52,12 +53,14 @@ Tensor Tensor::from_vector(const std::vector<T>& data, Shape shape, const std::s
   });
   const DType dt = dtype_of<T>();
   UOp buf = new_buffer(device, int64_t(data.size()), dt);
+  std::vector<uint8_t> staging(data.size() * size_t(dt.itemsize()));
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<uint8_t> bytes(data.begin(), data.end());
-    write_elements(buf.arg().as<BufferArg>()->storage.get(), dt, bytes.data(), bytes.size());
+    write_elements(staging.data(), dt, bytes.data(), bytes.size());
   } else {
-    write_elements(buf.arg().as<BufferArg>()->storage.get(), dt, data.data(), data.size());
+    write_elements(staging.data(), dt, data.data(), data.size());
   }
+  upload(buf, staging.data());
   return Tensor(view_as(buf, shape));
 }
 template Tensor Tensor::from_vector<float>(const std::vector<float>&, Shape, const std::string&);
@@ -71,7 +74,7 @@ Tensor Tensor::from_blob(const void* data, Shape shape, DType dtype, const std::
   check_shape(shape, "from_blob");
   check(data != nullptr || anneal::numel(shape) == 0, "from_blob: null data pointer");
   UOp buf = new_buffer(device, anneal::numel(shape), dtype);
-  std::memcpy(buf.arg().as<BufferArg>()->storage.get(), data, size_t(anneal::numel(shape)) * size_t(dtype.itemsize()));
+  upload(buf, data);
   return Tensor(view_as(buf, shape));
 }
 
@@ -105,7 +108,26 @@ Tensor Tensor::eye(int64_t n, DType dtype) {
 std::string Tensor::device() const {
   for (const UOp& u : toposort(uop()))
     if (const auto* b = u.arg().as<BufferArg>()) return b->device;
-  return "CPU";
+  return default_device();  // constants are computed where they are used
+}
+
+Tensor Tensor::to(const std::string& device) const {
+  const std::string target = canonical_device(device);
+  if (this->device() == target) return *this;
+  Tensor src = *this;
+  src.realize();
+  UOp from = src.uop();
+  while (from.is(Ops::RESHAPE)) from = from.src(0);
+  const auto* arg = from.arg().as<BufferArg>();
+  const UOp buf = new_buffer(target, arg->size, dtype());
+  copy_between(target, buf.arg().as<BufferArg>()->storage.get(), arg->device, arg->storage.get(),
+               size_t(arg->size) * size_t(dtype().itemsize()));
+  return Tensor(view_as(buf, shape()));
+}
+
+void Tensor::move_to(const std::string& device) {
+  check(defined(), "move_to: uninitialised tensor");
+  s_->uop = to(device).uop();
 }
 
 }  // namespace anneal

@@ -1,8 +1,8 @@
 #include "anneal/tensor/jit.h"
 
-#include <cstring>
 #include <unordered_map>
 
+#include "anneal/runtime/device.h"
 #include "jit_recorder.h"
 #include "tensor_internal.h"
 
@@ -43,9 +43,15 @@ struct Jit::Plan {
     UOp buffers[2];             // [0] the value before the capture call, [1] the value after it
     Shape shape;
   };
-  std::vector<std::pair<KernelFn, std::vector<Slot>>> launches;
+  std::vector<std::pair<std::shared_ptr<const Kernel>, std::vector<Slot>>> launches;
   std::vector<Pair> pairs;
-  std::vector<std::pair<Slot, std::pair<Shape, DType>>> outputs;
+  struct Output {
+    Slot slot;
+    Shape shape;
+    DType dtype;
+    std::string device;
+  };
+  std::vector<Output> outputs;
   std::vector<UOp> keep;  // every buffer the launches use stays alive with the plan
   int current = 1;        // which of each pair's buffers holds the current value
 };
@@ -80,17 +86,17 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
         default: return s.fixed;
       }
     };
-    for (const auto& [fn, slots] : p.launches) {
+    for (const auto& [kernel, slots] : p.launches) {
       ptrs.clear();
       for (const Plan::Slot& s : slots) ptrs.push_back(resolve(s));
-      launch_on_cpu(fn, ptrs.data());
+      kernel->launch(ptrs.data());
     }
     note_kernels_run(p.launches.size());
     std::vector<Tensor> outs;
-    for (const auto& [slot, spec] : p.outputs) {
-      const UOp buf = new_buffer("CPU", numel(spec.first), spec.second);
-      std::memcpy(storage_of(buf), resolve(slot), size_t(numel(spec.first)) * size_t(spec.second.itemsize()));
-      outs.push_back(Tensor(view_as(buf, spec.first)));
+    for (const Plan::Output& o : p.outputs) {
+      const UOp buf = new_buffer(o.device, numel(o.shape), o.dtype);
+      get_device(o.device).copy_on_device(storage_of(buf), resolve(o.slot), size_t(numel(o.shape)) * size_t(o.dtype.itemsize()));
+      outs.push_back(Tensor(view_as(buf, o.shape)));
     }
     p.current = 1 - p.current;
     for (Plan::Pair& pair : p.pairs)
@@ -130,14 +136,14 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   for (const jit_detail::Launch& l : rec.launches) {
     std::vector<Plan::Slot> ls;
     for (const UOp& b : l.buffers) ls.push_back(slot_of(b));
-    plan->launches.push_back({l.fn, std::move(ls)});
+    plan->launches.push_back({l.kernel, std::move(ls)});
   }
   // The pairs' "current" buffers are the ones the capture call left the tensors on (index 1), but the
   // launches were recorded reading index 0: the first replay reads [1] and writes [0], and so on.
   for (const Tensor& o : outs) {
     const UOp buf = base_buffer(o.uop());
     check(buf.is(Ops::BUFFER), "jit: an output is not a realized buffer");
-    plan->outputs.push_back({slot_of(buf), {o.shape(), o.dtype()}});
+    plan->outputs.push_back({slot_of(buf), o.shape(), o.dtype(), buf.arg().as<BufferArg>()->device});
   }
   for (Plan::Pair& pair : plan->pairs) plan->keep.insert(plan->keep.end(), {pair.buffers[0], pair.buffers[1]});
   plan_ = std::move(plan);

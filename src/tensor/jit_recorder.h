@@ -4,13 +4,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "anneal/runtime/cpu_compiler.h"
+#include "anneal/runtime/device.h"
 #include "anneal/uop/uop.h"
 
 namespace anneal::jit_detail {
 
 struct Launch {
-  KernelFn fn;
+  std::shared_ptr<const Kernel> kernel;
   std::vector<UOp> buffers;  // BUFFER nodes by PARAM slot
 };
 

@@ -1,10 +1,12 @@
 // realize: schedule the requested tensors together, compile the kernels in one translation unit,
 // run them in order, and point each tensor at its new buffer.
 #include <atomic>
+#include <map>
 #include <unordered_set>
 
-#include "anneal/render/c_renderer.h"
-#include "anneal/runtime/cpu_compiler.h"
+#include "anneal/render/renderer.h"
+#include "anneal/runtime/device.h"
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/tensor/tensor.h"
@@ -21,22 +23,27 @@ std::atomic<size_t> kernel_counter{0};
 size_t kernels_run() { return kernel_counter.load(); }
 void note_kernels_run(size_t n) { kernel_counter += n; }
 
-std::vector<KernelFn> run_schedule(const Schedule& s) {
-  if (s.kernels.empty()) return {};
-  std::string source = c_prelude();
-  std::vector<std::string> names;
-  for (const ScheduledKernel& k : s.kernels) {
-    source += "\n" + render_c(k);
-    names.push_back(k.name);
+// Compiles the kernels of each device as one program (one compiler run per schedule and device, and
+// none at all when the program was seen before), then launches every kernel in schedule order.
+std::vector<std::shared_ptr<const Kernel>> run_schedule(const Schedule& s) {
+  std::vector<std::shared_ptr<const Kernel>> compiled(s.kernels.size());
+  std::map<std::string, std::vector<size_t>> by_device;
+  for (size_t i = 0; i < s.kernels.size(); ++i)
+    by_device[s.kernels[i].buffers[0].arg().as<BufferArg>()->device].push_back(i);
+  for (const auto& [device, indices] : by_device) {
+    std::vector<ScheduledKernel> kernels;
+    for (size_t i : indices) kernels.push_back(s.kernels[i]);
+    const auto fns = get_device(device).compile(render_program(kernels, device));
+    for (size_t j = 0; j < indices.size(); ++j) compiled[indices[j]] = fns[j];
   }
-  const std::vector<KernelFn> fns = CpuCompiler::instance().load(source, names);
+  std::vector<void*> ptrs;
   for (size_t i = 0; i < s.kernels.size(); ++i) {
-    std::vector<void*> ptrs;
+    ptrs.clear();
     for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
-    launch_on_cpu(fns[i], ptrs.data());
+    compiled[i]->launch(ptrs.data());
     ++kernel_counter;
   }
-  return fns;
+  return compiled;
 }
 
 void realize(std::vector<Tensor*> tensors) {
@@ -46,7 +53,7 @@ void realize(std::vector<Tensor*> tensors) {
     outs.push_back(t->uop());
   }
   const Schedule s = create_schedule(outs);
-  const std::vector<KernelFn> fns = run_schedule(s);
+  const auto fns = run_schedule(s);
   for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->uop = s.outputs[i];
   if (jit_detail::Recorder* r = jit_detail::active_recorder()) {
     for (size_t i = 0; i < fns.size(); ++i) r->launches.push_back({fns[i], s.kernels[i].buffers});
@@ -68,8 +75,8 @@ std::vector<double> read_realized(const UOp& view) {
   UOp b = view;
   while (b.is(Ops::RESHAPE)) b = b.src(0);
   check(b.is(Ops::BUFFER), "read: tensor is not realized into a buffer");
-  const auto* arg = b.arg().as<BufferArg>();
-  return read_elements(arg->storage.get(), b.dtype(), size_t(arg->size));
+  const std::vector<uint8_t> bytes = download(b);
+  return read_elements(bytes.data(), b.dtype(), size_t(b.arg().as<BufferArg>()->size));
 }
 
 }  // namespace anneal

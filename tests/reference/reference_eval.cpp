@@ -5,6 +5,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/uop/exec_alu.h"
 #include "anneal/uop/graph.h"
@@ -76,7 +77,8 @@ HostTensor eval_node(const UOp& u, const std::unordered_map<const void*, HostTen
   switch (u.op()) {
     case Ops::BUFFER: {
       const auto* b = u.arg().as<BufferArg>();
-      return {shape, d, read_elements(b->storage.get(), d, size_t(b->size))};
+      const std::vector<uint8_t> bytes = download(u);
+      return {shape, d, read_elements(bytes.data(), d, size_t(b->size))};
     }
     case Ops::CONST: return {shape, d, {u.const_value().as_float()}};
     case Ops::CONTIGUOUS:

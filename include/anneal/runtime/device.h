@@ -1,16 +1,63 @@
-// Devices and their memory. Only the CPU device exists so far; names are checked here so that every
-// entry point reports an unknown device the same way.
+// Devices: memory, copies, compiled kernels. A device is named "CPU", "CUDA" (= "CUDA:0"), "CUDA:1"...;
+// "auto" picks CUDA when it is usable, else the CPU; "" means the default device (ANNEAL_DEVICE, else
+// CPU). Buffer storage is type-erased: on the CPU it is host memory, on CUDA a device address.
 #pragma once
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "anneal/runtime/program.h"
+#include "anneal/support/function_ref.h"
 
 namespace anneal {
 
-// "CPU" (case-insensitive, with an optional ":0") -> "CPU"; anything else is an anneal::Error.
-std::string canonical_device(const std::string& name);
+// A compiled kernel; `bufs` holds the storage bound to each PARAM slot.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void launch(void* const* bufs) const = 0;
+};
 
-// Zero-initialised, 64-byte aligned device memory, freed when the last owner lets go.
-std::shared_ptr<void> allocate(const std::string& device, size_t bytes);
+class Device {
+ public:
+  explicit Device(std::string name) : name_(std::move(name)) {}
+  virtual ~Device() = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const std::string& name() const { return name_; }
+  // Zero-filled memory, returned to the device when the last owner lets go; never null.
+  virtual std::shared_ptr<void> allocate(size_t bytes) = 0;
+  virtual void copy_from_host(void* dst, const void* host, size_t bytes) = 0;
+  virtual void copy_to_host(void* host, const void* src, size_t bytes) = 0;
+  virtual void copy_on_device(void* dst, const void* src, size_t bytes) = 0;
+  // Compiles every kernel of `program` (cached in memory and on disk); results in program order.
+  virtual std::vector<std::shared_ptr<const Kernel>> compile(const ProgramSource& program) = 0;
+  // Waits for all queued work.
+  virtual void synchronize() {}
+  // Milliseconds `work` takes on the device, queued work included (GPU events on CUDA).
+  virtual double time_ms(FunctionRef<void()> work);
+
+ private:
+  std::string name_;
+};
+
+// The canonical name of a device ("cuda" -> "CUDA", "CPU:0" -> "CPU", "auto" -> what it picks); an
+// unknown name is an anneal::Error. Does not check that the device works.
+std::string canonical_device(const std::string& name);
+// Where tensors are created when no device is named: set_default_device, else ANNEAL_DEVICE, else CPU.
+std::string default_device();
+// Opens `name` (an anneal::Error says why when it is not usable) and makes it the default.
+void set_default_device(const std::string& name);
+// The device, opened on first use; an anneal::Error says why when it is not usable.
+Device& get_device(const std::string& name);
+
+inline std::shared_ptr<void> allocate(const std::string& device, size_t bytes) {
+  return get_device(device).allocate(bytes);
+}
+// Copies between any two devices (through the host when they differ).
+void copy_between(const std::string& dst_device, void* dst, const std::string& src_device, const void* src,
+                  size_t bytes);
 
 }  // namespace anneal

@@ -20,16 +20,16 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(UOp u) : s_(std::make_shared<State>(State{std::move(u), nullptr, false})) {}
 
-  // ---- creation --------------------------------------------------------------------------------------
+  // ---- creation (device "" is the default device: see runtime/device.h) -------------------------------
   template <class T>
-  static Tensor from_vector(const std::vector<T>& data, Shape shape, const std::string& device = "CPU");
+  static Tensor from_vector(const std::vector<T>& data, Shape shape, const std::string& device = "");
   static Tensor of(std::initializer_list<float> data, Shape shape) { return from_vector(std::vector<float>(data), std::move(shape)); }
   // Copies `count` elements of `dtype` from host memory.
-  static Tensor from_blob(const void* data, Shape shape, DType dtype, const std::string& device = "CPU");
+  static Tensor from_blob(const void* data, Shape shape, DType dtype, const std::string& device = "");
   static Tensor full(Shape shape, double value, DType dtype = dtypes::float32);
   static Tensor zeros(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 0.0, dtype); }
   static Tensor ones(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 1.0, dtype); }
-  static Tensor empty(Shape shape, DType dtype = dtypes::float32, const std::string& device = "CPU");
+  static Tensor empty(Shape shape, DType dtype = dtypes::float32, const std::string& device = "");
   static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
   static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
   static Tensor eye(int64_t n, DType dtype = dtypes::float32);
@@ -45,7 +45,12 @@ class Tensor {
   bool defined() const { return s_ && bool(s_->uop); }
   const Shape& shape() const { return shape_of(uop()); }
   DType dtype() const { return uop().dtype(); }
-  std::string device() const;
+  std::string device() const;  // of the buffers it reads; constants belong to the default device
+  // A copy on `device` ("CPU", "CUDA", "auto"...): realizes this tensor, then copies its buffer (this
+  // tensor itself if it is already there). Not differentiable: move parameters before training.
+  Tensor to(const std::string& device) const;
+  // Re-points this tensor (and every handle sharing it) at its copy on `device`; for parameters.
+  void move_to(const std::string& device);
   int64_t ndim() const { return int64_t(shape().size()); }
   int64_t numel() const { return anneal::numel(shape()); }
 

@@ -1,7 +1,6 @@
 #include "anneal/runtime/cpu_compiler.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -14,6 +13,7 @@
 
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
+#include "../disk_cache.h"
 
 namespace anneal {
 namespace {
@@ -41,11 +41,6 @@ std::string cpu_model() {
   return "unknown-cpu";
 }
 
-void make_dirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i)
-    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
-}
-
 }  // namespace
 
 CpuCompiler& CpuCompiler::instance() {
@@ -63,9 +58,7 @@ CpuCompiler::CpuCompiler() {
   version_ = first_line(out);
   flags_ = "-O2 -march=native -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
   cpu_model_ = cpu_model();
-  if (const char* d = std::getenv("ANNEAL_CACHE_DIR"); d && *d) cache_dir_ = d;
-  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache_dir_ = std::string(x) + "/anneal";
-  else cache_dir_ = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") + "/.cache/anneal";
+  cache_dir_ = disk_cache::root();
 }
 
 std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::vector<std::string>& symbols) {
@@ -81,7 +74,7 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   void*& handle = loaded[so];
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
-      make_dirs(dir);
+      disk_cache::make_dirs(dir);
       const std::string tmp = dir + "/" + key + "." + std::to_string(getpid());
       {
         std::ofstream f(tmp + ".c");

@@ -1,0 +1,21 @@
+// The benchmark workloads of WORKLOADS.md, run on one device: W1 (N x N matmul), W2 (MLP train step)
+// and W3 (conv net train step). Times are the median of `reps` runs after warm-up, measured with the
+// device's own clock (CUDA events on GPUs); peers live in bench/peers/.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace anneal {
+
+struct WorkloadResult {
+  std::string workload;  // "w1", "w2", "w3"
+  std::string device;
+  int64_t n = 0;         // W1's N, else the batch size
+  double ms = 0;         // median time of one matmul / one training step
+  double gflops = 0;     // W1 only: 2 N^3 / time
+};
+
+// An unknown workload or an unusable device raises anneal::Error.
+WorkloadResult run_workload(const std::string& workload, const std::string& device, int64_t n = 0, int reps = 10);
+
+}  // namespace anneal

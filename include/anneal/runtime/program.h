@@ -1,0 +1,24 @@
+// What a renderer hands a device: one translation unit and, for each kernel in it, the entry point
+// and the launch grid. CPU kernels ignore the grid (they split their outermost loop across cores).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace anneal {
+
+struct KernelEntry {
+  std::string name;
+  std::array<int64_t, 3> global{1, 1, 1};  // blocks (CUDA grid)
+  std::array<int64_t, 3> local{1, 1, 1};   // threads per block
+  size_t buffers = 0;                      // PARAM slots, in order
+};
+
+struct ProgramSource {
+  std::string language;  // "c" or "cuda"
+  std::string code;
+  std::vector<KernelEntry> kernels;
+};
+
+}  // namespace anneal

@@ -1,0 +1,42 @@
+#include "cli/bench_command.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "anneal/models/workloads.h"
+#include "anneal/runtime/device.h"
+
+namespace anneal::cli {
+
+void register_bench(CLI::App& app) {
+  struct Options {
+    std::string workload;
+    int64_t n = 0;
+    int reps = 10;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time a workload of WORKLOADS.md on the device (median of --reps runs)");
+  cmd->add_option("workload", o->workload, "w1 (N x N fp32 matmul), w2 (MLP train step), w3 (conv train step)")
+      ->required()
+      ->check(CLI::IsMember({"w1", "w2", "w3"}, CLI::ignore_case));
+  cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128)");
+  cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", o->json, "Print {\"workload\", \"device\", \"n\", \"ms\", \"gflops\"}");
+  cmd->callback([o] {
+    const WorkloadResult r = run_workload(o->workload, default_device(), o->n, o->reps);
+    if (o->json) {
+      nlohmann::json j = {{"workload", r.workload}, {"device", r.device}, {"n", r.n}, {"ms", r.ms}};
+      j["gflops"] = r.gflops > 0 ? nlohmann::json(r.gflops) : nlohmann::json(nullptr);
+      fmt::print("{}\n", j.dump());
+    } else if (r.gflops > 0) {
+      fmt::print("{} on {}: N={} {:.3f} ms  {:.1f} GFLOP/s\n", r.workload, r.device, r.n, r.ms, r.gflops);
+    } else {
+      fmt::print("{} on {}: batch {} {:.3f} ms per step\n", r.workload, r.device, r.n, r.ms);
+    }
+  });
+}
+
+}  // namespace anneal::cli

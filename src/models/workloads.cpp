@@ -1,0 +1,64 @@
+#include "anneal/models/workloads.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "anneal/models/classifier.h"
+#include "anneal/nn/optim.h"
+#include "anneal/runtime/device.h"
+#include "anneal/support/error.h"
+#include "anneal/tensor/random.h"
+#include "anneal/tensor/tensor.h"
+
+namespace anneal {
+namespace {
+
+double median_ms(Device& dev, int reps, FunctionRef<void()> work) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) t.push_back(dev.time_ms(work));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// One training step of `model_name` on random data, Adam lr 1e-3 (W2, W3).
+double train_step_ms(const std::string& model_name, const std::string& device, int64_t batch, int reps) {
+  manual_seed(0);
+  auto model = make_classifier(model_name);
+  for (Tensor& p : model->parameters()) p.move_to(device);
+  nn::Adam opt(model->parameters(), 1e-3);
+  const Shape in = model_name == "conv" ? Shape{batch, 1, 28, 28} : Shape{batch, 784};
+  const Tensor x = Tensor::rand(in).to(device), y = Tensor::randint({batch}, 0, 10).to(device);
+  auto step = [&] {
+    Tensor loss = nn::cross_entropy((*model)(x), y);
+    opt.step(loss);  // reads the loss back, like loss.item() in the peers
+  };
+  for (int i = 0; i < 3; ++i) step();  // schedule, compile, warm the caches
+  return median_ms(get_device(device), reps, step);
+}
+
+}  // namespace
+
+WorkloadResult run_workload(const std::string& workload, const std::string& device_name, int64_t n, int reps) {
+  check(reps > 0, "bench: --reps must be positive");
+  WorkloadResult r;
+  r.workload = workload;
+  r.device = canonical_device(device_name);
+  Device& dev = get_device(r.device);
+  if (workload == "w1") {
+    r.n = n > 0 ? n : (r.device == "CPU" ? 1024 : 4096);
+    manual_seed(1);
+    const Tensor a = Tensor::randn({r.n, r.n}).to(r.device), b = Tensor::randn({r.n, r.n}).to(r.device);
+    auto run = [&] { a.matmul(b).realize(); };
+    run();  // compile
+    r.ms = median_ms(dev, reps, run);
+    r.gflops = 2.0 * double(r.n) * double(r.n) * double(r.n) / (r.ms * 1e6);
+  } else if (workload == "w2" || workload == "w3") {
+    r.n = n > 0 ? n : 128;
+    r.ms = train_step_ms(workload == "w2" ? "mlp" : "conv", r.device, r.n, reps);
+  } else {
+    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w3)");
+  }
+  return r;
+}
+
+}  // namespace anneal

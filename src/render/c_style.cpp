@@ -1,0 +1,190 @@
+#include "c_style.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+
+#include "anneal/support/error.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+
+bool fits_int32(const UOp& u) { return u.vmin() >= INT32_MIN && u.vmax() <= INT32_MAX; }
+
+std::string CStyleEmitter::type_name(DType d) const {
+  switch (d.scalar()) {
+    case ScalarType::Bool: return "_Bool";
+    case ScalarType::Int8: return "signed char";
+    case ScalarType::Int16: return "short";
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "long long";
+    case ScalarType::UInt8: return "unsigned char";
+    case ScalarType::UInt16: return "unsigned short";
+    case ScalarType::UInt32: return "unsigned int";
+    case ScalarType::UInt64: return "unsigned long long";
+    case ScalarType::Float32: return "float";
+    case ScalarType::Float64: return "double";
+    default: throw Error("renderer: dtype " + std::string(d.name()) + " is not supported");
+  }
+}
+
+std::string CStyleEmitter::value_type(const UOp& u) const {
+  if (u.dtype() == dtypes::weakint) return fits_int32(u) ? "int" : "long long";
+  return type_name(u.dtype());
+}
+
+std::string CStyleEmitter::literal(const UOp& c) const {
+  const ConstValue& v = c.const_value();
+  const DType d = c.dtype();
+  if (d.is_float()) {
+    const double x = v.as_float();
+    if (std::isnan(x)) return nan(d);
+    if (std::isinf(x)) return (x < 0 ? "-" : "") + infinity(d);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%a", x);  // exact
+    return "(" + std::string(buf) + (d == dtypes::float64 ? "" : "f") + ")";
+  }
+  if (d.is_bool()) return v.as_bool() ? "1" : "0";
+  if (d == dtypes::weakint) return std::to_string(v.as_int()) + (fits_int32(c) ? "" : "LL");
+  return "((" + type_name(d) + ")" + std::to_string(v.as_int()) + "LL)";
+}
+
+std::string CStyleEmitter::reduce_identity(Ops op, DType d) const {
+  if (op == Ops::ADD) return "0";
+  if (op == Ops::MUL) return "1";
+  if (d.is_float()) return "-" + infinity(d);
+  if (d.is_bool() || d.is_unsigned()) return "0";
+  return "((" + type_name(d) + ")(1ULL << " + std::to_string(d.bits() - 1) + "))";  // the minimum
+}
+
+std::string CStyleEmitter::run() {
+  const UOp& end = k_.ast.src(0);
+  const UOp& store = end.src(0);
+  compute_deps();
+  open_kernel(end);
+  emit(store.src(1));
+  emit(store.src(0).src(1));
+  line("data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
+  close_kernel(end);
+  return out_.str();
+}
+
+// The loop variables each node depends on (reductions close their own).
+void CStyleEmitter::compute_deps() {
+  for (const UOp& u : toposort(k_.ast)) {
+    std::unordered_set<const void*> d;
+    if (u.is(Ops::RANGE)) d.insert(u.get());
+    for (const UOp& s : u.srcs()) d.insert(deps_[s.get()].begin(), deps_[s.get()].end());
+    if (u.is(Ops::REDUCE))
+      for (size_t i = 1; i < u.num_srcs(); ++i) d.erase(u.src(i).get());
+    deps_[u.get()] = std::move(d);
+  }
+}
+
+// `split`: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
+void CStyleEmitter::open_loop(const UOp& r, bool split) {
+  const std::string name = range_name(r);
+  const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
+  bind(r, name);
+  open_.insert(r.get());
+  if (split)
+    line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
+         "LL * (core + 1) / cores); " + name + "++) {");
+  else
+    line("for (" + t + " " + name + " = 0; " + name + " < " + n + "; " + name + "++) {");
+  ++indent_;
+}
+
+void CStyleEmitter::declare_range(const UOp& r, const std::string& value) {
+  const std::string name = range_name(r), t = value_type(r);
+  line("const " + t + " " + name + " = (" + t + ")(" + value + ");");
+  bind(r, name);
+  open_.insert(r.get());
+}
+
+void CStyleEmitter::close_loop(const UOp& r) {
+  open_.erase(r.get());
+  --indent_;
+  line("}");
+}
+
+std::string CStyleEmitter::val(const UOp& u) const {
+  if (u.is_const()) return literal(u);
+  return names_.at(u.get());
+}
+
+std::string CStyleEmitter::expr(const UOp& u) {
+  auto s = [&](size_t i) { return val(u.src(i)); };
+  switch (u.op()) {
+    case Ops::ADD: return s(0) + " + " + s(1);
+    case Ops::MUL: return s(0) + " * " + s(1);
+    case Ops::SUB: return s(0) + " - " + s(1);
+    case Ops::MAX: return "(" + s(0) + " > " + s(1) + " ? " + s(0) + " : " + s(1) + ")";
+    case Ops::CMPLT: return s(0) + " < " + s(1);
+    case Ops::CMPNE: return s(0) + " != " + s(1);
+    case Ops::CMPEQ: return s(0) + " == " + s(1);
+    case Ops::AND: return s(0) + " & " + s(1);
+    case Ops::OR: return s(0) + " | " + s(1);
+    case Ops::XOR: return s(0) + " ^ " + s(1);
+    case Ops::SHL: return s(0) + " << " + s(1);
+    case Ops::SHR: return s(0) + " >> " + s(1);
+    case Ops::CDIV: return s(0) + " / " + s(1);
+    case Ops::CMOD: return s(0) + " % " + s(1);
+    case Ops::FLOORDIV: return "anneal_floordiv(" + s(0) + ", " + s(1) + ")";
+    case Ops::FLOORMOD: return "anneal_floormod(" + s(0) + ", " + s(1) + ")";
+    case Ops::WHERE: return s(0) + " ? " + s(1) + " : " + s(2);
+    case Ops::NEG: return "-" + s(0);
+    case Ops::EXP2:
+    case Ops::LOG2:
+    case Ops::SIN:
+    case Ops::SQRT:
+    case Ops::TRUNC: return unary_math(u.op(), u.dtype()) + "(" + s(0) + ")";
+    case Ops::POW: return pow_fn(u.dtype()) + "(" + s(0) + ", " + s(1) + ")";
+    case Ops::RECIPROCAL: return "(" + type_name(u.dtype()) + ")1 / " + s(0);
+    case Ops::CAST: return "(" + type_name(u.dtype()) + ")" + s(0);
+    case Ops::LOAD: {
+      const UOp& index = u.src(0);
+      const std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
+      if (u.num_srcs() == 1) return access;
+      return s(2) + " ? " + access + " : " + s(1);
+    }
+    default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));
+  }
+}
+
+void CStyleEmitter::emit(const UOp& u) {
+  if (names_.count(u.get()) || u.is_const()) return;
+  if (u.is(Ops::PARAM)) return bind(u, "data" + std::to_string(u.arg().as<ParamArg>()->slot));
+  if (u.is(Ops::REDUCE)) return emit_reduce(u);
+  if (u.is(Ops::INDEX)) {  // rendered inside its LOAD/STORE
+    for (const UOp& s : u.srcs()) emit(s);
+    return bind(u, "");
+  }
+  for (const UOp& s : u.srcs()) emit(s);
+  const std::string name = "v" + std::to_string(counter_++);
+  line(value_type(u) + " " + name + " = " + expr(u) + ";");
+  bind(u, name);
+}
+
+void CStyleEmitter::emit_reduce(const UOp& r) {
+  // Hoist what the reduction's body computes with the loops already open (not its own, nor those
+  // of reductions nested in it).
+  for (const UOp& u : toposort(r.src(0))) {
+    const auto& d = deps_[u.get()];
+    if (std::all_of(d.begin(), d.end(), [&](const void* p) { return open_.count(p) > 0; })) emit(u);
+  }
+  const Ops op = Ops(*r.arg().as_int());
+  const std::string acc = "acc" + std::to_string(counter_++);
+  line(type_name(r.dtype()) + " " + acc + " = " + reduce_identity(op, r.dtype()) + ";");
+  for (size_t i = 1; i < r.num_srcs(); ++i) open_loop(r.src(i));
+  emit(r.src(0));
+  const std::string x = val(r.src(0));
+  if (op == Ops::ADD) line(acc + " += " + x + ";");
+  else if (op == Ops::MUL) line(acc + " *= " + x + ";");
+  else line(acc + " = " + x + " > " + acc + " ? " + x + " : " + acc + ";");
+  for (size_t i = r.num_srcs(); i-- > 1;) close_loop(r.src(i));
+  bind(r, acc);
+}
+
+}  // namespace anneal

@@ -1,0 +1,63 @@
+// The emitter shared by the C-like renderers. Values become numbered locals in dependency order; a
+// reduction becomes an accumulator loop, with everything that does not depend on its loop variables
+// hoisted above it. Subclasses say how a kernel opens (signature, output loops or thread indices)
+// and spell types, special floats and math functions.
+#pragma once
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "anneal/schedule/schedule.h"
+
+namespace anneal {
+
+class CStyleEmitter {
+ public:
+  explicit CStyleEmitter(const ScheduledKernel& k) : k_(k) {}
+  virtual ~CStyleEmitter() = default;
+  std::string run();
+
+ protected:
+  // The signature and everything up to the body, including opening the output loops of `end`;
+  // close_kernel undoes it.
+  virtual void open_kernel(const UOp& end) = 0;
+  virtual void close_kernel(const UOp& end) = 0;
+  virtual std::string type_name(DType d) const;
+  virtual std::string infinity(DType d) const = 0;  // +inf of a float type
+  virtual std::string nan(DType d) const = 0;
+  virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...
+  virtual std::string pow_fn(DType d) const = 0;
+
+  void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
+  void open_loop(const UOp& r, bool split = false);
+  void close_loop(const UOp& r);
+  std::string range_name(const UOp& r) const { return "r" + std::to_string(*r.arg().as_int()); }
+  void bind(const UOp& u, std::string name) { names_[u.get()] = std::move(name); }
+  // Declares the variable of a loop range the kernel computes rather than loops over (a thread index).
+  void declare_range(const UOp& r, const std::string& value);
+  std::string value_type(const UOp& u) const;
+  std::string literal(const UOp& c) const;
+
+  const ScheduledKernel& k_;
+  std::ostringstream out_;
+  int indent_ = 0;
+
+ private:
+  void compute_deps();
+  std::string val(const UOp& u) const;
+  std::string expr(const UOp& u);
+  void emit(const UOp& u);
+  void emit_reduce(const UOp& r);
+  std::string reduce_identity(Ops op, DType d) const;
+
+  std::unordered_map<const void*, std::string> names_;
+  std::unordered_map<const void*, std::unordered_set<const void*>> deps_;
+  std::unordered_set<const void*> open_;  // loop variables in scope
+  int counter_ = 0;
+};
+
+// Index arithmetic is int where the node's bounds fit 32 bits, else long long.
+bool fits_int32(const UOp& u);
+
+}  // namespace anneal

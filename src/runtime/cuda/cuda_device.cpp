@@ -1,0 +1,224 @@
+// The CUDA device: the primary context of one GPU, the legacy default stream (so launches and copies
+// are ordered without explicit waits), a caching allocator, and kernels compiled by NVRTC.
+#include "cuda_device.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "anneal/support/error.h"
+#include "anneal/support/hash.h"
+#include "cuda_api.h"
+#include "nvrtc_compiler.h"
+
+namespace anneal {
+namespace {
+
+using namespace cuda;
+
+CUdeviceptr dptr(const void* p) { return reinterpret_cast<CUdeviceptr>(p); }
+
+// Freed blocks are kept by size and handed out again: cuMemAlloc/cuMemFree synchronise the device
+// and cost tens of microseconds, and a training step frees and allocates the same sizes every time.
+// Reuse is safe without events because every launch and copy runs on the one stream in order.
+class CachingAllocator {
+ public:
+  explicit CachingAllocator(const Driver& d, std::string device) : d_(d), device_(std::move(device)) {}
+
+  static size_t round(size_t bytes) {
+    const size_t granule = bytes < (size_t(1) << 20) ? 512 : (size_t(1) << 20);
+    return std::max<size_t>(granule, (bytes + granule - 1) / granule * granule);
+  }
+
+  CUdeviceptr get(size_t rounded) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = free_.find(rounded);
+      if (it != free_.end() && !it->second.empty()) {
+        const CUdeviceptr p = it->second.back();
+        it->second.pop_back();
+        cached_ -= rounded;
+        return p;
+      }
+    }
+    CUdeviceptr p = 0;
+    CUresult r = d_.cuMemAlloc(&p, rounded);
+    if (r == kErrorOutOfMemory) {  // give the cached blocks back and try once more
+      release_cached();
+      r = d_.cuMemAlloc(&p, rounded);
+    }
+    if (r == kErrorOutOfMemory) {
+      size_t free_b = 0, total_b = 0;
+      d_.cuMemGetInfo(&free_b, &total_b);
+      throw Error(device_ + ": out of memory allocating " + std::to_string(rounded >> 20) + " MiB (" +
+                  std::to_string(free_b >> 20) + " MiB free of " + std::to_string(total_b >> 20) + " MiB)");
+    }
+    check_cu(r, "cuMemAlloc");
+    return p;
+  }
+
+  void put(CUdeviceptr p, size_t rounded) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_[rounded].push_back(p);
+    cached_ += rounded;
+  }
+
+  void release_cached() {
+    std::lock_guard<std::mutex> lock(mu_);
+    d_.cuCtxSynchronize();
+    for (auto& [size, blocks] : free_)
+      for (CUdeviceptr p : blocks) d_.cuMemFree(p);
+    free_.clear();
+    cached_ = 0;
+  }
+
+ private:
+  const Driver& d_;
+  std::string device_;
+  std::mutex mu_;
+  std::map<size_t, std::vector<CUdeviceptr>> free_;
+  size_t cached_ = 0;
+};
+
+class CudaKernel final : public Kernel {
+ public:
+  CudaKernel(const Driver& d, CUcontext ctx, CUfunction fn, KernelEntry entry)
+      : d_(d), ctx_(ctx), fn_(fn), entry_(std::move(entry)) {}
+
+  void launch(void* const* bufs) const override {
+    const auto& g = entry_.global;
+    const auto& l = entry_.local;
+    if (g[0] * g[1] * g[2] == 0) return;  // nothing to compute (an empty tensor)
+    std::vector<void*> params(entry_.buffers);
+    for (size_t i = 0; i < entry_.buffers; ++i) params[i] = const_cast<void**>(&bufs[i]);
+    d_.cuCtxSetCurrent(ctx_);
+    const CUresult r = d_.cuLaunchKernel(fn_, unsigned(g[0]), unsigned(g[1]), unsigned(g[2]), unsigned(l[0]),
+                                         unsigned(l[1]), unsigned(l[2]), 0, nullptr, params.data(), nullptr);
+    if (r != 0) throw Error("CUDA: launching kernel " + entry_.name + " failed: " + error_text(r));
+  }
+
+ private:
+  const Driver& d_;
+  CUcontext ctx_;
+  CUfunction fn_;
+  KernelEntry entry_;
+};
+
+class CudaDeviceImpl final : public Device {
+ public:
+  CudaDeviceImpl(const Driver& d, int ordinal, const std::string& name) : Device(name), d_(d), alloc_(d, name) {
+    int count = 0;
+    check_cu(d_.cuDeviceGetCount(&count), "cuDeviceGetCount");
+    check(ordinal < count, [&] {
+      return "device " + name + " does not exist (" + std::to_string(count) + " CUDA device" + (count == 1 ? "" : "s") +
+             " found)";
+    });
+    check_cu(d_.cuDeviceGet(&dev_, ordinal), "cuDeviceGet");
+    check_cu(d_.cuDevicePrimaryCtxRetain(&ctx_, dev_), "cuDevicePrimaryCtxRetain");
+    check_cu(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent");
+    check_cu(d_.cuDeviceGetAttribute(&cc_major_, kAttrComputeCapabilityMajor, dev_), "cuDeviceGetAttribute");
+    check_cu(d_.cuDeviceGetAttribute(&cc_minor_, kAttrComputeCapabilityMinor, dev_), "cuDeviceGetAttribute");
+  }
+
+  std::shared_ptr<void> allocate(size_t bytes) override {
+    current();
+    const size_t rounded = CachingAllocator::round(bytes);
+    const CUdeviceptr p = alloc_.get(rounded);
+    check_cu(d_.cuMemsetD8Async(p, 0, rounded, nullptr), "cuMemsetD8Async");
+    CachingAllocator* a = &alloc_;  // the device is never destroyed (see get_device)
+    return std::shared_ptr<void>(reinterpret_cast<void*>(p), [a, rounded](void* q) { a->put(dptr(q), rounded); });
+  }
+
+  void copy_from_host(void* dst, const void* host, size_t bytes) override {
+    if (!bytes) return;
+    current();
+    check_cu(d_.cuMemcpyHtoD(dptr(dst), host, bytes), "copy to the GPU (cuMemcpyHtoD)");
+  }
+  void copy_to_host(void* host, const void* src, size_t bytes) override {
+    if (!bytes) return;
+    current();
+    // Synchronous: it also reports errors of kernels still running before it.
+    check_cu(d_.cuMemcpyDtoH(host, dptr(src), bytes), "copy from the GPU (cuMemcpyDtoH)");
+  }
+  void copy_on_device(void* dst, const void* src, size_t bytes) override {
+    if (!bytes) return;
+    current();
+    check_cu(d_.cuMemcpyDtoDAsync(dptr(dst), dptr(src), bytes, nullptr), "cuMemcpyDtoDAsync");
+  }
+
+  std::vector<std::shared_ptr<const Kernel>> compile(const ProgramSource& program) override {
+    check(program.language == "cuda", [&] { return name() + ": cannot compile " + program.language + " kernels"; });
+    current();
+    CUmodule module = load_module(program);
+    std::vector<std::shared_ptr<const Kernel>> out;
+    for (const KernelEntry& k : program.kernels) {
+      CUfunction fn = nullptr;
+      const CUresult r = d_.cuModuleGetFunction(&fn, module, k.name.c_str());
+      if (r != 0) throw Error("CUDA: kernel " + k.name + " missing from its module: " + error_text(r));
+      out.push_back(std::make_shared<CudaKernel>(d_, ctx_, fn, k));
+    }
+    return out;
+  }
+
+  void synchronize() override {
+    current();
+    check_cu(d_.cuCtxSynchronize(), "cuCtxSynchronize (a kernel failed?)");
+  }
+
+  double time_ms(FunctionRef<void()> work) override {
+    current();
+    CUevent start = nullptr, stop = nullptr;
+    check_cu(d_.cuEventCreate(&start, 0), "cuEventCreate");
+    check_cu(d_.cuEventCreate(&stop, 0), "cuEventCreate");
+    check_cu(d_.cuEventRecord(start, nullptr), "cuEventRecord");
+    work();
+    check_cu(d_.cuEventRecord(stop, nullptr), "cuEventRecord");
+    check_cu(d_.cuEventSynchronize(stop), "cuEventSynchronize");
+    float ms = 0;
+    check_cu(d_.cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime");
+    d_.cuEventDestroy(start);
+    d_.cuEventDestroy(stop);
+    return double(ms);
+  }
+
+ private:
+  void current() const { check_cu(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent"); }
+
+  // Modules are kept for the life of the process, keyed on their source.
+  CUmodule load_module(const ProgramSource& program) {
+    Hasher h;
+    h.bytes(program.code);
+    const Key128 key = h.finish();
+    std::lock_guard<std::mutex> lock(modules_mu_);
+    if (auto it = modules_.find(key); it != modules_.end()) return it->second;
+    const std::string image = nvrtc_compile(program, cc_major_, cc_minor_);
+    CUmodule module = nullptr;
+    const CUresult r = d_.cuModuleLoadData(&module, image.data());
+    if (r != 0)
+      throw Error("CUDA: loading the compiled module of " + program.kernels.front().name + " failed: " + error_text(r));
+    modules_.emplace(key, module);
+    return module;
+  }
+
+  const Driver& d_;
+  CUdevice dev_ = 0;
+  CUcontext ctx_ = nullptr;
+  int cc_major_ = 0, cc_minor_ = 0;
+  CachingAllocator alloc_;
+  std::mutex modules_mu_;
+  std::map<Key128, CUmodule> modules_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> open_cuda_device(int ordinal, const std::string& name) {
+  std::string problem;
+  const Driver* d = driver(&problem);
+  if (!d) throw Error("device " + name + " is not usable: " + problem);
+  if (!nvrtc(&problem)) throw Error("device " + name + " is not usable: " + problem);
+  return std::make_unique<CudaDeviceImpl>(*d, ordinal, name);
+}
+
+}  // namespace anneal
