@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "anneal/runtime/cuda_probe.h"
+#include "anneal/runtime/profile.h"
 #include "anneal/support/error.h"
 #include "cpu/cpu_device.h"
 #include "cuda/cuda_device.h"
@@ -26,6 +27,12 @@ bool cuda_usable() {
 }
 
 }  // namespace
+
+void Kernel::launch(void* const* bufs) const {
+  if (!profiling()) return run(bufs);
+  const double ms = device_->time_ms([&] { run(bufs); });
+  record_kernel_time(device_->name(), name_, ms);
+}
 
 double Device::time_ms(FunctionRef<void()> work) {
   synchronize();

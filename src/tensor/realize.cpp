@@ -2,6 +2,7 @@
 // run them in order, and point each tensor at its new buffer.
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <unordered_set>
 
 #include "anneal/render/renderer.h"
@@ -9,6 +10,7 @@
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/support/hash.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/tensor/jit.h"
 #include "jit_recorder.h"
@@ -23,6 +25,43 @@ std::atomic<size_t> kernel_counter{0};
 size_t kernels_run() { return kernel_counter.load(); }
 void note_kernels_run(size_t n) { kernel_counter += n; }
 
+namespace {
+
+// The compiled kernels of the schedules run so far, keyed on their device, names and ASTs. An entry
+// holds its ASTs, so their (interned) addresses cannot be reused by other nodes while it exists. A
+// repeated training step skips rendering and the compiler's source hashing altogether.
+struct CompiledProgram {
+  std::vector<UOp> asts;
+  std::vector<std::shared_ptr<const Kernel>> kernels;
+};
+std::mutex compiled_mu;
+std::map<Key128, CompiledProgram>& compiled_programs() {
+  static auto& m = *new std::map<Key128, CompiledProgram>();  // immortal: kernels outlive main's objects
+  return m;
+}
+
+std::vector<std::shared_ptr<const Kernel>> compile_for(const std::string& device, std::vector<ScheduledKernel> kernels) {
+  Hasher h;
+  h.bytes(device);
+  for (const ScheduledKernel& k : kernels) {
+    h.word(uint64_t(reinterpret_cast<uintptr_t>(k.ast.get())));
+    h.bytes(k.name);
+  }
+  const Key128 key = h.finish();
+  {
+    std::lock_guard<std::mutex> lock(compiled_mu);
+    if (auto it = compiled_programs().find(key); it != compiled_programs().end()) return it->second.kernels;
+  }
+  CompiledProgram p;
+  p.kernels = get_device(device).compile(render_program(kernels, device));
+  for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
+  std::lock_guard<std::mutex> lock(compiled_mu);
+  if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
+  return compiled_programs().emplace(key, std::move(p)).first->second.kernels;
+}
+
+}  // namespace
+
 // Compiles the kernels of each device as one program (one compiler run per schedule and device, and
 // none at all when the program was seen before), then launches every kernel in schedule order.
 std::vector<std::shared_ptr<const Kernel>> run_schedule(const Schedule& s) {
@@ -33,7 +72,7 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(const Schedule& s) {
   for (const auto& [device, indices] : by_device) {
     std::vector<ScheduledKernel> kernels;
     for (size_t i : indices) kernels.push_back(s.kernels[i]);
-    const auto fns = get_device(device).compile(render_program(kernels, device));
+    const auto fns = compile_for(device, std::move(kernels));
     for (size_t j = 0; j < indices.size(); ++j) compiled[indices[j]] = fns[j];
   }
   std::vector<void*> ptrs;

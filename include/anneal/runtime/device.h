@@ -12,11 +12,24 @@
 
 namespace anneal {
 
+class Device;
+
 // A compiled kernel; `bufs` holds the storage bound to each PARAM slot.
 class Kernel {
  public:
+  Kernel(std::string name, Device& device) : name_(std::move(name)), device_(&device) {}
   virtual ~Kernel() = default;
-  virtual void launch(void* const* bufs) const = 0;
+  // Queues the kernel; with ANNEAL_PROFILE=1 it also waits for it and records its time (profile.h).
+  void launch(void* const* bufs) const;
+  const std::string& name() const { return name_; }
+  Device& device() const { return *device_; }
+
+ protected:
+  virtual void run(void* const* bufs) const = 0;
+
+ private:
+  std::string name_;
+  Device* device_;
 };
 
 class Device {

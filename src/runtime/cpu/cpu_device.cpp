@@ -12,8 +12,10 @@ namespace {
 
 class CpuKernel final : public Kernel {
  public:
-  explicit CpuKernel(KernelFn fn) : fn_(fn) {}
-  void launch(void* const* bufs) const override { launch_on_cpu(fn_, const_cast<void**>(bufs)); }
+  CpuKernel(std::string name, Device& device, KernelFn fn) : Kernel(std::move(name), device), fn_(fn) {}
+
+ protected:
+  void run(void* const* bufs) const override { launch_on_cpu(fn_, const_cast<void**>(bufs)); }
 
  private:
   KernelFn fn_;
@@ -38,8 +40,9 @@ class CpuDevice final : public Device {
     check(program.language == "c", [&] { return "CPU: cannot compile " + program.language + " kernels"; });
     std::vector<std::string> names;
     for (const KernelEntry& k : program.kernels) names.push_back(k.name);
+    const std::vector<KernelFn> fns = CpuCompiler::instance().load(program.code, names);
     std::vector<std::shared_ptr<const Kernel>> out;
-    for (KernelFn fn : CpuCompiler::instance().load(program.code, names)) out.push_back(std::make_shared<CpuKernel>(fn));
+    for (size_t i = 0; i < fns.size(); ++i) out.push_back(std::make_shared<CpuKernel>(names[i], *this, fns[i]));
     return out;
   }
 

@@ -84,10 +84,11 @@ class CachingAllocator {
 
 class CudaKernel final : public Kernel {
  public:
-  CudaKernel(const Driver& d, CUcontext ctx, CUfunction fn, KernelEntry entry)
-      : d_(d), ctx_(ctx), fn_(fn), entry_(std::move(entry)) {}
+  CudaKernel(Device& device, const Driver& d, CUcontext ctx, CUfunction fn, KernelEntry entry)
+      : Kernel(entry.name, device), d_(d), ctx_(ctx), fn_(fn), entry_(std::move(entry)) {}
 
-  void launch(void* const* bufs) const override {
+ protected:
+  void run(void* const* bufs) const override {
     const auto& g = entry_.global;
     const auto& l = entry_.local;
     if (g[0] * g[1] * g[2] == 0) return;  // nothing to compute (an empty tensor)
@@ -157,7 +158,7 @@ class CudaDeviceImpl final : public Device {
       CUfunction fn = nullptr;
       const CUresult r = d_.cuModuleGetFunction(&fn, module, k.name.c_str());
       if (r != 0) throw Error("CUDA: kernel " + k.name + " missing from its module: " + error_text(r));
-      out.push_back(std::make_shared<CudaKernel>(d_, ctx_, fn, k));
+      out.push_back(std::make_shared<CudaKernel>(*this, d_, ctx_, fn, k));
     }
     return out;
   }

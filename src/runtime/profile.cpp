@@ -1,0 +1,59 @@
+#include "anneal/runtime/profile.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <vector>
+
+
+namespace anneal {
+namespace {
+
+struct Totals {
+  double ms = 0;
+  long calls = 0;
+};
+
+std::mutex mu;
+std::map<std::pair<std::string, std::string>, Totals>& table() {
+  static auto& t = *new std::map<std::pair<std::string, std::string>, Totals>();
+  return t;
+}
+
+void print_table() {
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<std::pair<std::pair<std::string, std::string>, Totals>> rows(table().begin(), table().end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+  double total = 0;
+  for (const auto& r : rows) total += r.second.ms;
+  std::fprintf(stderr, "\nANNEAL_PROFILE: %.3f ms in %zu kernels\n%8s %6s %10s %6s  %s\n", total, rows.size(), "total ms",
+               "calls", "ms/call", "share", "device kernel");
+  for (size_t i = 0; i < rows.size() && i < 25; ++i) {
+    const auto& [key, t] = rows[i];
+    std::fprintf(stderr, "%8.3f %6ld %10.4f %5.1f%%  %s %s\n", t.ms, t.calls, t.ms / double(t.calls),
+                 total > 0 ? 100.0 * t.ms / total : 0.0, key.first.c_str(), key.second.c_str());
+  }
+}
+
+}  // namespace
+
+bool profiling() {
+  static const bool on = [] {
+    const char* env = std::getenv("ANNEAL_PROFILE");
+    if (!env || !*env || std::string(env) == "0") return false;
+    std::atexit(print_table);
+    return true;
+  }();
+  return on;
+}
+
+void record_kernel_time(const std::string& device, const std::string& kernel, double ms) {
+  std::lock_guard<std::mutex> lock(mu);
+  Totals& t = table()[{device, kernel}];
+  t.ms += ms;
+  ++t.calls;
+}
+
+}  // namespace anneal
