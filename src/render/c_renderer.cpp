@@ -22,7 +22,7 @@ class CEmitter final : public CStyleEmitter {
       out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
-    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == 1);
+    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == 1 ? Loop::SplitAcrossCores : Loop::Plain);
   }
   void close_kernel(const UOp& end) override {
     for (size_t i = end.num_srcs(); i-- > 1;) close_loop(end.src(i));

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
@@ -65,7 +66,7 @@ std::string CStyleEmitter::run() {
   open_kernel(end);
   emit(store.src(1));
   emit(store.src(0).src(1));
-  line("data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
+  line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
   close_kernel(end);
   return out_.str();
 }
@@ -82,17 +83,24 @@ void CStyleEmitter::compute_deps() {
   }
 }
 
-// `split`: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
-void CStyleEmitter::open_loop(const UOp& r, bool split) {
+// SplitAcrossCores: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
+// StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
+void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
   bind(r, name);
   open_.insert(r.get());
-  if (split)
-    line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
-         "LL * (core + 1) / cores); " + name + "++) {");
-  else
-    line("for (" + t + " " + name + " = 0; " + name + " < " + n + "; " + name + "++) {");
+  switch (kind) {
+    case Loop::SplitAcrossCores:
+      line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
+           "LL * (core + 1) / cores); " + name + "++) {");
+      break;
+    case Loop::StridedOverGroup:
+      line("for (" + t + " " + name + " = " + thread_lane() + "; " + name + " < " + n + "; " + name +
+           " += " + std::to_string(group_size()) + ") {");
+      break;
+    case Loop::Plain: line("for (" + t + " " + name + " = 0; " + name + " < " + n + "; " + name + "++) {");
+  }
   ++indent_;
 }
 
@@ -177,13 +185,19 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
   const Ops op = Ops(*r.arg().as_int());
   const std::string acc = "acc" + std::to_string(counter_++);
   line(type_name(r.dtype()) + " " + acc + " = " + reduce_identity(op, r.dtype()) + ";");
-  for (size_t i = 1; i < r.num_srcs(); ++i) open_loop(r.src(i));
+  // A grouped reduction strides its largest range over the group's threads, as the outermost loop.
+  std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
+  const bool grouped = group_reduce(r);
+  if (grouped)
+    std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
+  for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? Loop::StridedOverGroup : Loop::Plain);
   emit(r.src(0));
   const std::string x = val(r.src(0));
   if (op == Ops::ADD) line(acc + " += " + x + ";");
   else if (op == Ops::MUL) line(acc + " *= " + x + ";");
   else line(acc + " = " + x + " > " + acc + " ? " + x + " : " + acc + ";");
-  for (size_t i = r.num_srcs(); i-- > 1;) close_loop(r.src(i));
+  for (size_t i = loops.size(); i-- > 0;) close_loop(loops[i]);
+  if (grouped) combine(acc, op, r.dtype());
   bind(r, acc);
 }
 

@@ -28,9 +28,18 @@ class CStyleEmitter {
   virtual std::string nan(DType d) const = 0;
   virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...
   virtual std::string pow_fn(DType d) const = 0;
+  // Reductions split across the threads of a block (GPU): each thread loops over a strided share of
+  // the largest range, then `combine` merges the partial accumulators and gives every thread the total.
+  virtual bool group_reduce(const UOp&) const { return false; }
+  virtual std::string thread_lane() const { return "0"; }
+  virtual int group_size() const { return 1; }
+  virtual void combine(const std::string&, Ops, DType) {}
+  // Put before the output store (e.g. so that one thread of a group writes).
+  virtual std::string store_guard() const { return ""; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
-  void open_loop(const UOp& r, bool split = false);
+  enum class Loop { Plain, SplitAcrossCores, StridedOverGroup };
+  void open_loop(const UOp& r, Loop kind = Loop::Plain);
   void close_loop(const UOp& r);
   std::string range_name(const UOp& r) const { return "r" + std::to_string(*r.arg().as_int()); }
   void bind(const UOp& u, std::string name) { names_[u.get()] = std::move(name); }
@@ -49,7 +58,11 @@ class CStyleEmitter {
   std::string expr(const UOp& u);
   void emit(const UOp& u);
   void emit_reduce(const UOp& r);
+
+ protected:
   std::string reduce_identity(Ops op, DType d) const;
+
+ private:
 
   std::unordered_map<const void*, std::string> names_;
   std::unordered_map<const void*, std::unordered_set<const void*>> deps_;

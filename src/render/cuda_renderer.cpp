@@ -1,11 +1,14 @@
 // The CUDA renderer: one thread per output element. The output loops are flattened into the global
 // thread index (innermost loop fastest, so neighbouring threads store neighbouring elements) and each
-// loop variable is recovered from it; reductions stay loops inside the thread. Tiling, shared memory
-// and tensor cores are the kernel optimizer's business.
+// loop variable is recovered from it; reductions stay loops inside the thread. A kernel with few
+// outputs and long reductions instead gives each output a block whose threads share the reduction
+// (tinygrad's GROUP). Tiling and tensor cores are the kernel optimizer's business.
 #include "cuda_renderer.h"
 
 #include <algorithm>
 #include <climits>
+#include <unordered_set>
+#include <vector>
 
 #include "anneal/render/renderer.h"
 #include "c_style.h"
@@ -15,19 +18,56 @@ namespace {
 
 constexpr int64_t kThreadsPerBlock = 256;
 
+// Reductions not nested in another reduction, reachable from the store.
+std::vector<UOp> top_level_reduces(const UOp& store) {
+  std::vector<UOp> out, stack{store};
+  std::unordered_set<const void*> seen;
+  while (!stack.empty()) {
+    UOp u = stack.back();
+    stack.pop_back();
+    if (!seen.insert(u.get()).second) continue;
+    if (u.is(Ops::REDUCE)) {
+      out.push_back(u);
+      for (size_t i = 1; i < u.num_srcs(); ++i) stack.push_back(u.src(i));
+      continue;
+    }
+    for (const UOp& s : u.srcs()) stack.push_back(s);
+  }
+  return out;
+}
+
+int64_t pow2_at_least(int64_t n) {
+  int64_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
 class CudaEmitter final : public CStyleEmitter {
  public:
-  CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : CStyleEmitter(k), entry_(entry) {}
+  CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : CStyleEmitter(k), entry_(entry) {
+    const UOp& end = k.ast.src(0);
+    for (size_t i = 1; i < end.num_srcs(); ++i) outputs_ *= end.src(i).src(0).ival();
+    // Few outputs with long reductions: one block per output, its threads share the reduction
+    // (one thread per output would leave the GPU idle and run each reduction serially).
+    int64_t longest = 0;
+    for (const UOp& r : top_level_reduces(end.src(0))) {
+      top_.insert(r.get());
+      for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
+    }
+    grouped_ = outputs_ <= kGroupedMaxOutputs && longest >= kGroupedMinReduce;
+    if (grouped_) threads_ = std::min(kThreadsPerBlock, std::max<int64_t>(32, pow2_at_least(longest)));
+    else threads_ = end.num_srcs() < 2 ? 1 : std::min(kThreadsPerBlock, std::max<int64_t>(32, (outputs_ + 31) / 32 * 32));
+  }
 
  private:
+  static constexpr int64_t kGroupedMaxOutputs = 8192, kGroupedMinReduce = 64;
+
   void open_kernel(const UOp& end) override {
-    int64_t n = 1;
-    for (size_t i = 1; i < end.num_srcs(); ++i) n *= end.src(i).src(0).ival();
-    const int64_t threads = end.num_srcs() < 2 ? 1 : std::min(kThreadsPerBlock, std::max<int64_t>(32, (n + 31) / 32 * 32));
+    const int64_t n = outputs_, threads = threads_;
     if (entry_) {
       entry_->name = k_.name;
       entry_->local = {threads, 1, 1};
-      entry_->global = {(n + threads - 1) / threads, 1, 1};
+      entry_->global = {grouped_ ? n : (n + threads - 1) / threads, 1, 1};
       entry_->buffers = k_.buffers.size();
     }
     out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
@@ -37,9 +77,10 @@ class CudaEmitter final : public CStyleEmitter {
     indent_ = 1;
     if (end.num_srcs() < 2) return;
     const bool narrow = n + threads <= INT32_MAX;
-    line(narrow ? "const int gid = (int)(blockIdx.x * " + std::to_string(threads) + "u + threadIdx.x);"
-                : "const long long gid = (long long)blockIdx.x * " + std::to_string(threads) + " + threadIdx.x;");
-    line("if (gid >= " + std::to_string(n) + (narrow ? "" : "LL") + ") return;");
+    if (grouped_) line("const int gid = (int)blockIdx.x;");  // one block per output, no stragglers
+    else line(narrow ? "const int gid = (int)(blockIdx.x * " + std::to_string(threads) + "u + threadIdx.x);"
+                     : "const long long gid = (long long)blockIdx.x * " + std::to_string(threads) + " + threadIdx.x;");
+    if (!grouped_) line("if (gid >= " + std::to_string(n) + (narrow ? "" : "LL") + ") return;");
     int64_t stride = 1;
     for (size_t i = end.num_srcs(); i-- > 1;) {
       const int64_t size = end.src(i).src(0).ival();
@@ -49,6 +90,26 @@ class CudaEmitter final : public CStyleEmitter {
       stride *= size;
     }
   }
+
+  bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
+  std::string thread_lane() const override { return "(int)threadIdx.x"; }
+  int group_size() const override { return int(threads_); }
+  std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }
+  // A tree reduction in shared memory; every thread reads the total.
+  void combine(const std::string& acc, Ops op, DType d) override {
+    const std::string sm = "shared_" + acc, t = type_name(d);
+    const std::string a = sm + "[threadIdx.x]", b = sm + "[threadIdx.x + s]";
+    const std::string merged = op == Ops::ADD ? a + " + " + b : op == Ops::MUL ? a + " * " + b : "(" + b + " > " + a + " ? " + b + " : " + a + ")";
+    line("__shared__ " + t + " " + sm + "[" + std::to_string(threads_) + "];");
+    line(a + " = " + acc + ";");
+    line("__syncthreads();");
+    line("for (int s = " + std::to_string(threads_ / 2) + "; s > 0; s >>= 1) {");
+    line("  if (threadIdx.x < s) " + a + " = " + merged + ";");
+    line("  __syncthreads();");
+    line("}");
+    line(acc + " = " + sm + "[0];");
+  }
+
   void close_kernel(const UOp&) override { out_ << "}\n"; }
 
   std::string type_name(DType d) const override {
@@ -73,6 +134,9 @@ class CudaEmitter final : public CStyleEmitter {
   std::string pow_fn(DType d) const override { return d == dtypes::float64 ? "pow" : "powf"; }
 
   KernelEntry* entry_;
+  int64_t outputs_ = 1, threads_ = 1;
+  bool grouped_ = false;
+  std::unordered_set<const void*> top_;
 };
 
 }  // namespace

@@ -72,6 +72,7 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
     n->nvrtcGetProgramLogSize(prog, &log_size);
     std::string log(log_size, '\0');
     if (log_size) n->nvrtcGetProgramLog(prog, log.data());
+    while (!log.empty() && log.back() == '\0') log.pop_back();  // the size counts the terminator
     n->nvrtcDestroyProgram(&prog);
     throw Error("CUDA: NVRTC could not compile kernels " + kernel_names(program) + ":\n" + log + "\nsource:\n" +
                 program.code);
