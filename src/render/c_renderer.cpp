@@ -43,6 +43,7 @@ class CEmitter final : public CStyleEmitter {
     }
   }
   std::string pow_fn(DType) const override { return "pow"; }
+  std::string fma_fn(DType) const override { return "fma"; }
 };
 
 }  // namespace

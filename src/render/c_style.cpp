@@ -61,12 +61,20 @@ std::string CStyleEmitter::reduce_identity(Ops op, DType d) const {
 
 std::string CStyleEmitter::run() {
   const UOp& end = k_.ast.src(0);
-  const UOp& store = end.src(0);
+  // One STORE, or a GROUP of them (an upcast kernel).
+  const UOp& body = end.src(0);
+  const std::vector<UOp> stores = body.is(Ops::GROUP) ? std::vector<UOp>(body.srcs().begin(), body.srcs().end())
+                                                      : std::vector<UOp>{body};
   compute_deps();
+  for (const UOp& u : toposort(k_.ast))
+    if (u.is(Ops::REDUCE)) reduces_.push_back(u);
   open_kernel(end);
-  emit(store.src(1));
-  emit(store.src(0).src(1));
-  line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
+  for (const UOp& store : stores) {
+    emit(store.src(1));
+    emit(store.src(0).src(1));
+  }
+  for (const UOp& store : stores)
+    line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
   close_kernel(end);
   return out_.str();
 }
@@ -175,30 +183,56 @@ void CStyleEmitter::emit(const UOp& u) {
   bind(u, name);
 }
 
+// Emits `r` together with its siblings: the reductions over the same loops that can be computed here
+// (an upcast kernel's copies). They share one loop nest, one accumulator each.
 void CStyleEmitter::emit_reduce(const UOp& r) {
-  // Hoist what the reduction's body computes with the loops already open (not its own, nor those
-  // of reductions nested in it).
-  for (const UOp& u : toposort(r.src(0))) {
+  auto ready = [&](const UOp& u) {
     const auto& d = deps_[u.get()];
-    if (std::all_of(d.begin(), d.end(), [&](const void* p) { return open_.count(p) > 0; })) emit(u);
-  }
+    return std::all_of(d.begin(), d.end(), [&](const void* p) { return open_.count(p) > 0; });
+  };
+  std::vector<UOp> group;
+  for (const UOp& q : reduces_)
+    if (q == r || (!names_.count(q.get()) && q.arg() == r.arg() && q.num_srcs() == r.num_srcs() &&
+                   std::equal(q.srcs().begin() + 1, q.srcs().end(), r.srcs().begin() + 1) && ready(q)))
+      group.push_back(q);
+  // Hoist what the bodies compute with the loops already open (not their own, nor those of
+  // reductions nested in them).
+  for (const UOp& g : group)
+    for (const UOp& u : toposort(g.src(0)))
+      if (ready(u)) emit(u);
   const Ops op = Ops(*r.arg().as_int());
-  const std::string acc = "acc" + std::to_string(counter_++);
-  line(type_name(r.dtype()) + " " + acc + " = " + reduce_identity(op, r.dtype()) + ";");
+  std::vector<std::string> accs;
+  for (const UOp& g : group) {
+    accs.push_back("acc" + std::to_string(counter_++));
+    line(type_name(g.dtype()) + " " + accs.back() + " = " + reduce_identity(op, g.dtype()) + ";");
+  }
   // A grouped reduction strides its largest range over the group's threads, as the outermost loop.
   std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
   const bool grouped = group_reduce(r);
   if (grouped)
     std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
   for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? Loop::StridedOverGroup : Loop::Plain);
-  emit(r.src(0));
-  const std::string x = val(r.src(0));
-  if (op == Ops::ADD) line(acc + " += " + x + ";");
-  else if (op == Ops::MUL) line(acc + " *= " + x + ";");
-  else line(acc + " = " + x + " > " + acc + " ? " + x + " : " + acc + ";");
+  for (size_t i = 0; i < group.size(); ++i) {
+    const UOp& x = group[i].src(0);
+    const std::string& acc = accs[i];
+    // A sum of products accumulates with fused multiply-adds (explicit, so every kernel that computes
+    // the same value rounds it the same way).
+    if (op == Ops::ADD && x.is(Ops::MUL) && x.dtype().is_float()) {
+      emit(x.src(0));
+      emit(x.src(1));
+      line(acc + " = " + fma_fn(x.dtype()) + "(" + val(x.src(0)) + ", " + val(x.src(1)) + ", " + acc + ");");
+      continue;
+    }
+    emit(x);
+    if (op == Ops::ADD) line(acc + " += " + val(x) + ";");
+    else if (op == Ops::MUL) line(acc + " *= " + val(x) + ";");
+    else line(acc + " = " + val(x) + " > " + acc + " ? " + val(x) + " : " + acc + ";");
+  }
   for (size_t i = loops.size(); i-- > 0;) close_loop(loops[i]);
-  if (grouped) combine(acc, op, r.dtype());
-  bind(r, acc);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (grouped) combine(accs[i], op, group[i].dtype());
+    bind(group[i], accs[i]);
+  }
 }
 
 }  // namespace anneal

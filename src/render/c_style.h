@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "anneal/schedule/schedule.h"
 
@@ -28,6 +29,7 @@ class CStyleEmitter {
   virtual std::string nan(DType d) const = 0;
   virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...
   virtual std::string pow_fn(DType d) const = 0;
+  virtual std::string fma_fn(DType d) const = 0;
   // Reductions split across the threads of a block (GPU): each thread loops over a strided share of
   // the largest range, then `combine` merges the partial accumulators and gives every thread the total.
   virtual bool group_reduce(const UOp&) const { return false; }
@@ -67,6 +69,7 @@ class CStyleEmitter {
   std::unordered_map<const void*, std::string> names_;
   std::unordered_map<const void*, std::unordered_set<const void*>> deps_;
   std::unordered_set<const void*> open_;  // loop variables in scope
+  std::vector<UOp> reduces_;              // every REDUCE of the kernel, in dependency order
   int counter_ = 0;
 };
 

@@ -132,6 +132,7 @@ class CudaEmitter final : public CStyleEmitter {
     }
   }
   std::string pow_fn(DType d) const override { return d == dtypes::float64 ? "pow" : "powf"; }
+  std::string fma_fn(DType d) const override { return d == dtypes::float64 ? "fma" : "fmaf"; }
 
   KernelEntry* entry_;
   int64_t outputs_ = 1, threads_ = 1;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "anneal/codegen/opt.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/runtime/buffer_io.h"
@@ -53,8 +54,9 @@ std::vector<std::shared_ptr<const Kernel>> compile_for(const std::string& device
     if (auto it = compiled_programs().find(key); it != compiled_programs().end()) return it->second.kernels;
   }
   CompiledProgram p;
-  p.kernels = get_device(device).compile(render_program(kernels, device));
   for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
+  for (ScheduledKernel& k : kernels) k = optimize(k, device);
+  p.kernels = get_device(device).compile(render_program(kernels, device));
   std::lock_guard<std::mutex> lock(compiled_mu);
   if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
   return compiled_programs().emplace(key, std::move(p)).first->second.kernels;

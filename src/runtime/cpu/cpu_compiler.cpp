@@ -56,7 +56,7 @@ CpuCompiler::CpuCompiler() {
   auto [status, out] = run_command(cc_ + " --version");
   if (status != 0) throw Error("CPU device: C compiler '" + cc_ + "' not usable (set ANNEAL_CC): " + first_line(out));
   version_ = first_line(out);
-  flags_ = "-O2 -march=native -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
+  flags_ = "-O2 -march=native -mprefer-vector-width=512 -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
   cpu_model_ = cpu_model();
   cache_dir_ = disk_cache::root();
 }

@@ -1,0 +1,42 @@
+// The kernel optimizer: opt actions that reshape a kernel's loop nest without changing what it
+// computes, and the hand-coded heuristics that choose them per device.
+//
+// UPCAST(axis, k) splits output loop `axis` (an index into the kernel's output loops, outermost
+// first) into an outer loop of n/k iterations and k unrolled copies of the body: each copy is the
+// store with the loop variable substituted by outer*k + c, so hash-consing shares every value that
+// does not depend on c (a matmul's A row is loaded once for the k columns of B). Reductions of the
+// copies run in one loop with k accumulators — a register tile — which the C compiler turns into
+// vector code and which gives each GPU thread k outputs.
+//
+// SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
+// loop is the one split across cores, and the inner ones decide what stays in cache).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "anneal/schedule/schedule.h"
+
+namespace anneal {
+
+enum class OptOp : uint8_t { Upcast, Swap };
+
+struct Opt {
+  OptOp op;
+  int axis;
+  int64_t amount;            // UPCAST: the factor; SWAP: the other axis
+  std::string str() const;  // "UPCAST(1, 16)", "SWAP(0, 1)"
+  friend bool operator==(const Opt&, const Opt&) = default;
+};
+
+// The kernel with `opt` applied; an anneal::Error when it does not apply (no such axis, amount does
+// not divide the loop).
+ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt);
+
+// The heuristic choice for `device` ("CPU", "CUDA"...). Deterministic: depends on the kernel only.
+// ANNEAL_OPT=0 turns optimization off.
+std::vector<Opt> hand_coded_opts(const ScheduledKernel& kernel, const std::string& device);
+
+// apply_opt for each of hand_coded_opts; the opts applied go to `applied` when given.
+ScheduledKernel optimize(const ScheduledKernel& kernel, const std::string& device, std::vector<Opt>* applied = nullptr);
+
+}  // namespace anneal

@@ -1,0 +1,82 @@
+// Hand-coded opts (tinygrad's hand_coded_optimizations, much reduced): register tiles for kernels
+// whose reductions read some input independently of an output loop — the data reuse that makes a
+// tile pay (matmuls, convolutions and their gradients). Elementwise kernels are left alone: the C
+// compiler vectorizes their inner loop and on GPUs they are memory bound.
+#include <cstdlib>
+#include <string>
+#include <unordered_set>
+
+#include "anneal/codegen/opt.h"
+#include "anneal/runtime/device.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+namespace {
+
+bool optimization_enabled() {
+  const char* env = std::getenv("ANNEAL_OPT");
+  return !(env && std::string(env) == "0");
+}
+
+// Loads inside reductions, and for each the output loops its index depends on.
+struct ReuseInfo {
+  bool has_reduce = false;
+  std::vector<bool> reused;  // per output loop: some load in a reduction does not depend on it
+};
+
+ReuseInfo reuse_of(const ScheduledKernel& k) {
+  const UOp& end = k.ast.src(0);
+  ReuseInfo info;
+  info.reused.assign(end.num_srcs() - 1, false);
+  for (const UOp& r : toposort(end.src(0))) {
+    if (!r.is(Ops::REDUCE) || *r.arg().as_int() != int64_t(Ops::ADD)) continue;
+    info.has_reduce = true;
+    for (const UOp& load : toposort(r.src(0))) {
+      if (!load.is(Ops::LOAD)) continue;
+      std::unordered_set<const void*> uses;
+      for (const UOp& u : toposort(load.src(0)))
+        if (u.is(Ops::RANGE)) uses.insert(u.get());
+      for (size_t i = 1; i < end.num_srcs(); ++i)
+        if (!uses.count(end.src(i).get())) info.reused[i - 1] = true;
+    }
+  }
+  return info;
+}
+
+int64_t largest_dividing(int64_t n, std::initializer_list<int64_t> amounts) {
+  for (int64_t a : amounts)
+    if (n % a == 0 && n >= a) return a;
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& device) {
+  std::vector<Opt> opts;
+  if (!optimization_enabled()) return opts;
+  const UOp& end = k.ast.src(0);
+  const int loops = int(end.num_srcs()) - 1;
+  if (loops == 0) return opts;
+  const ReuseInfo reuse = reuse_of(k);
+  if (!reuse.has_reduce) return opts;
+  const bool gpu = canonical_device(device) != "CPU";
+  int64_t outputs = 1;
+  for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
+  // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel
+  // is split across a block's threads by the renderer instead).
+  if (gpu && outputs < 65536) return opts;
+  // The innermost loop is usually contiguous in the output and in the reused operand: the wide tile
+  // dimension (a SIMD vector on the CPU) goes there; the next loop with reuse gets the other.
+  int64_t budget = gpu ? 16 : 256;
+  for (int i = loops; i-- > 0 && opts.size() < 2;) {
+    if (!reuse.reused[size_t(i)]) continue;
+    const int64_t n = end.src(size_t(i) + 1).src(0).ival();
+    const int64_t amount = opts.empty() && !gpu ? largest_dividing(n, {32, 16, 8, 4}) : largest_dividing(n, {8, 4, 2});
+    if (amount == 0 || amount > budget) continue;
+    opts.push_back({OptOp::Upcast, i, amount});
+    budget /= amount;
+  }
+  return opts;
+}
+
+}  // namespace anneal

@@ -1,0 +1,91 @@
+#include "anneal/codegen/opt.h"
+
+#include <algorithm>
+
+#include "anneal/rewrite/graph_rewrite.h"
+#include "anneal/rewrite/symbolic.h"
+#include "anneal/support/error.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+namespace {
+
+// The stores of an END: one STORE, or a GROUP of them after an upcast.
+std::vector<UOp> stores_of(const UOp& end) {
+  const UOp& body = end.src(0);
+  if (body.is(Ops::GROUP)) return {body.srcs().begin(), body.srcs().end()};
+  return {body};
+}
+
+int64_t next_range_id(const UOp& ast) {
+  int64_t id = 0;
+  for (const UOp& u : toposort(ast))
+    if (u.is(Ops::RANGE)) id = std::max(id, *u.arg().as_int() + 1);
+  return id;
+}
+
+UOp upcast(const UOp& ast, int axis, int64_t amount) {
+  const UOp& end = ast.src(0);
+  const int loops = int(end.num_srcs()) - 1;
+  check(axis >= 0 && axis < loops, [&] {
+    return "UPCAST: axis " + std::to_string(axis) + " out of range (the kernel has " + std::to_string(loops) +
+           " output loops)";
+  });
+  const UOp& range = end.src(size_t(axis) + 1);
+  const int64_t n = range.src(0).ival();
+  check(amount > 1 && n % amount == 0, [&] {
+    return "UPCAST: amount " + std::to_string(amount) + " does not divide loop " + std::to_string(axis) + " of size " +
+           std::to_string(n);
+  });
+  // Upcasting a whole loop removes it (the later axes move down by one).
+  const bool whole = n == amount;
+  const UOp outer = UOp::make(Ops::RANGE, dtypes::weakint, {UOp::int_const(n / amount)}, Arg(next_range_id(ast)));
+  std::vector<UOp> stores;
+  for (int64_t c = 0; c < amount; ++c) {
+    const UOp value = whole ? UOp::int_const(c) : outer * amount + c;
+    for (const UOp& s : stores_of(end)) stores.push_back(substitute(s, {{range, value}}));
+  }
+  std::vector<UOp> end_srcs{stores.size() == 1 ? stores[0] : UOp::make(Ops::GROUP, dtypes::void_, stores)};
+  for (size_t i = 1; i < end.num_srcs(); ++i) {
+    if (i != size_t(axis) + 1) end_srcs.push_back(end.src(i));
+    else if (!whole) end_srcs.push_back(outer);
+  }
+  return symbolic_rewrite(UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)}));
+}
+
+UOp swap(const UOp& ast, int axis, int other) {
+  const UOp& end = ast.src(0);
+  const int loops = int(end.num_srcs()) - 1;
+  check(axis >= 0 && axis < loops && other >= 0 && other < loops, [&] {
+    return "SWAP: axes " + std::to_string(axis) + " and " + std::to_string(other) + " must be below " + std::to_string(loops);
+  });
+  std::vector<UOp> srcs(end.srcs().begin(), end.srcs().end());
+  std::swap(srcs[size_t(axis) + 1], srcs[size_t(other) + 1]);
+  return UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, srcs)});
+}
+
+}  // namespace
+
+std::string Opt::str() const {
+  return std::string(op == OptOp::Upcast ? "UPCAST(" : "SWAP(") + std::to_string(axis) + ", " + std::to_string(amount) + ")";
+}
+
+ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  ScheduledKernel out = kernel;
+  switch (opt.op) {
+    case OptOp::Upcast: out.ast = upcast(kernel.ast, opt.axis, opt.amount); break;
+    case OptOp::Swap: out.ast = swap(kernel.ast, opt.axis, int(opt.amount)); break;
+  }
+  return out;
+}
+
+ScheduledKernel optimize(const ScheduledKernel& kernel, const std::string& device, std::vector<Opt>* applied) {
+  ScheduledKernel k = kernel;
+  for (const Opt& o : hand_coded_opts(kernel, device)) {
+    k = apply_opt(k, o);
+    if (applied) applied->push_back(o);
+  }
+  return k;
+}
+
+}  // namespace anneal
