@@ -1,0 +1,149 @@
+// Opts change the loop nest, never the values: every opt, and the heuristic's choice, gives output
+// bit-identical to the unoptimized kernel on random inputs (per element the reduction order is the
+// same). The heuristic is deterministic.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "anneal/codegen/opt.h"
+#include "anneal/render/renderer.h"
+#include "anneal/runtime/buffer_io.h"
+#include "anneal/runtime/device.h"
+#include "anneal/support/error.h"
+#include "anneal/tensor/tensor.h"
+
+namespace anneal {
+namespace {
+
+Tensor random(const Shape& shape, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  std::vector<float> v(static_cast<size_t>(numel(shape)));
+  for (float& x : v) x = dist(rng);
+  return Tensor::from_vector(v, shape);
+}
+
+// The kernels that compute `t`, each with its inputs realized by the earlier ones.
+std::vector<ScheduledKernel> kernels_of(const Tensor& t) {
+  const std::vector<UOp> outs{t.uop()};
+  Schedule s = create_schedule(outs);
+  // Run it once so every buffer the kernels read holds its value.
+  Tensor copy(t.uop());
+  copy.realize();
+  return s.kernels;
+}
+
+// Runs `k` on its own inputs into a fresh output buffer; the output's bytes.
+std::vector<uint8_t> run_kernel(const ScheduledKernel& k) {
+  const std::string device = k.buffers[0].arg().as<BufferArg>()->device;
+  Device& dev = get_device(device);
+  const auto* out = k.buffers[0].arg().as<BufferArg>();
+  const size_t bytes = size_t(out->size) * size_t(k.buffers[0].dtype().itemsize());
+  std::shared_ptr<void> storage = dev.allocate(bytes);
+  std::vector<void*> ptrs{storage.get()};
+  for (size_t i = 1; i < k.buffers.size(); ++i) ptrs.push_back(k.buffers[i].arg().as<BufferArg>()->storage.get());
+  const ProgramSource p = render_program(std::vector<ScheduledKernel>{k}, device);
+  dev.compile(p)[0]->launch(ptrs.data());
+  std::vector<uint8_t> host(bytes);
+  dev.copy_to_host(host.data(), storage.get(), bytes);
+  return host;
+}
+
+// Every single opt that applies to `k`, and some pairs.
+std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
+  std::vector<std::vector<Opt>> out;
+  const int loops = int(k.ast.src(0).num_srcs()) - 1;
+  for (int a = 0; a < loops; ++a) {
+    const int64_t n = k.ast.src(0).src(size_t(a) + 1).src(0).ival();
+    for (int64_t amount : {2, 3, 4, 8})
+      if (n % amount == 0) out.push_back({{OptOp::Upcast, a, amount}});
+    for (int b = a + 1; b < loops; ++b) out.push_back({{OptOp::Swap, a, b}});
+  }
+  if (loops >= 2) {
+    const int64_t n0 = k.ast.src(0).src(1).src(0).ival(), n1 = k.ast.src(0).src(2).src(0).ival();
+    if (n0 % 2 == 0 && n1 % 2 == 0) out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Upcast, 0, 2}, {OptOp::Swap, 0, 1}});
+  }
+  return out;
+}
+
+std::vector<Tensor> programs() {
+  Tensor a = random({12, 20}, 1), b = random({20, 8}, 2), bias = random({8}, 3);
+  Tensor img = random({2, 3, 9, 9}, 4), w = random({4, 3, 3, 3}, 5);
+  Tensor bat = random({3, 6, 10}, 6), bat2 = random({3, 10, 4}, 7);
+  return {
+      (a.matmul(b) + bias).relu(),                        // matmul with an epilogue
+      bat.matmul(bat2),                                   // batched
+      img.conv2d(w, {}, {1, 1}, {1, 1}),                  // padded convolution: gated loads
+      a.pad({{1, 1}, {2, 0}}).sum({1}),                   // reduction over padding
+      a.max({0}),                                         // a MAX reduction
+      a.matmul(b).softmax(1),                             // reductions inside reductions
+      a.permute({1, 0}).flip({0}).matmul(a.shrink({{0, 12}, {0, 12}})),  // views feeding a matmul
+  };
+}
+
+TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
+  int checked = 0;
+  for (const Tensor& t : programs()) {
+    for (const ScheduledKernel& k : kernels_of(t)) {
+      const std::vector<uint8_t> want = run_kernel(k);
+      std::vector<std::vector<Opt>> cands = candidate_opts(k);
+      cands.push_back(hand_coded_opts(k, "CPU"));
+      cands.push_back(hand_coded_opts(k, "CUDA"));
+      for (const std::vector<Opt>& opts : cands) {
+        ScheduledKernel o = k;
+        std::string names;
+        for (const Opt& op : opts) {
+          o = apply_opt(o, op);
+          names += op.str() + " ";
+        }
+        EXPECT_EQ(run_kernel(o), want) << k.name << " with " << names;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 40);
+}
+
+TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
+  Tensor a = random({64, 64}, 1), b = random({64, 64}, 2);
+  const ScheduledKernel mm = kernels_of(a.matmul(b)).at(0);
+  const std::vector<Opt> cpu = hand_coded_opts(mm, "CPU");
+  ASSERT_EQ(cpu.size(), 2u);
+  EXPECT_EQ(cpu[0].str(), "UPCAST(1, 32)");  // the columns: a SIMD-wide tile
+  EXPECT_EQ(cpu[1].str(), "UPCAST(0, 8)");
+  EXPECT_TRUE(hand_coded_opts(mm, "CUDA").empty());  // 4096 outputs: too few threads to tile on a GPU
+  EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
+}
+
+TEST(Opts, HeuristicIsDeterministic) {
+  auto source = [] {
+    Tensor a = random({48, 40}, 1), b = random({40, 32}, 2);
+    const ScheduledKernel k = kernels_of(a.matmul(b).relu()).at(0);
+    std::vector<Opt> applied;
+    const ScheduledKernel o = optimize(k, "CPU", &applied);
+    std::string s;
+    for (const Opt& op : applied) s += op.str();
+    return s + render_c(o);
+  };
+  EXPECT_EQ(source(), source());
+}
+
+TEST(Opts, InvalidOptsAreClearErrors) {
+  Tensor a = random({12, 20}, 1), b = random({20, 8}, 2);
+  const ScheduledKernel k = kernels_of(a.matmul(b)).at(0);
+  auto error = [&](const Opt& o) {
+    try {
+      apply_opt(k, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error({OptOp::Upcast, 1, 3}), "UPCAST: amount 3 does not divide loop 1 of size 8");
+  EXPECT_EQ(error({OptOp::Upcast, 2, 2}), "UPCAST: axis 2 out of range (the kernel has 2 output loops)");
+  EXPECT_EQ(error({OptOp::Swap, 0, 5}), "SWAP: axes 0 and 5 must be below 2");
+}
+
+}  // namespace
+}  // namespace anneal
