@@ -15,6 +15,7 @@ void register_bench(CLI::App& app) {
     std::string workload;
     int64_t n = 0;
     int reps = 10;
+    std::string dtype = "float32";
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -24,15 +25,19 @@ void register_bench(CLI::App& app) {
       ->check(CLI::IsMember({"w1", "w2", "w3"}, CLI::ignore_case));
   cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128)");
   cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_flag("--json", o->json, "Print {\"workload\", \"device\", \"n\", \"ms\", \"gflops\"}");
+  cmd->add_option("--dtype", o->dtype, "W1: float32, float16 or bfloat16")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "float16", "bfloat16"}));
+  cmd->add_flag("--json", o->json, "Print {\"workload\", \"device\", \"dtype\", \"n\", \"ms\", \"gflops\"}");
   cmd->callback([o] {
-    const WorkloadResult r = run_workload(o->workload, default_device(), o->n, o->reps);
+    const WorkloadResult r = run_workload(o->workload, default_device(), o->n, o->reps, *dtype_from_name(o->dtype));
     if (o->json) {
-      nlohmann::json j = {{"workload", r.workload}, {"device", r.device}, {"n", r.n}, {"ms", r.ms}};
+      nlohmann::json j = {{"workload", r.workload}, {"device", r.device}, {"dtype", std::string(r.dtype.name())},
+                          {"n", r.n}, {"ms", r.ms}};
       j["gflops"] = r.gflops > 0 ? nlohmann::json(r.gflops) : nlohmann::json(nullptr);
       fmt::print("{}\n", j.dump());
     } else if (r.gflops > 0) {
-      fmt::print("{} on {}: N={} {:.3f} ms  {:.1f} GFLOP/s\n", r.workload, r.device, r.n, r.ms, r.gflops);
+      fmt::print("{} on {}: {} N={} {:.3f} ms  {:.1f} GFLOP/s\n", r.workload, r.device, r.dtype.name(), r.n, r.ms, r.gflops);
     } else {
       fmt::print("{} on {}: batch {} {:.3f} ms per step\n", r.workload, r.device, r.n, r.ms);
     }

@@ -38,16 +38,21 @@ double train_step_ms(const std::string& model_name, const std::string& device, i
 
 }  // namespace
 
-WorkloadResult run_workload(const std::string& workload, const std::string& device_name, int64_t n, int reps) {
+WorkloadResult run_workload(const std::string& workload, const std::string& device_name, int64_t n, int reps,
+                            DType dtype) {
   check(reps > 0, "bench: --reps must be positive");
   WorkloadResult r;
   r.workload = workload;
   r.device = canonical_device(device_name);
+  r.dtype = dtype;
+  check(workload == "w1" || dtype == dtypes::float32, "bench: only w1 takes a dtype");
   Device& dev = get_device(r.device);
   if (workload == "w1") {
     r.n = n > 0 ? n : (r.device == "CPU" ? 1024 : 4096);
     manual_seed(1);
-    const Tensor a = Tensor::randn({r.n, r.n}).to(r.device), b = Tensor::randn({r.n, r.n}).to(r.device);
+    Tensor a = Tensor::randn({r.n, r.n}).to(r.device).cast(dtype), b = Tensor::randn({r.n, r.n}).to(r.device).cast(dtype);
+    a.realize();
+    b.realize();
     auto run = [&] { a.matmul(b).realize(); };
     run();  // compile
     r.ms = median_ms(dev, reps, run);

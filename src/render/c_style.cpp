@@ -13,8 +13,23 @@ namespace anneal {
 
 bool fits_int32(const UOp& u) { return u.vmin() >= INT32_MIN && u.vmax() <= INT32_MAX; }
 
+namespace {
+bool is_half(DType d) { return d == dtypes::float16; }
+bool is_bf16(DType d) { return d == dtypes::bfloat16; }
+// Rounds a float value to the 16-bit format `d` (kept as float).
+std::string round_to(DType d, const std::string& x) {
+  return is_half(d) ? "anneal_h2f(anneal_f2h(" + x + "))" : "anneal_bf2f(anneal_f2bf(" + x + "))";
+}
+}  // namespace
+
+std::string CStyleEmitter::buffer_type(DType d) const {
+  return is_half(d) || is_bf16(d) ? "unsigned short" : type_name(d);
+}
+
 std::string CStyleEmitter::type_name(DType d) const {
   switch (d.scalar()) {
+    case ScalarType::Float16:
+    case ScalarType::BFloat16: return "float";
     case ScalarType::Bool: return "_Bool";
     case ScalarType::Int8: return "signed char";
     case ScalarType::Int16: return "short";
@@ -73,8 +88,13 @@ std::string CStyleEmitter::run() {
     emit(store.src(1));
     emit(store.src(0).src(1));
   }
-  for (const UOp& store : stores)
-    line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + val(store.src(1)) + ";");
+  const DType out = k_.buffers[0].dtype();
+  for (const UOp& store : stores) {
+    std::string v = val(store.src(1));
+    if (is_half(out)) v = "anneal_f2h(" + v + ")";
+    if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
+    line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
+  }
   close_kernel(end);
   return out_.str();
 }
@@ -158,10 +178,14 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::TRUNC: return unary_math(u.op(), u.dtype()) + "(" + s(0) + ")";
     case Ops::POW: return pow_fn(u.dtype()) + "(" + s(0) + ", " + s(1) + ")";
     case Ops::RECIPROCAL: return "(" + type_name(u.dtype()) + ")1 / " + s(0);
-    case Ops::CAST: return "(" + type_name(u.dtype()) + ")" + s(0);
+    case Ops::CAST:
+      if (is_half(u.dtype()) || is_bf16(u.dtype())) return round_to(u.dtype(), "(float)" + s(0));
+      return "(" + type_name(u.dtype()) + ")" + s(0);
     case Ops::LOAD: {
       const UOp& index = u.src(0);
-      const std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
+      std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
+      if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
+      if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
       if (u.num_srcs() == 1) return access;
       return s(2) + " ? " + access + " : " + s(1);
     }

@@ -24,7 +24,10 @@ class CStyleEmitter {
   // close_kernel undoes it.
   virtual void open_kernel(const UOp& end) = 0;
   virtual void close_kernel(const UOp& end) = 0;
+  // The type values of `d` have in registers, and the type of its elements in memory: float16 and
+  // bfloat16 live in memory as their bit patterns and compute as float.
   virtual std::string type_name(DType d) const;
+  std::string buffer_type(DType d) const;
   virtual std::string infinity(DType d) const = 0;  // +inf of a float type
   virtual std::string nan(DType d) const = 0;
   virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...

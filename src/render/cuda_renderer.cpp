@@ -72,7 +72,7 @@ class CudaEmitter final : public CStyleEmitter {
     }
     out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
     for (size_t i = 0; i < k_.buffers.size(); ++i)
-      out_ << (i ? ", const " : "") << type_name(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
+      out_ << (i ? ", const " : "") << buffer_type(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
     out_ << ") {\n";
     indent_ = 1;
     if (end.num_srcs() < 2) return;
@@ -147,7 +147,17 @@ const std::string& cuda_prelude() {
       "__device__ __forceinline__ long long anneal_floordiv(long long a, long long b) {\n"
       "  long long q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;\n}\n"
       "__device__ __forceinline__ long long anneal_floormod(long long a, long long b) {\n"
-      "  return a - anneal_floordiv(a, b) * b;\n}\n";
+      "  return a - anneal_floordiv(a, b) * b;\n}\n"
+      // float16 / bfloat16 <-> float with the hardware conversions (round to nearest even); no headers.
+      "__device__ __forceinline__ float anneal_h2f(unsigned short h) {\n"
+      "  float f; asm(\"cvt.f32.f16 %0, %1;\" : \"=f\"(f) : \"h\"(h)); return f;\n}\n"
+      "__device__ __forceinline__ unsigned short anneal_f2h(float f) {\n"
+      "  unsigned short h; asm(\"cvt.rn.f16.f32 %0, %1;\" : \"=h\"(h) : \"f\"(f)); return h;\n}\n"
+      "__device__ __forceinline__ float anneal_bf2f(unsigned short h) { return __uint_as_float((unsigned int)h << 16); }\n"
+      "__device__ __forceinline__ unsigned short anneal_f2bf(float f) {\n"
+      "  unsigned int u = __float_as_uint(f);\n"
+      "  if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x40u);\n"
+      "  return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n}\n";
   return prelude;
 }
 

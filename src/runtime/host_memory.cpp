@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "anneal/support/error.h"
+#include "anneal/support/float_convert.h"
 
 namespace anneal {
 namespace {
@@ -26,9 +27,12 @@ void with_c_type(DType d, F&& f) {
   }
 }
 
+bool is_16bit_float(DType d) { return d == dtypes::float16 || d == dtypes::bfloat16; }
+
 }  // namespace
 
 bool cpu_supports(DType d) {
+  if (is_16bit_float(d)) return true;
   try {
     with_c_type(d, [](auto*) {});
     return true;
@@ -39,6 +43,12 @@ bool cpu_supports(DType d) {
 
 template <class T>
 void write_elements(void* dst, DType dtype, const T* src, size_t n) {
+  if (is_16bit_float(dtype)) {  // stored as their bit patterns, rounded to nearest even
+    auto* out = static_cast<uint16_t*>(dst);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = dtype == dtypes::float16 ? float_to_half_bits(float(src[i])) : float_to_bf16_bits(float(src[i]));
+    return;
+  }
   with_c_type(dtype, [&](auto* tag) {
     using C = std::remove_pointer_t<decltype(tag)>;
     C* out = static_cast<C*>(dst);
@@ -48,6 +58,12 @@ void write_elements(void* dst, DType dtype, const T* src, size_t n) {
 
 std::vector<double> read_elements(const void* src, DType dtype, size_t n) {
   std::vector<double> out(n);
+  if (is_16bit_float(dtype)) {
+    const auto* in = static_cast<const uint16_t*>(src);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = dtype == dtypes::float16 ? half_bits_to_float(in[i]) : bf16_bits_to_float(in[i]);
+    return out;
+  }
   with_c_type(dtype, [&](auto* tag) {
     using C = std::remove_pointer_t<decltype(tag)>;
     const C* in = static_cast<const C*>(src);

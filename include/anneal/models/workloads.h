@@ -5,17 +5,21 @@
 #include <cstdint>
 #include <string>
 
+#include "anneal/uop/dtype.h"
+
 namespace anneal {
 
 struct WorkloadResult {
   std::string workload;  // "w1", "w2", "w3"
   std::string device;
+  DType dtype = dtypes::float32;  // W1's inputs and output (accumulation is float32)
   int64_t n = 0;         // W1's N, else the batch size
   double ms = 0;         // median time of one matmul / one training step
   double gflops = 0;     // W1 only: 2 N^3 / time
 };
 
 // An unknown workload or an unusable device raises anneal::Error.
-WorkloadResult run_workload(const std::string& workload, const std::string& device, int64_t n = 0, int reps = 10);
+WorkloadResult run_workload(const std::string& workload, const std::string& device, int64_t n = 0, int reps = 10,
+                            DType dtype = dtypes::float32);
 
 }  // namespace anneal

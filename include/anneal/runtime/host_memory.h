@@ -7,7 +7,8 @@
 
 namespace anneal {
 
-// The C-visible element types the CPU backend stores; others raise anneal::Error.
+// The element types buffers can hold; others raise anneal::Error. float16 and bfloat16 are stored as
+// their 16-bit patterns (kernels compute with them in float32, rounding when they store or cast).
 bool cpu_supports(DType d);
 
 template <class T>
