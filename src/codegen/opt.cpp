@@ -67,14 +67,44 @@ UOp swap(const UOp& ast, int axis, int other) {
 }  // namespace
 
 std::string Opt::str() const {
-  return std::string(op == OptOp::Upcast ? "UPCAST(" : "SWAP(") + std::to_string(axis) + ", " + std::to_string(amount) + ")";
+  const char* name = op == OptOp::Upcast ? "UPCAST(" : op == OptOp::Local ? "LOCAL(" : "SWAP(";
+  return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
 
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
+  const UOp& end = kernel.ast.src(0);
+  const size_t loops = end.num_srcs() - 1;
+  if (out.local.empty()) out.local.assign(loops, 1);
   switch (opt.op) {
-    case OptOp::Upcast: out.ast = upcast(kernel.ast, opt.axis, opt.amount); break;
-    case OptOp::Swap: out.ast = swap(kernel.ast, opt.axis, int(opt.amount)); break;
+    case OptOp::Upcast: {
+      out.ast = upcast(kernel.ast, opt.axis, opt.amount);
+      const int64_t n = end.src(size_t(opt.axis) + 1).src(0).ival();
+      check(out.local[size_t(opt.axis)] == 1 || (n / opt.amount) % out.local[size_t(opt.axis)] == 0,
+            "UPCAST: the loop's LOCAL size would no longer divide it");
+      if (out.ast.src(0).num_srcs() - 1 < loops) out.local.erase(out.local.begin() + opt.axis);  // a whole loop
+      break;
+    }
+    case OptOp::Swap:
+      out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
+      std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);
+      break;
+    case OptOp::Local: {
+      check(opt.axis >= 0 && size_t(opt.axis) < loops, [&] {
+        return "LOCAL: axis " + std::to_string(opt.axis) + " out of range (the kernel has " + std::to_string(loops) +
+               " output loops)";
+      });
+      const int64_t n = end.src(size_t(opt.axis) + 1).src(0).ival();
+      int64_t threads = opt.amount;
+      for (int64_t l : out.local) threads *= l;
+      check(opt.amount > 1 && (n / out.local[size_t(opt.axis)]) % opt.amount == 0, [&] {
+        return "LOCAL: amount " + std::to_string(opt.amount) + " does not divide loop " + std::to_string(opt.axis) +
+               " of size " + std::to_string(n);
+      });
+      check(threads <= 1024, "LOCAL: more than 1024 threads in a block");
+      out.local[size_t(opt.axis)] *= opt.amount;
+      break;
+    }
   }
   return out;
 }

@@ -54,8 +54,10 @@ class CudaEmitter final : public CStyleEmitter {
       top_.insert(r.get());
       for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
     }
-    grouped_ = outputs_ <= kGroupedMaxOutputs && longest >= kGroupedMinReduce;
-    if (grouped_) threads_ = std::min(kThreadsPerBlock, std::max<int64_t>(32, pow2_at_least(longest)));
+    for (int64_t l : k.local) local_threads_ *= l;
+    grouped_ = local_threads_ == 1 && outputs_ <= kGroupedMaxOutputs && longest >= kGroupedMinReduce;
+    if (local_threads_ > 1) threads_ = local_threads_;
+    else if (grouped_) threads_ = std::min(kThreadsPerBlock, std::max<int64_t>(32, pow2_at_least(longest)));
     else threads_ = end.num_srcs() < 2 ? 1 : std::min(kThreadsPerBlock, std::max<int64_t>(32, (outputs_ + 31) / 32 * 32));
   }
 
@@ -67,7 +69,7 @@ class CudaEmitter final : public CStyleEmitter {
     if (entry_) {
       entry_->name = k_.name;
       entry_->local = {threads, 1, 1};
-      entry_->global = {grouped_ ? n : (n + threads - 1) / threads, 1, 1};
+      entry_->global = {grouped_ ? n : (n + threads - 1) / threads, 1, 1};  // LOCAL sizes divide n exactly
       entry_->buffers = k_.buffers.size();
     }
     out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
@@ -77,6 +79,7 @@ class CudaEmitter final : public CStyleEmitter {
     indent_ = 1;
     if (end.num_srcs() < 2) return;
     const bool narrow = n + threads <= INT32_MAX;
+    if (local_threads_ > 1) return open_tiled(end, narrow);
     if (grouped_) line("const int gid = (int)blockIdx.x;");  // one block per output, no stragglers
     else line(narrow ? "const int gid = (int)(blockIdx.x * " + std::to_string(threads) + "u + threadIdx.x);"
                      : "const long long gid = (long long)blockIdx.x * " + std::to_string(threads) + " + threadIdx.x;");
@@ -88,6 +91,25 @@ class CudaEmitter final : public CStyleEmitter {
       if (i != 1) v = "(" + v + ") % " + std::to_string(size);
       declare_range(end.src(i), v);
       stride *= size;
+    }
+  }
+
+  // LOCAL: the block index walks the tiles, the thread index the positions inside one; each loop
+  // variable is tile * local + position (innermost loop fastest in both, for coalesced accesses).
+  void open_tiled(const UOp& end, bool narrow) {
+    const std::string t = narrow ? "int" : "long long";
+    line("const " + t + " bid = (" + t + ")blockIdx.x;");
+    line("const int lid = (int)threadIdx.x;");
+    int64_t block_stride = 1, lane_stride = 1;
+    for (size_t i = end.num_srcs(); i-- > 1;) {
+      const int64_t n = end.src(i).src(0).ival(), l = k_.local[i - 1], tiles = n / l;
+      std::string tile = block_stride == 1 ? "bid" : "bid / " + std::to_string(block_stride);
+      if (i != 1) tile = "(" + tile + ") % " + std::to_string(tiles);
+      std::string v = l == 1 ? "(" + tile + ")" : "(" + tile + ") * " + std::to_string(l);
+      if (l > 1) v += " + (" + (lane_stride == 1 ? std::string("lid") : "lid / " + std::to_string(lane_stride)) + ") % " + std::to_string(l);
+      declare_range(end.src(i), v);
+      block_stride *= tiles;
+      lane_stride *= l;
     }
   }
 
@@ -135,7 +157,7 @@ class CudaEmitter final : public CStyleEmitter {
   std::string fma_fn(DType d) const override { return d == dtypes::float64 ? "fma" : "fmaf"; }
 
   KernelEntry* entry_;
-  int64_t outputs_ = 1, threads_ = 1;
+  int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1;
   bool grouped_ = false;
   std::unordered_set<const void*> top_;
 };

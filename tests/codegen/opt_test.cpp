@@ -59,10 +59,13 @@ std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
     for (int64_t amount : {2, 3, 4, 8})
       if (n % amount == 0) out.push_back({{OptOp::Upcast, a, amount}});
     for (int b = a + 1; b < loops; ++b) out.push_back({{OptOp::Swap, a, b}});
+    if (n % 4 == 0) out.push_back({{OptOp::Local, a, 4}});
   }
   if (loops >= 2) {
     const int64_t n0 = k.ast.src(0).src(1).src(0).ival(), n1 = k.ast.src(0).src(2).src(0).ival();
     if (n0 % 2 == 0 && n1 % 2 == 0) out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Upcast, 0, 2}, {OptOp::Swap, 0, 1}});
+    if (n0 % 4 == 0 && n1 % 4 == 0)
+      out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Local, 1, 2}, {OptOp::Local, 0, 4}, {OptOp::Swap, 0, 1}});
   }
   return out;
 }
@@ -113,6 +116,10 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   EXPECT_EQ(cpu[0].str(), "UPCAST(1, 32)");  // the columns: a SIMD-wide tile
   EXPECT_EQ(cpu[1].str(), "UPCAST(0, 8)");
   EXPECT_TRUE(hand_coded_opts(mm, "CUDA").empty());  // 4096 outputs: too few threads to tile on a GPU
+  Tensor big_a = random({256, 64}, 3), big_b = random({64, 512}, 4);
+  std::string gpu;
+  for (const Opt& o : hand_coded_opts(kernels_of(big_a.matmul(big_b)).at(0), "CUDA")) gpu += o.str() + " ";
+  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 4) LOCAL(1, 16) LOCAL(0, 16) ");
   EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
 }
 
@@ -143,6 +150,7 @@ TEST(Opts, InvalidOptsAreClearErrors) {
   EXPECT_EQ(error({OptOp::Upcast, 1, 3}), "UPCAST: amount 3 does not divide loop 1 of size 8");
   EXPECT_EQ(error({OptOp::Upcast, 2, 2}), "UPCAST: axis 2 out of range (the kernel has 2 output loops)");
   EXPECT_EQ(error({OptOp::Swap, 0, 5}), "SWAP: axes 0 and 5 must be below 2");
+  EXPECT_EQ(error({OptOp::Local, 0, 5}), "LOCAL: amount 5 does not divide loop 0 of size 12");
 }
 
 }  // namespace

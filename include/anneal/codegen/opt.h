@@ -8,6 +8,10 @@
 // copies run in one loop with k accumulators — a register tile — which the C compiler turns into
 // vector code and which gives each GPU thread k outputs.
 //
+// LOCAL(axis, k) gives a GPU block k threads along output loop `axis` (which k must divide): a block
+// then covers a tile of the output, so the threads of a block share the rows and columns they read
+// (through L1) instead of each block streaming its own. The CPU renderer ignores it.
+//
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
 #pragma once
@@ -18,13 +22,13 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap };
+enum class OptOp : uint8_t { Upcast, Swap, Local };
 
 struct Opt {
   OptOp op;
   int axis;
-  int64_t amount;            // UPCAST: the factor; SWAP: the other axis
-  std::string str() const;  // "UPCAST(1, 16)", "SWAP(0, 1)"
+  int64_t amount;            // UPCAST / LOCAL: the factor; SWAP: the other axis
+  std::string str() const;  // "UPCAST(1, 16)", "LOCAL(1, 16)", "SWAP(0, 1)"
   friend bool operator==(const Opt&, const Opt&) = default;
 };
 

@@ -19,6 +19,7 @@ struct ScheduledKernel {
   std::vector<UOp> buffers;     // the BUFFER bound to each PARAM slot; slot 0 is written
   Shape shape;                  // the output's shape (the loop nest)
   std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
+  std::vector<int64_t> local;   // GPU threads per block along each output loop (LOCAL opts); empty = default
 };
 
 struct Schedule {
