@@ -35,7 +35,7 @@ bool is_buffer_view(const UOp& u) {
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
 // that is broadcast (EXPAND) by a consumer — otherwise the reduction would be recomputed for every
-// broadcast element — and a reduction read by several consumers.
+// broadcast element — and a reduction, or a value with one inside, read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
   std::unordered_set<const void*> realized;
   // Consumers are counted through movement ops: a reduction reshaped and then read twice is read twice.
@@ -50,19 +50,33 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
     if (u.is(Ops::CONTIGUOUS)) realized.insert(u.get());
     if (u.is(Ops::REDUCE) && consumers[u.get()] > 1) realized.insert(u.get());
   }
+  // Two rules to a fixpoint; the shared-value rule only runs once the broadcast rule is settled, so
+  // that it sees which reductions already have buffers.
   for (bool changed = true; changed;) {
     changed = false;
-    std::unordered_map<const void*, bool> has_reduce;
-    for (const UOp& u : order) {
-      bool r = u.is(Ops::REDUCE);
-      for (const UOp& s : u.srcs()) r |= !realized.count(s.get()) && has_reduce[s.get()];
-      has_reduce[u.get()] = r;
-      if (!u.is(Ops::EXPAND)) continue;
-      const UOp base = strip_movement(u.src(0));
-      if (has_reduce[base.get()] && !realized.count(base.get())) {
-        realized.insert(base.get());
-        changed = true;
+    for (bool shared_rule : {false, true}) {
+      std::unordered_map<const void*, bool> has_reduce;
+      for (const UOp& u : order) {
+        bool r = u.is(Ops::REDUCE);
+        for (const UOp& s : u.srcs()) r |= !realized.count(s.get()) && has_reduce[s.get()];
+        has_reduce[u.get()] = r;
+        if (shared_rule) {
+          // A value with a reduction inside that several consumers read is computed once: otherwise
+          // each consumer's kernel would redo the reduction (a matmul plus bias read by max, exp, gather).
+          if (r && !u.is(Ops::REDUCE) && !is_movement(u) && consumers[u.get()] > 1 && !realized.count(u.get())) {
+            realized.insert(u.get());
+            changed = true;
+          }
+          continue;
+        }
+        if (!u.is(Ops::EXPAND)) continue;
+        const UOp base = strip_movement(u.src(0));
+        if (has_reduce[base.get()] && !realized.count(base.get())) {
+          realized.insert(base.get());
+          changed = true;
+        }
       }
+      if (changed) break;
     }
   }
   // Bound the depth of what one kernel fuses: very long chains are split into several kernels, which
