@@ -11,6 +11,7 @@
 #include "anneal/nn/optim.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
+#include "anneal/codegen/opt.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
@@ -24,6 +25,7 @@ struct ProgramOptions {
   std::string program;
   bool json = false;
   bool run = false;
+  bool opts = false;
   bool train = false;
 };
 
@@ -101,17 +103,31 @@ void print_kernels_verb(const ProgramOptions& o) {
       for (Phase ph : step.provenance->phases_of(k)) names.push_back(phase_name(ph));
     return names;
   };
+  // What actually runs: each kernel after the optimizer's heuristics for the device.
+  const std::string device = default_device();
+  std::vector<ScheduledKernel> optimized;
+  std::vector<std::vector<Opt>> opts(s.kernels.size());
+  for (size_t i = 0; i < s.kernels.size(); ++i) optimized.push_back(optimize(s.kernels[i], device, &opts[i]));
+  auto opts_text = [&](size_t i) {
+    std::string t;
+    for (const Opt& op : opts[i]) t += (t.empty() ? "" : " ") + op.str();
+    return t.empty() ? std::string("none") : t;
+  };
   if (o.json) {
     nlohmann::json kernels = nlohmann::json::array();
-    for (const ScheduledKernel& k : s.kernels) {
+    for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
+      const ScheduledKernel& k = optimized[ki];
       nlohmann::json inputs = nlohmann::json::array();
       for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
       nlohmann::json kj = {{"name", k.name},
                            {"inputs", inputs},
                            {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
                            {"global_size", k.shape},
-                           {"source", render_for(k, default_device())}};
-      if (o.train) kj["phases"] = phases(k);
+                           {"source", render_for(k, device)}};
+      nlohmann::json oj = nlohmann::json::array();
+      for (const Opt& op : opts[ki]) oj.push_back(op.str());
+      kj["opts"] = oj;
+      if (o.train) kj["phases"] = phases(s.kernels[ki]);
       kernels.push_back(kj);
     }
     nlohmann::json out = {{"program", p.name}, {"device", default_device()}, {"kernels", kernels}};
@@ -121,11 +137,13 @@ void print_kernels_verb(const ProgramOptions& o) {
     fmt::print("# {}: {} -> {} kernel{}", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");
     if (o.train) fmt::print(", {} crossing the forward/backward seam", step.provenance->seam_kernels(s));
     fmt::print("\n");
-    for (const ScheduledKernel& k : s.kernels) {
+    for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
+      const ScheduledKernel& k = optimized[ki];
       std::string ph;
-      for (const std::string& n : phases(k)) ph += (ph.empty() ? " [" : ", ") + n;
-      fmt::print("\n// {} over {} ({} buffers){}\n{}", k.name, shape_str(k.shape), k.buffers.size(),
-                 ph.empty() ? "" : ph + "]", render_for(k, default_device()));
+      for (const std::string& n : phases(s.kernels[ki])) ph += (ph.empty() ? " [" : ", ") + n;
+      fmt::print("\n// {} over {} ({} buffers){}\n", k.name, shape_str(k.shape), k.buffers.size(), ph.empty() ? "" : ph + "]");
+      if (o.opts) fmt::print("// opts: {}\n", opts_text(ki));
+      fmt::print("{}", render_for(k, device));
     }
   }
   if (!o.run) return;
@@ -157,6 +175,7 @@ void register_kernels(CLI::App& app) {
   auto o = std::make_shared<ProgramOptions>();
   CLI::App* cmd = add_program_verb(app, "kernels", "Print the scheduled kernels of a built-in program with their source", o);
   cmd->add_flag("--run", o->run, "Also compile, run and print the result");
+  cmd->add_flag("--opts", o->opts, "Show the opts the kernel optimizer applied to each kernel");
   cmd->add_flag("--train", o->train,
                 "PROGRAM is a classifier (mlp, conv): show one whole training step, with each kernel's phases");
   cmd->callback([o] { print_kernels_verb(*o); });
