@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "anneal/codegen/beam.h"
 #include "anneal/codegen/opt.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"
@@ -62,6 +63,20 @@ std::vector<std::shared_ptr<const Kernel>> compile_for(const std::string& device
   return compiled_programs().emplace(key, std::move(p)).first->second.kernels;
 }
 
+// With ANNEAL_BEAM=N each kernel is searched once per process, on the values it is about to read
+// (later processes read the winner from the BEAM cache), and compiled on its own.
+std::shared_ptr<const Kernel> beam_kernel(const ScheduledKernel& k, const std::string& device, void* const* bufs) {
+  static auto& memo = *new std::map<std::pair<const void*, std::string>, std::pair<UOp, std::shared_ptr<const Kernel>>>();
+  std::lock_guard<std::mutex> lock(compiled_mu);
+  const auto key = std::make_pair(static_cast<const void*>(k.ast.get()), device);
+  if (auto it = memo.find(key); it != memo.end()) return it->second.second;
+  ScheduledKernel tuned = k;
+  for (const Opt& o : beam_search(k, device, bufs, beam_width())) tuned = apply_opt(tuned, o);
+  auto kernel = get_device(device).compile(render_program(std::vector<ScheduledKernel>{tuned}, device))[0];
+  memo.emplace(key, std::make_pair(k.ast, kernel));
+  return kernel;
+}
+
 }  // namespace
 
 // Compiles the kernels of each device as one program (one compiler run per schedule and device, and
@@ -78,9 +93,11 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(const Schedule& s) {
     for (size_t j = 0; j < indices.size(); ++j) compiled[indices[j]] = fns[j];
   }
   std::vector<void*> ptrs;
+  const bool beam = beam_width() > 0;
   for (size_t i = 0; i < s.kernels.size(); ++i) {
     ptrs.clear();
     for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
+    if (beam) compiled[i] = beam_kernel(s.kernels[i], s.kernels[i].buffers[0].arg().as<BufferArg>()->device, ptrs.data());
     compiled[i]->launch(ptrs.data());
     ++kernel_counter;
   }

@@ -25,6 +25,7 @@ class CpuCompiler {
   const std::string& version() const { return version_; }
   const std::string& flags() const { return flags_; }
   const std::string& cache_dir() const { return cache_dir_; }
+  const std::string& cpu_model() const { return cpu_model_; }
   // Compiler processes started by this process (cache misses), for tests and reports.
   int compilations() const { return compilations_; }
 

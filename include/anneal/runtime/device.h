@@ -40,6 +40,8 @@ class Device {
   Device& operator=(const Device&) = delete;
 
   const std::string& name() const { return name_; }
+  // What tuned results depend on: the hardware model (and compiler), not just the name.
+  virtual std::string fingerprint() const { return name_; }
   // Zero-filled memory, returned to the device when the last owner lets go; never null.
   virtual std::shared_ptr<void> allocate(size_t bytes) = 0;
   virtual void copy_from_host(void* dst, const void* host, size_t bytes) = 0;

@@ -33,7 +33,7 @@ bool on_path(const std::string& exe) { return run_command("command -v " + exe + 
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
-std::string cpu_model() {
+std::string read_cpu_model() {
   std::ifstream f("/proc/cpuinfo");
   std::string line;
   while (std::getline(f, line))
@@ -57,7 +57,7 @@ CpuCompiler::CpuCompiler() {
   if (status != 0) throw Error("CPU device: C compiler '" + cc_ + "' not usable (set ANNEAL_CC): " + first_line(out));
   version_ = first_line(out);
   flags_ = "-O2 -march=native -mprefer-vector-width=512 -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
-  cpu_model_ = cpu_model();
+  cpu_model_ = read_cpu_model();
   cache_dir_ = disk_cache::root();
 }
 

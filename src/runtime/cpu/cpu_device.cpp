@@ -25,6 +25,13 @@ class CpuDevice final : public Device {
  public:
   CpuDevice() : Device("CPU") {}
 
+  std::string fingerprint() const override {
+    const CpuCompiler& cc = CpuCompiler::instance();
+    std::string model = cc.cpu_model();
+    model.erase(0, model.find_first_not_of(" \t"));
+    return "CPU " + model + " " + std::to_string(cpu_threads()) + " threads; " + cc.version() + " " + cc.flags();
+  }
+
   std::shared_ptr<void> allocate(size_t bytes) override {
     const size_t rounded = ((bytes + 63) / 64) * 64 + 64;  // never zero; room for vector over-reads
     void* p = std::aligned_alloc(64, rounded);

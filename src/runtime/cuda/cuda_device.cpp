@@ -123,6 +123,12 @@ class CudaDeviceImpl final : public Device {
     check_cu(d_.cuDeviceGetAttribute(&cc_minor_, kAttrComputeCapabilityMinor, dev_), "cuDeviceGetAttribute");
   }
 
+  std::string fingerprint() const override {
+    char model[256] = {};
+    d_.cuDeviceGetName(model, sizeof model, dev_);
+    return "CUDA " + std::string(model) + " sm_" + std::to_string(cc_major_) + std::to_string(cc_minor_);
+  }
+
   std::shared_ptr<void> allocate(size_t bytes) override {
     current();
     const size_t rounded = CachingAllocator::round(bytes);
