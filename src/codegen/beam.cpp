@@ -226,6 +226,7 @@ std::optional<Opt> parse_opt(const std::string& text) {
   if (text.rfind("UPCAST(", 0) == 0) o.op = OptOp::Upcast, name = "UPCAST(";
   else if (text.rfind("LOCAL(", 0) == 0) o.op = OptOp::Local, name = "LOCAL(";
   else if (text.rfind("SWAP(", 0) == 0) o.op = OptOp::Swap, name = "SWAP(";
+  else if (text.rfind("TC(", 0) == 0) o.op = OptOp::TensorCore, name = "TC(";
   else return std::nullopt;
   long long axis = 0, amount = 0;
   char close = 0;

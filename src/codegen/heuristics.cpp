@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "anneal/codegen/opt.h"
+#include "anneal/codegen/tensor_core.h"
 #include "anneal/runtime/device.h"
 #include "anneal/uop/graph.h"
 
@@ -60,6 +61,9 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   const ReuseInfo reuse = reuse_of(k);
   if (!reuse.has_reduce) return opts;
   const bool gpu = canonical_device(device) != "CPU";
+  // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off).
+  const char* tc_env = std::getenv("ANNEAL_TC");
+  if (gpu && !(tc_env && std::string(tc_env) == "0") && match_tensor_core(k)) return {{OptOp::TensorCore, 0, 0}};
   int64_t outputs = 1;
   for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
   // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "anneal/codegen/tensor_core.h"
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/rewrite/symbolic.h"
 #include "anneal/support/error.h"
@@ -67,13 +68,20 @@ UOp swap(const UOp& ast, int axis, int other) {
 }  // namespace
 
 std::string Opt::str() const {
-  const char* name = op == OptOp::Upcast ? "UPCAST(" : op == OptOp::Local ? "LOCAL(" : "SWAP(";
+  const char* name = op == OptOp::Upcast ? "UPCAST(" : op == OptOp::Local ? "LOCAL(" : op == OptOp::TensorCore ? "TC(" : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
 
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
   const UOp& end = kernel.ast.src(0);
+  check(!kernel.tensor_core, "a tensor-core kernel takes no further opts");
+  if (opt.op == OptOp::TensorCore) {
+    check(kernel.local.empty() && match_tensor_core(kernel).has_value(),
+          "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops (or has other opts)");
+    out.tensor_core = true;
+    return out;
+  }
   const size_t loops = end.num_srcs() - 1;
   if (out.local.empty()) out.local.assign(loops, 1);
   switch (opt.op) {
@@ -85,6 +93,7 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
       if (out.ast.src(0).num_srcs() - 1 < loops) out.local.erase(out.local.begin() + opt.axis);  // a whole loop
       break;
     }
+    case OptOp::TensorCore: break;  // handled above
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);

@@ -47,11 +47,29 @@ class CStyleEmitter {
   void open_loop(const UOp& r, Loop kind = Loop::Plain);
   void close_loop(const UOp& r);
   std::string range_name(const UOp& r) const { return "r" + std::to_string(*r.arg().as_int()); }
-  void bind(const UOp& u, std::string name) { names_[u.get()] = std::move(name); }
+  void bind(const UOp& u, std::string name) {
+    names_[u.get()] = std::move(name);
+    bound_.push_back(u);
+  }
+  // Names bound after `mark()` go out of scope with forget_since(mark) (values emitted inside a block).
+  size_t mark() const { return bound_.size(); }
+  void forget_since(size_t m) {
+    for (size_t i = m; i < bound_.size(); ++i) names_.erase(bound_[i].get());
+    bound_.resize(m);
+  }
+  // Emits the statements computing `u` (and what it needs) and returns the expression naming it.
+  std::string emit_value(const UOp& u) {
+    emit(u);
+    return val(u);
+  }
   // Declares the variable of a loop range the kernel computes rather than loops over (a thread index).
   void declare_range(const UOp& r, const std::string& value);
   std::string value_type(const UOp& u) const;
   std::string literal(const UOp& c) const;
+
+  std::string val(const UOp& u) const;
+  void emit(const UOp& u);
+  std::string reduce_identity(Ops op, DType d) const;
 
   const ScheduledKernel& k_;
   std::ostringstream out_;
@@ -59,20 +77,14 @@ class CStyleEmitter {
 
  private:
   void compute_deps();
-  std::string val(const UOp& u) const;
   std::string expr(const UOp& u);
-  void emit(const UOp& u);
   void emit_reduce(const UOp& r);
-
- protected:
-  std::string reduce_identity(Ops op, DType d) const;
-
- private:
 
   std::unordered_map<const void*, std::string> names_;
   std::unordered_map<const void*, std::unordered_set<const void*>> deps_;
   std::unordered_set<const void*> open_;  // loop variables in scope
   std::vector<UOp> reduces_;              // every REDUCE of the kernel, in dependency order
+  std::vector<UOp> bound_;                // in binding order (keeps bound nodes alive)
   int counter_ = 0;
 };
 

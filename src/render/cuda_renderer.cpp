@@ -7,10 +7,17 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "anneal/codegen/tensor_core.h"
 #include "anneal/render/renderer.h"
+#include "anneal/rewrite/graph_rewrite.h"
+#include "anneal/rewrite/symbolic.h"
+#include "anneal/support/error.h"
 #include "c_style.h"
 
 namespace anneal {
@@ -53,6 +60,10 @@ class CudaEmitter final : public CStyleEmitter {
     for (const UOp& r : top_level_reduces(end.src(0))) {
       top_.insert(r.get());
       for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
+    }
+    if (k.tensor_core) {
+      plan_ = match_tensor_core(k);
+      check(plan_.has_value(), "CUDA renderer: kernel " + k.name + " is marked for tensor cores but does not match");
     }
     for (int64_t l : k.local) local_threads_ *= l;
     grouped_ = local_threads_ == 1 && outputs_ <= kGroupedMaxOutputs && longest >= kGroupedMinReduce;
@@ -113,6 +124,122 @@ class CudaEmitter final : public CStyleEmitter {
     }
   }
 
+  // A tensor-core kernel (see codegen/tensor_core.h): 4 warps per block in a 2 x 2 arrangement, each
+  // warp tm x tn mma tiles of 16 x 8; per 16-step of the reduction every lane loads its fragments of
+  // A (8 values per tile) and B (4 per tile), packs pairs into 32-bit registers, and issues the mmas.
+  // Fragment positions follow PTX's m16n8k16 layout: lane = 4 g + t; A row g (+8), columns 2t (+1, +8);
+  // B rows 2t (+1, +8), column g; C row g (+8), columns 2t (+1). Index expressions are the kernel's own,
+  // with the loops replaced by those positions and simplified.
+  std::string run_tensor_core() {
+    const TensorCorePlan& p = *plan_;
+    const UOp& end = k_.ast.src(0);
+    const UOp& store = end.src(0);
+    const UOp rm = end.src(size_t(p.axis_m) + 1), rn = end.src(size_t(p.axis_n) + 1);
+    const int64_t M = rm.src(0).ival(), N = rn.src(0).ival(), K = p.range_k.src(0).ival();
+    const int TM = p.tiles_m, TN = p.tiles_n;
+    const int64_t blocks_m = M / (32 * TM), blocks_n = N / (16 * TN);
+    int64_t others = 1;
+    for (size_t i = 1; i < end.num_srcs(); ++i)
+      if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n) others *= end.src(i).src(0).ival();
+    if (entry_) {
+      entry_->name = k_.name;
+      entry_->local = {128, 1, 1};
+      entry_->global = {others * blocks_m * blocks_n, 1, 1};
+      entry_->buffers = k_.buffers.size();
+    }
+    out_ << "extern \"C\" __global__ void __launch_bounds__(128) " << k_.name << "(";
+    for (size_t i = 0; i < k_.buffers.size(); ++i)
+      out_ << (i ? ", const " : "") << buffer_type(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
+    out_ << ") {\n";
+    indent_ = 1;
+    line("const int lane = (int)(threadIdx.x & 31u), warp = (int)(threadIdx.x >> 5);");
+    line("const int lg = lane >> 2, lt = lane & 3;");
+    line("const int bid = (int)blockIdx.x;");
+    line("const int wm = (int)((bid / " + std::to_string(blocks_n) + ") % " + std::to_string(blocks_m) + ") * 2 + (warp >> 1);");
+    line("const int wn = (int)(bid % " + std::to_string(blocks_n) + ") * 2 + (warp & 1);");
+    int64_t stride = blocks_m * blocks_n;
+    for (size_t i = end.num_srcs(); i-- > 1;) {
+      if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n) continue;
+      const int64_t n = end.src(i).src(0).ival();
+      declare_range(end.src(i), "(bid / " + std::to_string(stride) + ") % " + std::to_string(n));
+      stride *= n;
+    }
+    const UOp lg = UOp::variable("lg", 0, 7), lt = UOp::variable("lt", 0, 3);
+    const UOp wm = UOp::variable("wm", 0, M / (16 * TM) - 1), wn = UOp::variable("wn", 0, N / (8 * TN) - 1);
+    const UOp ko = UOp::variable("ko", 0, K / 16 - 1);
+    bind(lg, "lg");
+    bind(lt, "lt");
+    bind(wm, "wm");
+    bind(wn, "wn");
+    bind(ko, "ko");
+    line("float acc[" + std::to_string(TM) + "][" + std::to_string(TN) + "][4] = {};");
+    line("for (int ko = 0; ko < " + std::to_string(K / 16) + "; ko++) {");
+    ++indent_;
+    const size_t scope = mark();
+    const std::string pair_type = "unsigned int";
+    auto element = [&](const UOp& load, const std::unordered_map<UOp, UOp>& at) {
+      const UOp& index = load.src(0);
+      const UOp idx = sym_rewrite(substitute(index.src(1), at));
+      return "(" + pair_type + ")data" + std::to_string(index.src(0).arg().as<ParamArg>()->slot) + "[" + emit_value(idx) + "]";
+    };
+    for (int tm = 0; tm < TM; ++tm)
+      for (int r = 0; r < 4; ++r) {
+        std::string half[2];
+        for (int h = 0; h < 2; ++h) {
+          const int i = 2 * r + h;
+          const UOp row = (wm * TM + tm) * 16 + lg + 8 * ((i >> 1) & 1), col = ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 2);
+          half[h] = element(p.load_a, {{rm, row}, {p.range_k, col}});
+        }
+        line("const unsigned int a" + std::to_string(tm) + "_" + std::to_string(r) + " = " + half[0] + " | (" + half[1] +
+             " << 16);");
+      }
+    for (int tn = 0; tn < TN; ++tn)
+      for (int r = 0; r < 2; ++r) {
+        std::string half[2];
+        for (int h = 0; h < 2; ++h) {
+          const int i = 2 * r + h;
+          const UOp krow = ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 1), colv = (wn * TN + tn) * 8 + lg;
+          half[h] = element(p.load_b, {{p.range_k, krow}, {rn, colv}});
+        }
+        line("const unsigned int b" + std::to_string(tn) + "_" + std::to_string(r) + " = " + half[0] + " | (" + half[1] +
+             " << 16);");
+      }
+    const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
+    for (int tm = 0; tm < TM; ++tm)
+      for (int tn = 0; tn < TN; ++tn) {
+        const std::string c = "acc[" + std::to_string(tm) + "][" + std::to_string(tn) + "]";
+        const std::string a = "a" + std::to_string(tm) + "_", b = "b" + std::to_string(tn) + "_";
+        line("asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." + kind +
+             ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
+             "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a + "0), \"r\"(" + a + "1), \"r\"(" + a +
+             "2), \"r\"(" + a + "3), \"r\"(" + b + "0), \"r\"(" + b + "1));");
+      }
+    forget_since(scope);
+    --indent_;
+    line("}");
+    // The epilogue, once per accumulator: the store with the reduction replaced by it.
+    const DType out = k_.buffers[0].dtype();
+    for (int tm = 0; tm < TM; ++tm)
+      for (int tn = 0; tn < TN; ++tn)
+        for (int s = 0; s < 4; ++s) {
+          auto arg = std::make_shared<ParamArg>();
+          arg->name = "acc" + std::to_string(tm) + std::to_string(tn) + std::to_string(s);
+          arg->addrspace = AddrSpace::Alu;
+          const UOp acc = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
+          bind(acc, "acc[" + std::to_string(tm) + "][" + std::to_string(tn) + "][" + std::to_string(s) + "]");
+          const UOp row = (wm * TM + tm) * 16 + lg + 8 * (s >> 1), colv = (wn * TN + tn) * 8 + lt * 2 + (s & 1);
+          const std::unordered_map<UOp, UOp> at{{p.reduce, acc}, {rm, row}, {rn, colv}};
+          const UOp value = substitute(store.src(1), at);
+          const UOp index = sym_rewrite(substitute(store.src(0).src(1), at));
+          std::string v = emit_value(value);
+          if (out == dtypes::float16) v = "anneal_f2h(" + v + ")";
+          if (out == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
+          line("data0[" + emit_value(index) + "] = " + v + ";");
+        }
+    out_ << "}\n";
+    return out_.str();
+  }
+
   bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
   std::string thread_lane() const override { return "(int)threadIdx.x"; }
   int group_size() const override { return int(threads_); }
@@ -160,6 +287,10 @@ class CudaEmitter final : public CStyleEmitter {
   int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1;
   bool grouped_ = false;
   std::unordered_set<const void*> top_;
+  std::optional<TensorCorePlan> plan_;
+
+ public:
+  std::string render() { return plan_ ? run_tensor_core() : run(); }
 };
 
 }  // namespace
@@ -183,6 +314,6 @@ const std::string& cuda_prelude() {
   return prelude;
 }
 
-std::string render_cuda(const ScheduledKernel& kernel, KernelEntry* entry) { return CudaEmitter(kernel, entry).run(); }
+std::string render_cuda(const ScheduledKernel& kernel, KernelEntry* entry) { return CudaEmitter(kernel, entry).render(); }
 
 }  // namespace anneal

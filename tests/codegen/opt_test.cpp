@@ -123,6 +123,22 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
 }
 
+TEST(Opts, TensorCoresForHalfPrecisionMatmulsOnGpus) {
+  auto opts_of = [](const Tensor& t, const std::string& device) {
+    std::string s;
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), device)) s += o.str() + " ";
+    return s;
+  };
+  Tensor a = random({64, 48}, 1).cast(dtypes::float16).realize(), b = random({48, 32}, 2).cast(dtypes::float16).realize();
+  EXPECT_EQ(opts_of(a.matmul(b), "CUDA"), "TC(0, 0) ");
+  EXPECT_EQ(opts_of((a.matmul(b).cast(dtypes::float32) + 1.0).relu(), "CUDA"), "TC(0, 0) ");  // with an epilogue
+  EXPECT_NE(opts_of(a.matmul(b), "CPU"), "TC(0, 0) ");
+  Tensor odd = random({40, 48}, 3).cast(dtypes::float16).realize();  // 40 rows: not a multiple of 32
+  EXPECT_EQ(opts_of(odd.matmul(b), "CUDA").find("TC"), std::string::npos);
+  Tensor f32a = random({64, 48}, 1), f32b = random({48, 32}, 2);
+  EXPECT_EQ(opts_of(f32a.matmul(f32b), "CUDA").find("TC"), std::string::npos);  // no tf32 unless asked
+}
+
 TEST(Opts, HeuristicIsDeterministic) {
   auto source = [] {
     Tensor a = random({48, 40}, 1), b = random({40, 32}, 2);

@@ -124,6 +124,30 @@ TEST(Cuda, KernelsAgreeWithTheCpu) {
   }
 }
 
+// float16/bfloat16 matmuls run on tensor cores (mma.sync): they agree with the CPU's loop to float32
+// rounding (the summation order differs), epilogues (bias, ReLU, casts) and batch loops included.
+TEST(Cuda, TensorCoreMatmulsAgreeWithTheCpu) {
+  REQUIRE_CUDA();
+  for (DType d : {dtypes::float16, dtypes::bfloat16}) {
+    const std::vector<float> xa = random_floats(2 * 64 * 96, 11), xb = random_floats(2 * 96 * 48, 12), xc = random_floats(48, 13);
+    auto program = [&](const std::string& dev) {
+      Tensor a = Tensor::from_vector(xa, {2, 64, 96}, dev).cast(d), b = Tensor::from_vector(xb, {2, 96, 48}, dev).cast(d);
+      Tensor c = Tensor::from_vector(xc, {48}, dev);
+      a.realize();
+      b.realize();
+      return std::vector<Tensor>{(a.matmul(b).cast(dtypes::float32) + c).relu(), a.matmul(b), b.permute({0, 2, 1}).matmul(a.permute({0, 2, 1}))};
+    };
+    const std::vector<Tensor> cpu = program("CPU"), gpu = program("CUDA");
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      const std::vector<double> want = cpu[i].to_vector<double>(), got = gpu[i].to_vector<double>();
+      ASSERT_EQ(got.size(), want.size());
+      const double tol = gpu[i].dtype() == dtypes::float32 ? 1e-4 : (d == dtypes::float16 ? 2e-3 : 1e-2);
+      for (size_t j = 0; j < got.size(); ++j)
+        ASSERT_NEAR(got[j], want[j], tol * (1 + std::fabs(want[j]))) << d.name() << " program " << i << " element " << j;
+    }
+  }
+}
+
 TEST(Cuda, MixingDevicesIsAClearError) {
   REQUIRE_CUDA();
   Tensor a = Tensor::from_vector(std::vector<float>{1, 2}, {2}, "CPU");

@@ -12,6 +12,8 @@
 // then covers a tile of the output, so the threads of a block share the rows and columns they read
 // (through L1) instead of each block streaming its own. The CPU renderer ignores it.
 //
+// TC(0, 0) renders the kernel with tensor cores (codegen/tensor_core.h); it must be the only opt.
+//
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
 #pragma once
@@ -22,7 +24,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore };
 
 struct Opt {
   OptOp op;

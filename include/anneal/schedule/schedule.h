@@ -20,6 +20,7 @@ struct ScheduledKernel {
   Shape shape;                  // the output's shape (the loop nest)
   std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
   std::vector<int64_t> local;   // GPU threads per block along each output loop (LOCAL opts); empty = default
+  bool tensor_core = false;     // rendered with mma.sync (the TC opt; codegen/tensor_core.h)
 };
 
 struct Schedule {
