@@ -11,18 +11,13 @@
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
+#include "../tensor/op_test_util.h"
 #include "anneal/tensor/tensor.h"
 
 namespace anneal {
 namespace {
 
-Tensor random(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  std::vector<float> v(static_cast<size_t>(numel(shape)));
-  for (float& x : v) x = dist(rng);
-  return Tensor::from_vector(v, shape);
-}
+Tensor random(const Shape& shape, uint64_t seed) { return testing::random_tensor(shape, seed); }
 
 // The kernels that compute `t`, each with its inputs realized by the earlier ones.
 std::vector<ScheduledKernel> kernels_of(const Tensor& t) {
