@@ -176,33 +176,37 @@ class CudaEmitter final : public CStyleEmitter {
     line("for (int ko = 0; ko < " + std::to_string(K / 16) + "; ko++) {");
     ++indent_;
     const size_t scope = mark();
-    const std::string pair_type = "unsigned int";
-    auto element = [&](const UOp& load, const std::unordered_map<UOp, UOp>& at) {
+    // A register holds two neighbours along the reduction: one 32-bit load when they are adjacent in
+    // memory and the pair starts at an even element, else two 16-bit loads.
+    auto pair = [&](const std::string& reg, const UOp& load, const std::unordered_map<UOp, UOp>& first,
+                    const std::unordered_map<UOp, UOp>& second) {
       const UOp& index = load.src(0);
-      const UOp idx = sym_rewrite(substitute(index.src(1), at));
-      return "(" + pair_type + ")data" + std::to_string(index.src(0).arg().as<ParamArg>()->slot) + "[" + emit_value(idx) + "]";
+      const std::string data = "data" + std::to_string(index.src(0).arg().as<ParamArg>()->slot);
+      const UOp i0 = sym_rewrite(substitute(index.src(1), first)), i1 = sym_rewrite(substitute(index.src(1), second));
+      const UOp step = sym_rewrite(i1 - i0), parity = sym_rewrite(i0 % 2);
+      if (step.is_const() && step.ival() == 1 && parity.is_const() && parity.ival() == 0)
+        return line("const unsigned int " + reg + " = *(const unsigned int*)(" + data + " + " + emit_value(i0) + ");");
+      const std::string lo = emit_value(i0), hi = emit_value(i1);
+      line("const unsigned int " + reg + " = (unsigned int)" + data + "[" + lo + "] | ((unsigned int)" + data + "[" + hi +
+           "] << 16);");
     };
     for (int tm = 0; tm < TM; ++tm)
       for (int r = 0; r < 4; ++r) {
-        std::string half[2];
+        std::unordered_map<UOp, UOp> at[2];
         for (int h = 0; h < 2; ++h) {
           const int i = 2 * r + h;
-          const UOp row = (wm * TM + tm) * 16 + lg + 8 * ((i >> 1) & 1), col = ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 2);
-          half[h] = element(p.load_a, {{rm, row}, {p.range_k, col}});
+          at[h] = {{rm, (wm * TM + tm) * 16 + lg + 8 * ((i >> 1) & 1)}, {p.range_k, ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 2)}};
         }
-        line("const unsigned int a" + std::to_string(tm) + "_" + std::to_string(r) + " = " + half[0] + " | (" + half[1] +
-             " << 16);");
+        pair("a" + std::to_string(tm) + "_" + std::to_string(r), p.load_a, at[0], at[1]);
       }
     for (int tn = 0; tn < TN; ++tn)
       for (int r = 0; r < 2; ++r) {
-        std::string half[2];
+        std::unordered_map<UOp, UOp> at[2];
         for (int h = 0; h < 2; ++h) {
           const int i = 2 * r + h;
-          const UOp krow = ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 1), colv = (wn * TN + tn) * 8 + lg;
-          half[h] = element(p.load_b, {{p.range_k, krow}, {rn, colv}});
+          at[h] = {{p.range_k, ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 1)}, {rn, (wn * TN + tn) * 8 + lg}};
         }
-        line("const unsigned int b" + std::to_string(tn) + "_" + std::to_string(r) + " = " + half[0] + " | (" + half[1] +
-             " << 16);");
+        pair("b" + std::to_string(tn) + "_" + std::to_string(r), p.load_b, at[0], at[1]);
       }
     const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
     for (int tm = 0; tm < TM; ++tm)
