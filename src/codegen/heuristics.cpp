@@ -71,26 +71,29 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   if (gpu && outputs < 65536) return opts;
   // The innermost loop is usually contiguous in the output and in the reused operand: the wide tile
   // dimension (a SIMD vector on the CPU) goes there; the next loop with reuse gets the other.
-  int64_t budget = gpu ? 16 : 256;
+  int64_t budget = gpu ? 32 : 256;
   for (int i = loops; i-- > 0 && opts.size() < 2;) {
     if (!reuse.reused[size_t(i)]) continue;
     const int64_t n = end.src(size_t(i) + 1).src(0).ival();
-    // CPU: 32 columns (two AVX-512 vectors) by 8 rows; GPU: 4 x 4 outputs per thread.
-    const int64_t amount = gpu ? largest_dividing(n, {4, 2}) : opts.empty() ? largest_dividing(n, {32, 16, 8, 4})
-                                                                            : largest_dividing(n, {8, 4, 2});
+    // CPU: 32 columns (two AVX-512 vectors) by 8 rows; GPU: 4 columns by 8 rows per thread.
+    const int64_t amount = opts.empty() ? (gpu ? largest_dividing(n, {4, 2}) : largest_dividing(n, {32, 16, 8, 4}))
+                                        : largest_dividing(n, {8, 4, 2});
     if (amount == 0 || amount > budget) continue;
     opts.push_back({OptOp::Upcast, i, amount});
     budget /= amount;
   }
-  // GPU: 16 x 16 threads over the last two loops, so that a block's threads share what they read.
+  // GPU: 16 threads along the last loop and 64 (else 16) along the one before, so that a block's
+  // threads share what they read (BEAM's choice for a 4096 fp32 matmul on an H100).
   if (gpu) {
     ScheduledKernel cur = k;
     for (const Opt& o : opts) cur = apply_opt(cur, o);  // an upcast can remove a loop: renumber
     const UOp& cur_end = cur.ast.src(0);
     int placed = 0;
     for (int i = int(cur_end.num_srcs()) - 1; i-- > 0 && placed < 2;) {
-      if (cur_end.src(size_t(i) + 1).src(0).ival() % 16 != 0) continue;
-      opts.push_back({OptOp::Local, i, 16});
+      const int64_t n = cur_end.src(size_t(i) + 1).src(0).ival();
+      const int64_t threads = placed == 1 && n % 64 == 0 ? 64 : 16;
+      if (n % threads != 0) continue;
+      opts.push_back({OptOp::Local, i, threads});
       ++placed;
     }
   }

@@ -73,7 +73,7 @@ std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
       p.tiles_m = t;
       break;
     }
-  for (int t : {4, 2, 1})
+  for (int t : {8, 4, 2, 1})
     if (size_n % (16 * t) == 0) {
       p.tiles_n = t;
       break;

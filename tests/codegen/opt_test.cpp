@@ -114,7 +114,11 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   Tensor big_a = random({256, 64}, 3), big_b = random({64, 512}, 4);
   std::string gpu;
   for (const Opt& o : hand_coded_opts(kernels_of(big_a.matmul(big_b)).at(0), "CUDA")) gpu += o.str() + " ";
-  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 4) LOCAL(1, 16) LOCAL(0, 16) ");
+  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
+  Tensor tall = random({1024, 64}, 5), wide = random({64, 256}, 6);
+  gpu.clear();
+  for (const Opt& o : hand_coded_opts(kernels_of(tall.matmul(wide)).at(0), "CUDA")) gpu += o.str() + " ";
+  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 64) ");
   EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
 }
 

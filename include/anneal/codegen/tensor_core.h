@@ -4,7 +4,8 @@
 // B on n and not on m, with m a multiple of 32 and n of 16. Everything around the reduction (bias,
 // activation, casts, other output loops such as a batch) is an epilogue, computed per accumulator.
 // The TC opt marks such a kernel; the CUDA renderer then gives each warp a (16 tm) x (8 tn) tile of
-// the output as tm x tn mma tiles, 2 x 2 warps per block, fragments loaded straight from memory.
+// the output as tm x tn mma tiles (up to 4 x 8), 2 x 2 warps per block, fragments loaded straight
+// from memory.
 // Summation order differs from a loop's: results agree to float32 rounding, not bit for bit.
 #pragma once
 #include <optional>
