@@ -1,38 +1,19 @@
 #!/usr/bin/python3
 """W3 peer: one training step of the Fashion-MNIST conv net (WORKLOADS.md) in PyTorch eager, batch 128,
 Adam, on the CPU with 2 threads (default) or on the GPU (`w3_conv_step_torch.py cuda`). Prints the median
-step time in ms over 10 steps after warm-up; a step ends with loss.item(), which synchronises."""
-import statistics
+step time in ms over 10 steps after warm-up."""
 import sys
-import time
 
 import torch
 
+from train_step_timing import median_step_ms
+
+device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
 torch.set_num_threads(2)
 torch.manual_seed(0)
 nn = torch.nn
 model = nn.Sequential(nn.Conv2d(1, 32, 5), nn.ReLU(), nn.Conv2d(32, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
                       nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-                      nn.Flatten(), nn.Linear(576, 10))
-device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
-model = model.to(device)
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+                      nn.Flatten(), nn.Linear(576, 10)).to(device)
 x, y = torch.rand(128, 1, 28, 28, device=device), torch.randint(0, 10, (128,), device=device)
-
-
-def step():
-    opt.zero_grad()
-    loss = torch.nn.functional.cross_entropy(model(x), y)
-    loss.backward()
-    opt.step()
-    return loss.item()
-
-
-for _ in range(3):
-    step()
-times = []
-for _ in range(10):
-    t = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t) * 1e3)
-print(f"torch {torch.__version__} W3 step on {device}: {statistics.median(times):.2f} ms")
+print(f"torch {torch.__version__} W3 step on {device}: {median_step_ms(model, x, y, 3, 10):.2f} ms")
