@@ -1,0 +1,52 @@
+// A GPT (nanoGPT's architecture): token and position embeddings, pre-LayerNorm blocks of causal
+// multi-head self-attention and a GELU MLP, a final LayerNorm, and logits through the token embedding
+// (tied weights). Parameter names follow nanoGPT's state_dict, so PyTorch checkpoints map one to one.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "anneal/nn/layers.h"
+
+namespace anneal::nn {
+
+struct GPTConfig {
+  int64_t vocab = 65, context = 64, layers = 4, heads = 4, width = 128;
+};
+
+// softmax(q k^T / sqrt(d) + causal mask) v over (batch, heads, time, head dim) tensors.
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
+
+class CausalSelfAttention : public Module {
+ public:
+  CausalSelfAttention(const GPTConfig& c);
+  Tensor forward(const Tensor& x) override;  // (B, T, C) -> (B, T, C)
+  NamedTensors named_parameters() override;
+  Linear c_attn, c_proj;
+  int64_t heads;
+};
+
+class Block : public Module {
+ public:
+  explicit Block(const GPTConfig& c);
+  Tensor forward(const Tensor& x) override;
+  NamedTensors named_parameters() override;
+  LayerNorm ln_1, ln_2;
+  CausalSelfAttention attn;
+  Linear c_fc, c_proj;  // the MLP: width -> 4 width -> GELU (tanh) -> width
+};
+
+class GPT : public Module {
+ public:
+  // Weights ~ N(0, 0.02) (residual projections 0.02 / sqrt(2 layers)), biases 0, as nanoGPT.
+  explicit GPT(const GPTConfig& c);
+  Tensor forward(const Tensor& idx) override;  // integer (B, T), T <= context -> logits (B, T, vocab)
+  // "transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", ... (lm_head is wte: not repeated)
+  NamedTensors named_parameters() override;
+  const GPTConfig config;
+  Embedding wte, wpe;
+  std::vector<std::shared_ptr<Block>> blocks;
+  LayerNorm ln_f;
+};
+
+}  // namespace anneal::nn

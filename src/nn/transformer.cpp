@@ -1,0 +1,114 @@
+#include "anneal/nn/transformer.h"
+
+#include <cmath>
+#include <limits>
+
+namespace anneal::nn {
+namespace {
+
+Tensor normal_parameter(Shape shape, double std) {
+  return (Tensor::randn(std::move(shape)).cast(default_float()) * std).realize().requires_grad();
+}
+
+// Linear layers start as nanoGPT's: N(0, std) weights, zero biases.
+void init_linear(Linear& l, double std) {
+  l.weight = normal_parameter(l.weight.shape(), std);
+  l.bias = Tensor::zeros(l.bias.shape(), default_float()).contiguous().realize().requires_grad();
+}
+
+void add_prefixed(NamedTensors& out, const std::string& prefix, const NamedTensors& params) {
+  for (const auto& [name, t] : params) out.push_back({prefix + name, t});
+}
+
+}  // namespace
+
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
+  check(q.ndim() == 4 && k.shape() == q.shape() && v.shape() == q.shape(), [&] {
+    return "causal_attention: q, k, v must share a (batch, heads, time, head dim) shape, got " + shape_str(q.shape()) +
+           ", " + shape_str(k.shape()) + ", " + shape_str(v.shape());
+  });
+  const int64_t t = q.shape()[2];
+  const Tensor scores = q.matmul(k.transpose()) * (1.0 / std::sqrt(double(q.shape()[3])));
+  // Position i sees positions j <= i.
+  const Tensor visible = Tensor::arange(t).reshape({t, 1}).ge(Tensor::arange(t).reshape({1, t}));
+  const Tensor masked = visible.where(scores, Tensor::full({}, -std::numeric_limits<double>::infinity(), scores.dtype()));
+  return masked.softmax(-1).matmul(v);
+}
+
+CausalSelfAttention::CausalSelfAttention(const GPTConfig& c)
+    : c_attn(c.width, 3 * c.width), c_proj(c.width, c.width), heads(c.heads) {
+  check(c.width % c.heads == 0, [&] {
+    return "GPT: width " + std::to_string(c.width) + " is not a multiple of " + std::to_string(c.heads) + " heads";
+  });
+  init_linear(c_attn, 0.02);
+  init_linear(c_proj, 0.02 / std::sqrt(2.0 * double(c.layers)));
+}
+
+Tensor CausalSelfAttention::forward(const Tensor& x) {
+  const int64_t b = x.shape()[0], t = x.shape()[1], c = x.shape()[2], hd = c / heads;
+  const Tensor qkv = c_attn(x);
+  auto head_view = [&](int64_t part) {
+    return qkv.shrink({{0, b}, {0, t}, {part * c, (part + 1) * c}}).reshape({b, t, heads, hd}).permute({0, 2, 1, 3});
+  };
+  const Tensor y = causal_attention(head_view(0), head_view(1), head_view(2));
+  return c_proj(y.permute({0, 2, 1, 3}).reshape({b, t, c}));
+}
+
+NamedTensors CausalSelfAttention::named_parameters() {
+  NamedTensors out;
+  add_prefixed(out, "c_attn.", c_attn.named_parameters());
+  add_prefixed(out, "c_proj.", c_proj.named_parameters());
+  return out;
+}
+
+Block::Block(const GPTConfig& c)
+    : ln_1(c.width), ln_2(c.width), attn(c), c_fc(c.width, 4 * c.width), c_proj(4 * c.width, c.width) {
+  init_linear(c_fc, 0.02);
+  init_linear(c_proj, 0.02 / std::sqrt(2.0 * double(c.layers)));
+}
+
+Tensor Block::forward(const Tensor& x) {
+  const Tensor h = x + attn(ln_1(x));
+  return h + c_proj(c_fc(ln_2(h)).gelu());
+}
+
+NamedTensors Block::named_parameters() {
+  NamedTensors out;
+  add_prefixed(out, "ln_1.", ln_1.named_parameters());
+  add_prefixed(out, "attn.", attn.named_parameters());
+  add_prefixed(out, "ln_2.", ln_2.named_parameters());
+  add_prefixed(out, "mlp.c_fc.", c_fc.named_parameters());
+  add_prefixed(out, "mlp.c_proj.", c_proj.named_parameters());
+  return out;
+}
+
+GPT::GPT(const GPTConfig& c) : config(c), wte(c.vocab, c.width), wpe(c.context, c.width), ln_f(c.width) {
+  check(c.vocab > 0 && c.context > 0 && c.layers > 0 && c.heads > 0 && c.width > 0, "GPT: every size must be positive");
+  wte.weight = normal_parameter({c.vocab, c.width}, 0.02);
+  wpe.weight = normal_parameter({c.context, c.width}, 0.02);
+  for (int64_t i = 0; i < c.layers; ++i) blocks.push_back(std::make_shared<Block>(c));
+}
+
+Tensor GPT::forward(const Tensor& idx) {
+  check(idx.ndim() == 2 && idx.dtype().is_int(), [&] {
+    return "GPT: input must be integer token ids of shape (batch, time), got " + shape_str(idx.shape()) + " " +
+           std::string(idx.dtype().name());
+  });
+  const int64_t t = idx.shape()[1];
+  check(t >= 1 && t <= config.context, [&] {
+    return "GPT: " + std::to_string(t) + " tokens do not fit the context of " + std::to_string(config.context);
+  });
+  Tensor x = wte(idx) + wpe(Tensor::arange(t));
+  for (const auto& block : blocks) x = (*block)(x);
+  return ln_f(x).matmul(wte.weight.transpose());  // lm_head tied to the token embedding
+}
+
+NamedTensors GPT::named_parameters() {
+  NamedTensors out{{"transformer.wte.weight", wte.weight}, {"transformer.wpe.weight", wpe.weight}};
+  for (size_t i = 0; i < blocks.size(); ++i)
+    add_prefixed(out, "transformer.h." + std::to_string(i) + ".", blocks[i]->named_parameters());
+  add_prefixed(out, "transformer.ln_f.", ln_f.named_parameters());
+  return out;
+}
+
+}  // namespace anneal::nn

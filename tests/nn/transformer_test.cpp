@@ -1,0 +1,114 @@
+// The GPT: attention against direct loops, causality, and every parameter's gradient against float64
+// central differences through the whole model and cross-entropy.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "anneal/nn/transformer.h"
+#include "anneal/runtime/buffer_io.h"
+#include "anneal/tensor/random.h"
+
+namespace anneal::nn {
+namespace {
+
+std::vector<double> random_values(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> dist(0.0, 1.0);
+  std::vector<double> v(n);
+  for (double& x : v) x = dist(rng);
+  return v;
+}
+
+TEST(Transformer, AttentionMatchesDirectLoops) {
+  const int64_t B = 2, H = 3, T = 5, D = 4;
+  const size_t n = size_t(B * H * T * D);
+  const std::vector<double> q = random_values(n, 1), k = random_values(n, 2), v = random_values(n, 3);
+  const std::vector<double> got = causal_attention(Tensor::from_vector(q, {B, H, T, D}), Tensor::from_vector(k, {B, H, T, D}),
+                                                   Tensor::from_vector(v, {B, H, T, D}))
+                                      .to_vector<double>();
+  for (int64_t bh = 0; bh < B * H; ++bh)
+    for (int64_t i = 0; i < T; ++i) {
+      std::vector<double> w(size_t(i + 1));
+      double mx = -INFINITY, sum = 0;
+      for (int64_t j = 0; j <= i; ++j) {
+        double s = 0;
+        for (int64_t d = 0; d < D; ++d) s += q[size_t((bh * T + i) * D + d)] * k[size_t((bh * T + j) * D + d)];
+        w[size_t(j)] = s / std::sqrt(double(D));
+        mx = std::max(mx, w[size_t(j)]);
+      }
+      for (double& x : w) sum += (x = std::exp(x - mx));
+      for (int64_t d = 0; d < D; ++d) {
+        double want = 0;
+        for (int64_t j = 0; j <= i; ++j) want += w[size_t(j)] / sum * v[size_t((bh * T + j) * D + d)];
+        EXPECT_NEAR(got[size_t((bh * T + i) * D + d)], want, 1e-12) << bh << " " << i << " " << d;
+      }
+    }
+}
+
+TEST(Transformer, LaterTokensNeverChangeEarlierLogits) {
+  manual_seed(3);
+  GPT model({11, 6, 2, 2, 8});
+  const Tensor a = Tensor::from_vector(std::vector<int32_t>{1, 2, 3, 4, 5, 6}, {1, 6});
+  const Tensor b = Tensor::from_vector(std::vector<int32_t>{1, 2, 3, 9, 0, 10}, {1, 6});
+  const std::vector<float> la = model(a).to_vector<float>(), lb = model(b).to_vector<float>();
+  ASSERT_EQ(la.size(), 66u);
+  for (size_t i = 0; i < 3 * 11; ++i) EXPECT_EQ(la[i], lb[i]) << i;  // positions 0..2 agree bit for bit
+  bool differs = false;
+  for (size_t i = 3 * 11; i < la.size(); ++i) differs |= la[i] != lb[i];
+  EXPECT_TRUE(differs);
+}
+
+TEST(Transformer, GradientsMatchFiniteDifferences) {
+  DefaultFloat f64(dtypes::float64);
+  manual_seed(5);
+  GPT model({7, 4, 2, 2, 8});
+  const Tensor idx = Tensor::from_vector(std::vector<int32_t>{1, 5, 2, 6, 0, 3, 3, 4}, {2, 4});
+  const Tensor targets = Tensor::from_vector(std::vector<int32_t>{5, 2, 6, 0, 3, 3, 4, 1}, {8});
+  auto loss_of = [&] { return cross_entropy(model(idx).reshape({8, 7}), targets); };
+  const NamedTensors params = model.named_parameters();
+  std::vector<Tensor> tensors;
+  for (const auto& [name, t] : params) tensors.push_back(t);
+  const std::vector<Tensor> grads = gradient(loss_of(), tensors);
+  int checked = 0;
+  for (size_t p = 0; p < params.size(); ++p) {
+    UOp buf = tensors[p].uop();
+    while (buf.is(Ops::RESHAPE)) buf = buf.src(0);
+    std::vector<double> values = tensors[p].to_vector<double>();
+    const std::vector<double> g = grads[p].to_vector<double>();
+    for (size_t e = 0; e < values.size(); e += std::max<size_t>(1, values.size() / 2)) {
+      const double eps = 1e-6, keep = values[e];
+      values[e] = keep + eps;
+      upload(buf, values.data());
+      const double up = loss_of().item<double>();
+      values[e] = keep - eps;
+      upload(buf, values.data());
+      const double down = loss_of().item<double>();
+      values[e] = keep;
+      upload(buf, values.data());
+      const double fd = (up - down) / (2 * eps);
+      EXPECT_NEAR(g[e], fd, 1e-6 + 1e-5 * std::fabs(fd)) << params[p].first << "[" << e << "]";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(params.size(), 4u + 12u * 2u);  // wte, wpe, ln_f (2) + 12 per block
+  EXPECT_GT(checked, 55);
+}
+
+TEST(Transformer, BadInputsAreClearErrors) {
+  GPT model({11, 4, 1, 2, 8});
+  auto error = [&](const Tensor& idx) {
+    try {
+      model(idx).realize();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error(Tensor::from_vector(std::vector<int32_t>(5, 1), {1, 5})), "GPT: 5 tokens do not fit the context of 4");
+  EXPECT_EQ(error(Tensor::zeros({1, 3})), "GPT: input must be integer token ids of shape (batch, time), got (1, 3) float32");
+  EXPECT_THROW(GPT({11, 4, 1, 3, 8}), Error);  // 8 is not a multiple of 3 heads
+}
+
+}  // namespace
+}  // namespace anneal::nn
