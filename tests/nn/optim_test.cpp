@@ -8,6 +8,7 @@
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/support/error.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
 
@@ -145,4 +146,67 @@ TEST(Provenance, AnMlpTrainingStepFusesAcrossTheSeam) {
   EXPECT_EQ(prov.phase_of(loss.uop()), Phase::Forward);
   EXPECT_EQ(prov.phase_of(grads[0]), Phase::Backward);
   EXPECT_EQ(prov.phase_of(updates.back()), Phase::Optimizer);
+}
+
+TEST(Optim, ChangingTheLearningRateKeepsTheCompiledStep) {
+  Tensor p = param({1.0, -2.0});
+  const Tensor c = Tensor::from_vector(std::vector<double>{3.0, 0.5}, {2});
+  nn::SGD opt({p}, 0.1);
+  std::vector<double> want = {1.0, -2.0};
+  size_t misses_after_first = 0;
+  for (int t = 0; t < 4; ++t) {
+    const double lr = nn::warmup_cosine_lr(t, 2, 4, 0.1, 0.01);
+    opt.set_lr(lr);
+    EXPECT_EQ(opt.lr(), lr);
+    Tensor loss = (p * c).sum();  // gradient c
+    opt.step(loss);
+    if (t == 0) misses_after_first = schedule_cache_stats().misses;
+    for (size_t i = 0; i < 2; ++i) want[i] -= lr * (i == 0 ? 3.0 : 0.5);
+    const std::vector<double> got = p.to_vector<double>();
+    for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(got[i], want[i], 1e-15) << "step " << t;
+  }
+  EXPECT_EQ(schedule_cache_stats().misses, misses_after_first);  // no step after the first was scheduled anew
+}
+
+TEST(Optim, WarmupCosineSchedule) {
+  EXPECT_DOUBLE_EQ(nn::warmup_cosine_lr(0, 10, 110, 1e-3, 1e-4), 1e-4);   // (0 + 1) / 10 of the peak
+  EXPECT_DOUBLE_EQ(nn::warmup_cosine_lr(9, 10, 110, 1e-3, 1e-4), 1e-3);   // warmed up
+  EXPECT_DOUBLE_EQ(nn::warmup_cosine_lr(10, 10, 110, 1e-3, 1e-4), 1e-3);  // the cosine starts at the peak
+  EXPECT_NEAR(nn::warmup_cosine_lr(60, 10, 110, 1e-3, 1e-4), 5.5e-4, 1e-15);  // half way: the mean
+  EXPECT_DOUBLE_EQ(nn::warmup_cosine_lr(110, 10, 110, 1e-3, 1e-4), 1e-4);
+  EXPECT_DOUBLE_EQ(nn::warmup_cosine_lr(500, 10, 110, 1e-3, 1e-4), 1e-4);
+  EXPECT_THROW(nn::warmup_cosine_lr(0, 10, 10, 1e-3, 1e-4), Error);
+}
+
+TEST(Optim, AdamWGroupsDecayOnlyTheirOwnParameters) {
+  Tensor w = Tensor::from_vector(std::vector<double>{1.0, -2.0, 0.5, 4.0}, {2, 2}).requires_grad();
+  Tensor b = param({3.0, -1.0});
+  nn::Linear probe(2, 2);  // decay_groups splits by dimensions
+  const auto groups = nn::decay_groups(probe, 0.5);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].params.size(), 1u);  // the weight
+  EXPECT_EQ(groups[1].params.size(), 1u);  // the bias
+  nn::AdamW opt(std::vector<nn::ParamGroup>{{{w}, 0.5}, {{b}, 0.0}}, 0.1);
+  Tensor zero_grad_loss = (w * 0.0).sum() + (b * 0.0).sum();
+  opt.step(zero_grad_loss);
+  const std::vector<double> gw = w.to_vector<double>(), gb = b.to_vector<double>();
+  EXPECT_NEAR(gw[3], 4.0 * (1 - 0.1 * 0.5), 1e-12);
+  EXPECT_EQ(gb, (std::vector<double>{3.0, -1.0}));  // no decay, zero gradient: unchanged
+}
+
+TEST(Optim, GradientClippingBoundsTheGlobalNorm) {
+  for (double max_norm : {1.0, 100.0}) {
+    Tensor p = param({1.0, 2.0}), q = param({-1.0});
+    const Tensor c = Tensor::from_vector(std::vector<double>{3.0, 4.0}, {2});
+    nn::SGD opt({p, q}, 1.0);
+    opt.clip_grad_norm(max_norm);
+    Tensor loss = (p * c).sum() + (q * 12.0).sum();  // gradients (3, 4) and (12): norm 13
+    opt.step(loss);
+    EXPECT_NEAR(opt.grad_norm().item<double>(), 13.0, 1e-12);
+    const double scale = std::min(1.0, max_norm / (13.0 + 1e-6));
+    const std::vector<double> gp = p.to_vector<double>(), gq = q.to_vector<double>();
+    EXPECT_NEAR(gp[0], 1.0 - 3.0 * scale, 1e-12);
+    EXPECT_NEAR(gp[1], 2.0 - 4.0 * scale, 1e-12);
+    EXPECT_NEAR(gq[0], -1.0 - 12.0 * scale, 1e-12);
+  }
 }
