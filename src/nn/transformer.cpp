@@ -1,7 +1,10 @@
 #include "anneal/nn/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <random>
 
 namespace anneal::nn {
 namespace {
@@ -109,6 +112,39 @@ NamedTensors GPT::named_parameters() {
     add_prefixed(out, "transformer.h." + std::to_string(i) + ".", blocks[i]->named_parameters());
   add_prefixed(out, "transformer.ln_f.", ln_f.named_parameters());
   return out;
+}
+
+std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t new_tokens, double temperature,
+                              int64_t top_k, uint64_t seed) {
+  check(!prompt.empty(), "generate: the prompt needs at least one token");
+  check(temperature >= 0 && top_k >= 0 && new_tokens >= 0, "generate: temperature, top_k and new_tokens must not be negative");
+  for (int32_t t : prompt)
+    check(t >= 0 && t < model.config.vocab, [&] { return "generate: token " + std::to_string(t) + " is not in the vocabulary"; });
+  std::mt19937_64 rng(seed);
+  const bool was_training = model.training();
+  model.train(false);
+  const int64_t vocab = model.config.vocab;
+  for (int64_t n = 0; n < new_tokens; ++n) {
+    const size_t start = prompt.size() > size_t(model.config.context) ? prompt.size() - size_t(model.config.context) : 0;
+    const std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
+    const int64_t t = int64_t(window.size());
+    const Tensor logits = model(Tensor::from_vector(window, {1, t})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
+    const std::vector<double> l = logits.to_vector<double>();
+    std::vector<size_t> order(l.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return l[a] > l[b]; });
+    if (temperature == 0.0) {
+      prompt.push_back(int32_t(order[0]));
+      continue;
+    }
+    const size_t keep = top_k > 0 ? std::min(size_t(top_k), order.size()) : order.size();
+    std::vector<double> weights(keep);
+    for (size_t i = 0; i < keep; ++i) weights[i] = std::exp((l[order[i]] - l[order[0]]) / temperature);
+    std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+    prompt.push_back(int32_t(order[pick(rng)]));
+  }
+  model.train(was_training);
+  return prompt;
 }
 
 }  // namespace anneal::nn

@@ -112,3 +112,28 @@ TEST(Transformer, BadInputsAreClearErrors) {
 
 }  // namespace
 }  // namespace anneal::nn
+
+namespace anneal::nn {
+namespace {
+
+TEST(Transformer, GenerationIsSeededAndTopOneIsGreedy) {
+  manual_seed(7);
+  GPT model({13, 5, 1, 2, 8});
+  const std::vector<int32_t> prompt = {3, 1, 4};
+  const std::vector<int32_t> a = generate(model, prompt, 8, 1.0, 0, 42), b = generate(model, prompt, 8, 1.0, 0, 42);
+  EXPECT_EQ(a, b);
+  ASSERT_EQ(a.size(), 11u);
+  EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), a.begin()));
+  for (int32_t t : a) EXPECT_TRUE(t >= 0 && t < 13);
+  // top_k = 1 and temperature 0 both take the most likely token, which the logits show directly.
+  const std::vector<int32_t> greedy = generate(model, prompt, 4, 0.0), top1 = generate(model, prompt, 4, 0.7, 1, 9);
+  EXPECT_EQ(greedy, top1);
+  const std::vector<float> l = model(Tensor::from_vector(prompt, {1, 3})).to_vector<float>();
+  const auto last = l.begin() + 2 * 13;
+  EXPECT_EQ(greedy[3], int32_t(std::max_element(last, last + 13) - last));
+  EXPECT_THROW(generate(model, {}, 1), Error);
+  EXPECT_THROW(generate(model, {13}, 1), Error);
+}
+
+}  // namespace
+}  // namespace anneal::nn

@@ -49,4 +49,10 @@ class GPT : public Module {
   LayerNorm ln_f;
 };
 
+// Appends `new_tokens` tokens to `prompt`, each drawn from the model's distribution for the next token
+// given the last `context` tokens: logits / temperature, restricted to the top_k largest (0 = all),
+// sampled with a generator seeded by `seed`. temperature 0 picks the most likely token (greedy).
+std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t new_tokens, double temperature = 1.0,
+                              int64_t top_k = 0, uint64_t seed = 0);
+
 }  // namespace anneal::nn
