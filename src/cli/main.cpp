@@ -10,6 +10,7 @@
 #include "cli/bench_command.h"
 #include "cli/doctor_command.h"
 #include "cli/program_commands.h"
+#include "cli/sample_command.h"
 #include "cli/simplify_command.h"
 #include "cli/train_command.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   anneal::cli::register_train(app);
   anneal::cli::register_doctor(app);
   anneal::cli::register_bench(app);
+  anneal::cli::register_sample(app);
 
   try {
     app.parse(argc, argv);

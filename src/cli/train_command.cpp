@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "anneal/models/classifier.h"
+#include "anneal/models/nanogpt.h"
 #include "anneal/runtime/device.h"
 
 namespace anneal::cli {
@@ -14,9 +15,28 @@ namespace {
 
 struct TrainCliOptions {
   TrainOptions train;
-  std::string data = "/usr/share/datasets/fashion-mnist";
+  std::string data;  // Fashion-MNIST directory, or the nanoGPT text file
   bool plain = false;
+  std::string checkpoint;
+  int checkpoint_every = 500;
+  bool resume = false;
+  CLI::App* cmd = nullptr;
 };
+
+constexpr const char* kMnistDir = "/usr/share/datasets/fashion-mnist";
+
+// The default nanoGPT corpus: the King James Bible from Debian's bible-kjv reader.
+std::string bible_text() {
+  FILE* p = popen("bible -l100000 \"gen1:1-rev22:21\" 2>/dev/null", "r");
+  std::string text;
+  if (p) {
+    char buf[65536];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+    pclose(p);
+  }
+  check(text.size() > 100000, "train nanogpt: no text: pass --data FILE, or install Debian's bible-kjv (make deps) for the default corpus");
+  return text;
+}
 
 // A sparkline of the recent losses, scaled to their own range.
 std::string sparkline(const std::vector<double>& v) {
@@ -28,7 +48,31 @@ std::string sparkline(const std::vector<double>& v) {
   return s;
 }
 
+void run_nanogpt(const TrainCliOptions& o) {
+  NanoGptOptions n;
+  if (default_device() != "CPU") n.model = {0, 256, 6, 6, 384}, n.batch = 64;  // W4 on GPUs, W4s on the CPU
+  if (o.cmd->count("--steps")) n.steps = o.train.steps;
+  if (o.cmd->count("--batch")) n.batch = o.train.batch;
+  if (o.cmd->count("--lr")) n.lr = o.train.lr;
+  n.seed = o.train.seed;
+  n.warmup = std::min(100, n.steps / 10);
+  n.checkpoint = o.checkpoint;
+  n.checkpoint_every = o.checkpoint_every;
+  n.resume = o.resume;
+  const io::CharDataset data = o.data.empty() ? io::CharDataset(bible_text()) : io::CharDataset::from_file(o.data);
+  fmt::print("device={} vocab={} train_tokens={} val_tokens={}\n", default_device(), data.vocab_size(), data.train_tokens(),
+             data.val_tokens());
+  const NanoGptResult r = train_nanogpt(n, data, [&](const NanoGptLog& l) {
+    fmt::print("step={} loss={:.4f} lr={:.2e} steps_per_s={:.2f}{}\n", l.step, l.loss, l.lr, l.steps_per_s,
+               l.val_loss ? fmt::format(" val_loss={:.4f}", *l.val_loss) : "");
+    std::fflush(stdout);
+  });
+  fmt::print("train_seconds={:.1f}\nval_loss={:.4f}\n", r.train_seconds, r.val_loss);
+}
+
 void run_train(TrainCliOptions o) {
+  if (o.train.model == "nanogpt") return run_nanogpt(o);
+  if (o.data.empty()) o.data = kMnistDir;
   fmt::print("device={}\n", default_device());
   const bool live = !o.plain && isatty(STDOUT_FILENO);
   const io::Mnist data = io::load_mnist(o.data);
@@ -57,14 +101,21 @@ void run_train(TrainCliOptions o) {
 void register_train(CLI::App& app) {
   auto o = std::make_shared<TrainCliOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Train a classifier (mlp or conv) on Fashion-MNIST");
-  cmd->add_option("model", o->train.model, "mlp (784-512-512-10) or conv (W3)")->required()->check(CLI::IsMember({"mlp", "conv"}));
+  o->cmd = cmd;
+  cmd->add_option("model", o->train.model, "mlp (784-512-512-10), conv (W3) or nanogpt (W4s on the CPU, W4 on GPUs)")
+      ->required()
+      ->check(CLI::IsMember({"mlp", "conv", "nanogpt"}));
   cmd->add_option("--steps", o->train.steps, "Training steps")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--batch", o->train.batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->train.seed, "Seed for initialisation and shuffling")->capture_default_str();
-  cmd->add_option("--data", o->data, "Directory with the IDX files")->capture_default_str();
+  cmd->add_option("--data", o->data, std::string("mlp/conv: directory with the IDX files (default ") + kMnistDir +
+                                         "); nanogpt: a text file (default: the King James Bible from bible-kjv)");
   cmd->add_option("--eval", o->train.eval_limit, "Test images to evaluate (0 = all)")->capture_default_str();
   cmd->add_flag("--plain", o->plain, "One line per log step instead of the live display");
+  cmd->add_option("--checkpoint", o->checkpoint, "nanogpt: safetensors checkpoint to write (and --resume from)");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "nanogpt: steps between checkpoints")->capture_default_str();
+  cmd->add_flag("--resume", o->resume, "nanogpt: continue the run saved in --checkpoint");
   cmd->callback([o] { run_train(*o); });
 }
 
