@@ -1,4 +1,4 @@
-"""Shared by the training-step peers (W2, W3): one Adam step of `model` on a fixed random batch, timed
+"""Shared by the training-step peers (W2, W3, W4): one Adam (or given optimizer) step of `model` on a fixed random batch, timed
 as the median over `reps` steps after `warmup`; a step ends with loss.item(), which synchronises."""
 import statistics
 import time
@@ -6,8 +6,8 @@ import time
 import torch
 
 
-def median_step_ms(model, x, y, warmup, reps):
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+def median_step_ms(model, x, y, warmup, reps, optimizer=torch.optim.Adam):
+    opt = optimizer(model.parameters(), lr=1e-3)
 
     def step():
         opt.zero_grad()

@@ -5,6 +5,7 @@
 
 #include "anneal/models/classifier.h"
 #include "anneal/nn/optim.h"
+#include "anneal/nn/transformer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
 #include "anneal/tensor/random.h"
@@ -60,8 +61,25 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
   } else if (workload == "w2" || workload == "w3") {
     r.n = n > 0 ? n : 128;
     r.ms = train_step_ms(workload == "w2" ? "mlp" : "conv", r.device, r.n, reps);
+  } else if (workload == "w4") {
+    // nanoGPT train step: W4s on the CPU, W4 on GPUs (vocabulary 65, random tokens), AdamW 1e-3.
+    const bool cpu = r.device == "CPU";
+    const nn::GPTConfig c = cpu ? nn::GPTConfig{65, 64, 4, 4, 128} : nn::GPTConfig{65, 256, 6, 6, 384};
+    r.n = n > 0 ? n : (cpu ? 16 : 64);
+    manual_seed(0);
+    nn::GPT model(c);
+    for (Tensor& p : model.parameters()) p.move_to(r.device);
+    nn::AdamW opt(nn::decay_groups(model, 0.1), 1e-3);
+    const Tensor x = Tensor::randint({r.n, c.context}, 0, c.vocab).to(r.device);
+    const Tensor y = Tensor::randint({r.n * c.context}, 0, c.vocab).to(r.device);
+    auto step = [&] {
+      Tensor loss = nn::cross_entropy(model(x).reshape({r.n * c.context, c.vocab}), y);
+      opt.step(loss);
+    };
+    for (int i = 0; i < 3; ++i) step();
+    r.ms = median_ms(dev, reps, step);
   } else {
-    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w3)");
+    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w3, w4)");
   }
   return r;
 }

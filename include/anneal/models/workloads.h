@@ -1,5 +1,5 @@
-// The benchmark workloads of WORKLOADS.md, run on one device: W1 (N x N matmul), W2 (MLP train step)
-// and W3 (conv net train step). Times are the median of `reps` runs after warm-up, measured with the
+// The benchmark workloads of WORKLOADS.md, run on one device: W1 (N x N matmul), W2 (MLP train step),
+// W3 (conv net train step) and W4 (nanoGPT train step; W4s on the CPU). Times are the median of `reps` runs after warm-up, measured with the
 // device's own clock (CUDA events on GPUs); peers live in bench/peers/.
 #pragma once
 #include <cstdint>
@@ -10,7 +10,7 @@
 namespace anneal {
 
 struct WorkloadResult {
-  std::string workload;  // "w1", "w2", "w3"
+  std::string workload;  // "w1" ... "w4"
   std::string device;
   DType dtype = dtypes::float32;  // W1's inputs and output (accumulation is float32)
   int64_t n = 0;         // W1's N, else the batch size
