@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <memory>
+#include <set>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -249,11 +250,13 @@ class CudaEmitter final : public CStyleEmitter {
   int group_size() const override { return int(threads_); }
   std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }
   // A tree reduction in shared memory; every thread reads the total.
+  // One shared array per value type serves every combine of the kernel (a kernel may combine dozens of
+  // reductions: a gradient norm over every parameter), so each ends with a barrier before the next reuse.
   void combine(const std::string& acc, Ops op, DType d) override {
-    const std::string sm = "shared_" + acc, t = type_name(d);
+    const std::string t = type_name(d), sm = "shared_" + std::string(d.name());
     const std::string a = sm + "[threadIdx.x]", b = sm + "[threadIdx.x + s]";
     const std::string merged = op == Ops::ADD ? a + " + " + b : op == Ops::MUL ? a + " * " + b : "(" + b + " > " + a + " ? " + b + " : " + a + ")";
-    line("__shared__ " + t + " " + sm + "[" + std::to_string(threads_) + "];");
+    if (shared_declared_.insert(sm).second) line("__shared__ " + t + " " + sm + "[" + std::to_string(threads_) + "];");
     line(a + " = " + acc + ";");
     line("__syncthreads();");
     line("for (int s = " + std::to_string(threads_ / 2) + "; s > 0; s >>= 1) {");
@@ -261,6 +264,7 @@ class CudaEmitter final : public CStyleEmitter {
     line("  __syncthreads();");
     line("}");
     line(acc + " = " + sm + "[0];");
+    line("__syncthreads();");
   }
 
   void close_kernel(const UOp&) override { out_ << "}\n"; }
@@ -292,6 +296,7 @@ class CudaEmitter final : public CStyleEmitter {
   bool grouped_ = false;
   std::unordered_set<const void*> top_;
   std::optional<TensorCorePlan> plan_;
+  std::set<std::string> shared_declared_;
 
  public:
   std::string render() { return plan_ ? run_tensor_core() : run(); }

@@ -148,6 +148,20 @@ TEST(Cuda, TensorCoreMatmulsAgreeWithTheCpu) {
   }
 }
 
+// A kernel that combines many block-shared reductions (a global gradient norm) must fit in shared memory.
+TEST(Cuda, ManyBlockReductionsInOneKernel) {
+  REQUIRE_CUDA();
+  std::vector<float> host;
+  Tensor total_cpu, total_gpu;
+  for (int i = 0; i < 100; ++i) {
+    const std::vector<float> v = random_floats(1000, uint64_t(100 + i));
+    const Tensor c = Tensor::from_vector(v, {1000}, "CPU"), g = Tensor::from_vector(v, {1000}, "CUDA");
+    total_cpu = i ? total_cpu + (c * c).sum() : (c * c).sum();
+    total_gpu = i ? total_gpu + (g * g).sum() : (g * g).sum();
+  }
+  EXPECT_NEAR(total_gpu.item<float>(), total_cpu.item<float>(), 1e-3);
+}
+
 TEST(Cuda, MixingDevicesIsAClearError) {
   REQUIRE_CUDA();
   Tensor a = Tensor::from_vector(std::vector<float>{1, 2}, {2}, "CPU");
