@@ -123,12 +123,16 @@ std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t n
   std::mt19937_64 rng(seed);
   const bool was_training = model.training();
   model.train(false);
-  const int64_t vocab = model.config.vocab;
+  const int64_t vocab = model.config.vocab, context = model.config.context;
   for (int64_t n = 0; n < new_tokens; ++n) {
-    const size_t start = prompt.size() > size_t(model.config.context) ? prompt.size() - size_t(model.config.context) : 0;
-    const std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
+    // Always a full window (padded on the right while the text is shorter): the model is causal, so the
+    // padding cannot change the logits read at the last real position, and every step has the same
+    // graph, compiled once.
+    const size_t start = prompt.size() > size_t(context) ? prompt.size() - size_t(context) : 0;
+    std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
     const int64_t t = int64_t(window.size());
-    const Tensor logits = model(Tensor::from_vector(window, {1, t})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
+    window.resize(size_t(context), 0);
+    const Tensor logits = model(Tensor::from_vector(window, {1, context})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
     const std::vector<double> l = logits.to_vector<double>();
     std::vector<size_t> order(l.size());
     std::iota(order.begin(), order.end(), 0);
