@@ -3,12 +3,14 @@
 // same). The heuristic is deterministic.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 
 #include "anneal/codegen/opt.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/buffer_io.h"
+#include "anneal/runtime/cpu_compiler.h"
 #include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
 #include "../tensor/op_test_util.h"
@@ -136,6 +138,34 @@ TEST(Opts, TensorCoresForHalfPrecisionMatmulsOnGpus) {
   EXPECT_EQ(opts_of(odd.matmul(b), "CUDA").find("TC"), std::string::npos);
   Tensor f32a = random({64, 48}, 1), f32b = random({48, 32}, 2);
   EXPECT_EQ(opts_of(f32a.matmul(f32b), "CUDA").find("TC"), std::string::npos);  // no tf32 unless asked
+}
+
+// The CPU register tile is meant for the C compiler's vectorizer: its assembly holds packed (SIMD)
+// multiply-adds. (The untiled loop, a sequential sum, compiles to scalar ones with clang.)
+TEST(Opts, CpuTilesCompileToPackedInstructions) {
+  Tensor a = random({64, 64}, 1), b = random({64, 64}, 2);
+  const ScheduledKernel plain = kernels_of(a.matmul(b)).at(0);
+  auto assembly_of = [](const ScheduledKernel& k) {
+    const std::string path = ::testing::TempDir() + "/anneal_tile.c";
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    const std::string code = render_program(std::vector<ScheduledKernel>{k}, "CPU").code;
+    std::fwrite(code.data(), 1, code.size(), f);
+    std::fclose(f);
+    const CpuCompiler& cc = CpuCompiler::instance();
+    std::FILE* p = popen((cc.compiler() + " " + cc.flags() + " -S -o - " + path + " 2>&1").c_str(), "r");
+    std::string text;
+    char buf[4096];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+    pclose(p);
+    return text;
+  };
+  auto packed = [](const std::string& s) {
+    for (const char* op : {"fmadd231ps", "fmadd213ps", "fmadd132ps", "mulps"})
+      if (s.find(op) != std::string::npos) return true;
+    return false;
+  };
+  const std::string tiled = assembly_of(optimize(plain, "CPU"));
+  EXPECT_TRUE(packed(tiled)) << tiled.substr(0, 2000);
 }
 
 TEST(Opts, HeuristicIsDeterministic) {
