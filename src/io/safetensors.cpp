@@ -1,7 +1,5 @@
 #include "anneal/io/safetensors.h"
 
-#include "anneal/runtime/buffer_io.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,9 +34,7 @@ std::string name_of(DType d) {
 std::vector<uint8_t> bytes_of(Tensor t) {
   t = t.contiguous();
   t.realize();
-  UOp b = t.uop();
-  while (b.is(Ops::RESHAPE)) b = b.src(0);
-  return download(b);
+  return download(view_buffer(t.uop()));
 }
 
 }  // namespace

@@ -12,12 +12,6 @@
 namespace anneal {
 namespace {
 
-UOp base_buffer(const Tensor& t) {
-  UOp b = t.uop();
-  while (b.is(Ops::RESHAPE)) b = b.src(0);
-  return b;
-}
-
 // Overwrites the realized buffer behind `dst` (shared by every handle of it) with `src`'s values.
 void copy_into(Tensor& dst, const Tensor& src, const std::string& name) {
   check(dst.shape() == src.shape() && dst.dtype() == src.dtype(), [&] {
@@ -27,7 +21,7 @@ void copy_into(Tensor& dst, const Tensor& src, const std::string& name) {
   dst.realize();
   Tensor s = src.contiguous().to(dst.device());
   s.realize();
-  upload(base_buffer(dst), download(base_buffer(s)).data());
+  upload(view_buffer(dst.uop()), download(view_buffer(s.uop())).data());
 }
 
 const Tensor& entry(const io::NamedTensors& all, const std::string& name, const std::string& path) {

@@ -37,11 +37,9 @@ Optimizer::Optimizer(std::vector<Tensor> params, double lr) : params_(std::move(
 
 void Optimizer::set_lr(double lr) {
   lr_value_ = lr;
-  UOp buf = lr_.uop();
-  while (buf.is(Ops::RESHAPE)) buf = buf.src(0);
   std::vector<uint8_t> bytes(size_t(lr_.dtype().itemsize()));
   write_elements(bytes.data(), lr_.dtype(), &lr, 1);
-  upload(buf, bytes.data());
+  upload(view_buffer(lr_.uop()), bytes.data());
 }
 
 std::vector<Tensor> Optimizer::add_updates(const Tensor& loss) {

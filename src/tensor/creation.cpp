@@ -116,8 +116,7 @@ Tensor Tensor::to(const std::string& device) const {
   if (this->device() == target) return *this;
   Tensor src = *this;
   src.realize();
-  UOp from = src.uop();
-  while (from.is(Ops::RESHAPE)) from = from.src(0);
+  const UOp from = view_buffer(src.uop());
   const auto* arg = from.arg().as<BufferArg>();
   const UOp buf = new_buffer(target, arg->size, dtype());
   copy_between(target, buf.arg().as<BufferArg>()->storage.get(), arg->device, arg->storage.get(),

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "jit_recorder.h"
 #include "tensor_internal.h"
@@ -17,10 +18,6 @@ void set_active_recorder(Recorder* r) { active = r; }
 
 namespace {
 
-UOp base_buffer(UOp u) {
-  while (u.is(Ops::RESHAPE)) u = u.src(0);
-  return u;
-}
 void* storage_of(const UOp& buffer) { return buffer.arg().as<BufferArg>()->storage.get(); }
 
 // Ends the capture even if the step function throws.
@@ -73,7 +70,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     plan_.reset();
   }
   std::vector<void*> input_ptrs;
-  for (const Tensor& t : inputs) input_ptrs.push_back(storage_of(base_buffer(t.uop())));
+  for (const Tensor& t : inputs) input_ptrs.push_back(storage_of(view_buffer(t.uop())));
 
   if (plan_) {
     Plan& p = *plan_;
@@ -117,11 +114,11 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   }
   auto plan = std::make_unique<Plan>();
   std::unordered_map<const void*, Plan::Slot> slots;
-  for (size_t i = 0; i < inputs.size(); ++i) slots[base_buffer(inputs[i].uop()).get()] = {Plan::Kind::Input, i, nullptr};
+  for (size_t i = 0; i < inputs.size(); ++i) slots[view_buffer(inputs[i].uop()).get()] = {Plan::Kind::Input, i, nullptr};
   for (const auto& [state, after] : rec.realized) {
     auto before = rec.before_assign.find(state.get());
     if (before == rec.before_assign.end()) continue;
-    const UOp old_buf = base_buffer(before->second), new_buf = base_buffer(after);
+    const UOp old_buf = view_buffer(before->second), new_buf = view_buffer(after);
     if (!old_buf.is(Ops::BUFFER) || !new_buf.is(Ops::BUFFER) || old_buf == new_buf) continue;
     slots[old_buf.get()] = {Plan::Kind::PairCurrent, plan->pairs.size(), nullptr};
     slots[new_buf.get()] = {Plan::Kind::PairNext, plan->pairs.size(), nullptr};
@@ -141,7 +138,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   // The pairs' "current" buffers are the ones the capture call left the tensors on (index 1), but the
   // launches were recorded reading index 0: the first replay reads [1] and writes [0], and so on.
   for (const Tensor& o : outs) {
-    const UOp buf = base_buffer(o.uop());
+    const UOp buf = view_buffer(o.uop());
     check(buf.is(Ops::BUFFER), "jit: an output is not a realized buffer");
     plan->outputs.push_back({slot_of(buf), o.shape(), o.dtype(), buf.arg().as<BufferArg>()->device});
   }

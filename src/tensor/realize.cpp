@@ -130,8 +130,7 @@ Tensor& Tensor::realize() {
 }
 
 std::vector<double> read_realized(const UOp& view) {
-  UOp b = view;
-  while (b.is(Ops::RESHAPE)) b = b.src(0);
+  const UOp b = view_buffer(view);
   check(b.is(Ops::BUFFER), "read: tensor is not realized into a buffer");
   const std::vector<uint8_t> bytes = download(b);
   return read_elements(bytes.data(), b.dtype(), size_t(b.arg().as<BufferArg>()->size));

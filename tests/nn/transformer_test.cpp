@@ -72,8 +72,7 @@ TEST(Transformer, GradientsMatchFiniteDifferences) {
   const std::vector<Tensor> grads = gradient(loss_of(), tensors);
   int checked = 0;
   for (size_t p = 0; p < params.size(); ++p) {
-    UOp buf = tensors[p].uop();
-    while (buf.is(Ops::RESHAPE)) buf = buf.src(0);
+    const UOp buf = view_buffer(tensors[p].uop());
     std::vector<double> values = tensors[p].to_vector<double>();
     const std::vector<double> g = grads[p].to_vector<double>();
     for (size_t e = 0; e < values.size(); e += std::max<size_t>(1, values.size() / 2)) {

@@ -7,6 +7,12 @@
 
 namespace anneal {
 
+// The node under a chain of RESHAPEs: the BUFFER when `view` is a realized, contiguous tensor.
+inline UOp view_buffer(UOp view) {
+  while (view.is(Ops::RESHAPE)) view = view.src(0);
+  return view;
+}
+
 // All of the buffer's bytes.
 std::vector<uint8_t> download(const UOp& buffer);
 // Overwrites all of the buffer's bytes from `host`.
