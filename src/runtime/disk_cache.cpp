@@ -39,9 +39,9 @@ void write(const std::string& path, const std::string& bytes) {
   {
     std::ofstream f(tmp, std::ios::binary);
     f.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!f) throw Error("kernel cache: cannot write " + tmp);
+    if (!f) throw Error("cache: cannot write " + tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("kernel cache: cannot move a file into " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cache: cannot move a file into " + path);
 }
 
 }  // namespace anneal::disk_cache

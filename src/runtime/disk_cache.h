@@ -1,4 +1,4 @@
-// The on-disk cache of compiled kernels shared by the backends: $ANNEAL_CACHE_DIR, else
+// The on-disk cache shared by the backends (compiled kernels) and io (downloaded assets): $ANNEAL_CACHE_DIR, else
 // $XDG_CACHE_HOME/anneal, else ~/.cache/anneal, one subfolder per backend.
 #pragma once
 #include <optional>

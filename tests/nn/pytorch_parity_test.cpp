@@ -15,6 +15,7 @@
 #include "anneal/models/classifier.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
+#include "anneal/nn/transformer.h"
 
 using namespace anneal;
 
@@ -68,6 +69,53 @@ void check_parity(const std::string& model_name, DType dtype) {
 }
 
 }  // namespace
+
+// A 2-layer nanoGPT (tests/fixtures/make_nanogpt_parity.py) with PyTorch's weights and batch: logits,
+// loss and the gradient of every parameter, each within `rtol` of the largest magnitude in PyTorch's
+// tensor (the tied lm_head/wte gradient sums both uses).
+static void check_nanogpt_parity(DType dtype, double rtol) {
+  SCOPED_TRACE(std::string(dtype.name()));
+  const std::string tag = dtype == dtypes::float64 ? "f64" : "f32";
+  const io::NamedTensors fx = io::load_safetensors(std::string(ANNEAL_FIXTURE_DIR) + "/nanogpt_" + tag + "_parity.safetensors");
+  const std::vector<int64_t> c = find(fx, "meta.config").to_vector<int64_t>();
+  ASSERT_EQ(c.size(), 5u);
+  nn::DefaultFloat scope(dtype);
+  nn::GPT model({c[0], c[1], c[2], c[3], c[4]});
+  io::NamedTensors weights;
+  for (auto& [name, p] : model.named_parameters()) weights.push_back({name, find(fx, name)});
+  io::load_state_dict(model, weights);
+  const Tensor idx = find(fx, "idx"), targets = find(fx, "targets");
+  const int64_t positions = idx.shape()[0] * idx.shape()[1];
+  Tensor logits = model(idx);
+  Tensor loss = nn::cross_entropy(logits.reshape({positions, c[0]}), targets.reshape({positions}));
+  loss.backward();
+  // One schedule for everything compared (realizing each separately would recompute the model per read).
+  std::vector<Tensor> grads;
+  for (auto& [name, p] : model.named_parameters()) grads.push_back(p.grad());
+  std::vector<Tensor*> outputs{&logits, &loss};
+  for (Tensor& g : grads) outputs.push_back(&g);
+  realize(outputs);
+  auto expect_close = [&](const Tensor& got_t, const std::string& name) {
+    const std::vector<double> got = got_t.to_vector<double>(), want = find(fx, name).to_vector<double>();
+    ASSERT_EQ(got.size(), want.size()) << name;
+    double scale = 0, worst = 0;
+    for (double w : want) scale = std::max(scale, std::fabs(w));
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+    EXPECT_GT(scale, 0.0) << name;
+    EXPECT_LE(worst, rtol * scale) << name << ": worst difference " << worst << ", scale " << scale;
+  };
+  expect_close(logits, "logits");
+  expect_close(loss, "loss");
+  const io::NamedTensors params = model.named_parameters();
+  ASSERT_EQ(params.size(), 28u);  // wte, wpe, 12 per block, ln_f weight and bias
+  for (size_t i = 0; i < params.size(); ++i) {
+    ASSERT_TRUE(grads[i].defined()) << params[i].first;
+    expect_close(grads[i], "grad." + params[i].first);
+  }
+}
+
+TEST(PyTorchParity, NanoGptLogitsLossGradientsFloat32) { check_nanogpt_parity(dtypes::float32, 1e-4); }
+TEST(PyTorchParity, NanoGptLogitsLossGradientsFloat64) { check_nanogpt_parity(dtypes::float64, 1e-10); }
 
 TEST(PyTorchParity, MlpOneAdamStepFloat64) { check_parity("mlp", dtypes::float64); }
 TEST(PyTorchParity, ConvNetOneAdamStepFloat64) { check_parity("conv", dtypes::float64); }
