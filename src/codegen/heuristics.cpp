@@ -44,10 +44,21 @@ ReuseInfo reuse_of(const ScheduledKernel& k) {
   return info;
 }
 
-int64_t largest_dividing(int64_t n, std::initializer_list<int64_t> amounts) {
-  for (int64_t a : amounts)
-    if (n % a == 0 && n >= a) return a;
-  return 0;
+// Upcasts for a register tile: `cols` along the innermost output loop with reuse (the contiguous one,
+// a SIMD vector on the CPU), `rows` along the next, within `budget` accumulators.
+std::vector<Opt> register_tile(const ScheduledKernel& k, const ReuseInfo& reuse, int64_t cols, int64_t rows, int64_t budget) {
+  std::vector<Opt> opts;
+  const UOp& end = k.ast.src(0);
+  for (int i = int(end.num_srcs()) - 1; i-- > 0 && opts.size() < 2;) {
+    if (!reuse.reused[size_t(i)]) continue;
+    const int64_t n = end.src(size_t(i) + 1).src(0).ival();
+    int64_t amount = opts.empty() ? cols : rows;
+    while (amount > 1 && (n % amount != 0 || n < amount)) amount /= 2;
+    if (amount <= 1 || amount > budget) continue;
+    opts.push_back({OptOp::Upcast, i, amount});
+    budget /= amount;
+  }
+  return opts;
 }
 
 }  // namespace
@@ -69,35 +80,36 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel
   // is split across a block's threads by the renderer instead).
   if (gpu && outputs < 65536) return opts;
-  // The innermost loop is usually contiguous in the output and in the reused operand: the wide tile
-  // dimension (a SIMD vector on the CPU) goes there; the next loop with reuse gets the other.
-  int64_t budget = gpu ? 32 : 256;
-  for (int i = loops; i-- > 0 && opts.size() < 2;) {
-    if (!reuse.reused[size_t(i)]) continue;
-    const int64_t n = end.src(size_t(i) + 1).src(0).ival();
-    // CPU: 32 columns (two AVX-512 vectors) by 8 rows; GPU: 4 columns by 8 rows per thread.
-    const int64_t amount = opts.empty() ? (gpu ? largest_dividing(n, {4, 2}) : largest_dividing(n, {32, 16, 8, 4}))
-                                        : largest_dividing(n, {8, 4, 2});
-    if (amount == 0 || amount > budget) continue;
-    opts.push_back({OptOp::Upcast, i, amount});
-    budget /= amount;
-  }
-  // GPU: 16 threads along the last loop and 64 (else 16) along the one before, so that a block's
-  // threads share what they read (BEAM's choice for a 4096 fp32 matmul on an H100).
-  if (gpu) {
+  if (!gpu) return register_tile(k, reuse, 32, 8, 256);
+  // GPU: 4 columns by 8 rows per thread, 16 threads along the last loop and 64 along the one before,
+  // so that a block's threads share what they read (BEAM's choice for a 4096 fp32 matmul on an H100).
+  // Smaller tiles and blocks when that leaves fewer than two blocks per SM of an H100 (a weight
+  // gradient of 384 x 1536 outputs would run 18 blocks on 132 SMs).
+  constexpr int64_t kMinBlocks = 264;
+  struct Tile { int64_t cols, rows, local_rows; };
+  std::vector<Opt> best;
+  int64_t best_blocks = 0;
+  for (const Tile& c : {Tile{4, 8, 64}, Tile{4, 8, 16}, Tile{4, 4, 16}, Tile{2, 2, 16}}) {
+    std::vector<Opt> cand = register_tile(k, reuse, c.cols, c.rows, 32);
     ScheduledKernel cur = k;
-    for (const Opt& o : opts) cur = apply_opt(cur, o);  // an upcast can remove a loop: renumber
+    for (const Opt& o : cand) cur = apply_opt(cur, o);  // an upcast can remove a loop: renumber
     const UOp& cur_end = cur.ast.src(0);
+    int64_t threads = 1, per_thread = 1;
+    for (const Opt& o : cand) per_thread *= o.amount;
     int placed = 0;
     for (int i = int(cur_end.num_srcs()) - 1; i-- > 0 && placed < 2;) {
       const int64_t n = cur_end.src(size_t(i) + 1).src(0).ival();
-      const int64_t threads = placed == 1 && n % 64 == 0 ? 64 : 16;
-      if (n % threads != 0) continue;
-      opts.push_back({OptOp::Local, i, threads});
+      const int64_t l = placed == 1 && n % c.local_rows == 0 ? c.local_rows : 16;
+      if (n % l != 0) continue;
+      cand.push_back({OptOp::Local, i, l});
+      threads *= l;
       ++placed;
     }
+    const int64_t blocks = outputs / (per_thread * threads);
+    if (blocks > best_blocks) best = cand, best_blocks = blocks;
+    if (blocks >= kMinBlocks) return cand;
   }
-  return opts;
+  return best;
 }
 
 }  // namespace anneal

@@ -31,7 +31,7 @@ size_t on_data(char* data, size_t, size_t n, void* user) {
   return n;
 }
 
-std::string download(const Asset& a) {
+std::string download(const Asset& a, const std::string& path) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -60,7 +60,7 @@ std::string download(const Asset& a) {
   if (rc != CURLE_OK) {
     std::string msg = where + " failed: " + (why[0] ? why : curl_easy_strerror(rc));
     if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT)
-      msg += " (no network? put the file at the cache path by hand, or use another corpus)";
+      msg += " (no network? the file can also be put at " + path + " by hand)";
     throw Error(msg);
   }
   return std::move(sink.bytes);
@@ -90,7 +90,7 @@ std::string fetch_asset(const Asset& a, const std::string& dir) {
   const std::string folder = dir.empty() ? disk_cache::root() + "/assets" : dir;
   const std::string path = folder + "/" + a.name;
   if (const auto cached = disk_cache::read(path); cached && mismatch(a, *cached).empty()) return path;
-  const std::string bytes = download(a);
+  const std::string bytes = download(a, path);
   if (const std::string why = mismatch(a, bytes); !why.empty())
     throw Error("download of " + a.name + " from " + a.url + ": " + why + " (the file was not kept)");
   disk_cache::make_dirs(folder);

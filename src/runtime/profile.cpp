@@ -1,12 +1,15 @@
 #include "anneal/runtime/profile.h"
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <vector>
 
+#include "disk_cache.h"
 
 namespace anneal {
 namespace {
@@ -54,6 +57,19 @@ void record_kernel_time(const std::string& device, const std::string& kernel, do
   Totals& t = table()[{device, kernel}];
   t.ms += ms;
   ++t.calls;
+}
+
+void dump_program(const ProgramSource& program) {
+  static const std::string dir = [] {
+    const char* env = std::getenv("ANNEAL_DUMP_DIR");
+    return std::string(env ? env : "");
+  }();
+  if (dir.empty() || program.kernels.empty()) return;
+  static std::atomic<int> counter{0};
+  disk_cache::make_dirs(dir);
+  const std::string path = dir + "/" + std::to_string(counter++) + "-" + program.kernels[0].name +
+                           (program.language == "cuda" ? ".cu" : ".c");
+  std::ofstream(path) << program.code;
 }
 
 }  // namespace anneal

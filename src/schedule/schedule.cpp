@@ -12,6 +12,7 @@
 #include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
+#include "split_reduce.h"
 #include "../tensor/tensor_internal.h"
 
 namespace anneal {
@@ -34,8 +35,9 @@ bool is_buffer_view(const UOp& u) {
 }
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
-// that is broadcast (EXPAND) by a consumer — otherwise the reduction would be recomputed for every
-// broadcast element — and a reduction, or a value with one inside, read by several consumers.
+// that is broadcast (EXPAND) or padded (PAD) by a consumer — otherwise the reduction would be recomputed
+// for every broadcast element, or run over the padding — and a reduction, or a value with one inside,
+// read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
   std::unordered_set<const void*> realized;
   // Consumers are counted through movement ops: a reduction reshaped and then read twice is read twice.
@@ -69,7 +71,10 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
           }
           continue;
         }
-        if (!u.is(Ops::EXPAND)) continue;
+        // Broadcasting a reduction would recompute it per broadcast element; padding one would run
+        // its loops (gated to zero) over the padding too — a concatenation of three matmuls as one
+        // kernel that runs all three reductions for every element.
+        if (!u.is(Ops::EXPAND) && !u.is(Ops::PAD)) continue;
         const UOp base = strip_movement(u.src(0));
         if (has_reduce[base.get()] && !realized.count(base.get())) {
           realized.insert(base.get());
@@ -247,14 +252,20 @@ std::unordered_map<const void*, const std::string*> devices_of(const std::vector
   return dev;
 }
 
-CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order, const std::vector<UOp>& inputs) {
+CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>& graph_order, const std::vector<UOp>& inputs) {
+  // Long GPU sums get two stages first (split_reduce.h); the rest of the scheduler sees the result.
+  std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
+  std::vector<UOp> order = graph_order;
+  if (split_long_reductions(outputs, graph_order, devices_of(graph_order)))
+    order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
   const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
   std::unordered_map<const void*, size_t> input_pos, kernel_of;
   for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
   std::unordered_map<std::string, int> names;
+  // Provenance refers to the caller's graph: nodes the split made are not in it.
   std::unordered_map<const void*, size_t> position;
-  for (size_t i = 0; i < order.size(); ++i) position.emplace(order[i].get(), i);
+  for (size_t i = 0; i < graph_order.size(); ++i) position.emplace(graph_order[i].get(), i);
   const auto devices = devices_of(order);
   CachedSchedule c;
   for (const UOp& u : order) {
@@ -270,7 +281,8 @@ CachedSchedule build(std::span<const UOp> outputs, const std::vector<UOp>& order
     KernelLowerer lowerer(buffers, u);
     k.ast = lowerer.lower_kernel(buf, k.buffers);
     CachedKernel ck{kernel_name(k, names), device, k.ast, shape, u.dtype(), {}, {}};
-    for (const UOp& f : lowerer.fused()) ck.fused.push_back(position.at(f.get()));
+    for (const UOp& f : lowerer.fused())
+      if (auto it = position.find(f.get()); it != position.end()) ck.fused.push_back(it->second);
     for (const UOp& b : k.buffers) {
       auto in = input_pos.find(b.get());
       ck.refs.push_back(in != input_pos.end() ? BufferRef{true, in->second} : BufferRef{false, kernel_of.at(b.get())});

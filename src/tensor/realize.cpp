@@ -11,6 +11,7 @@
 #include "anneal/runtime/device.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/host_memory.h"
+#include "anneal/runtime/profile.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/hash.h"
 #include "anneal/tensor/tensor.h"
@@ -42,6 +43,13 @@ std::map<Key128, CompiledProgram>& compiled_programs() {
   return m;
 }
 
+std::vector<std::shared_ptr<const Kernel>> render_and_compile(const std::vector<ScheduledKernel>& kernels,
+                                                             const std::string& device) {
+  const ProgramSource program = render_program(kernels, device);
+  dump_program(program);
+  return get_device(device).compile(program);
+}
+
 std::vector<std::shared_ptr<const Kernel>> compile_for(const std::string& device, std::vector<ScheduledKernel> kernels) {
   Hasher h;
   h.bytes(device);
@@ -57,7 +65,7 @@ std::vector<std::shared_ptr<const Kernel>> compile_for(const std::string& device
   CompiledProgram p;
   for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
   for (ScheduledKernel& k : kernels) k = optimize(k, device);
-  p.kernels = get_device(device).compile(render_program(kernels, device));
+  p.kernels = render_and_compile(kernels, device);
   std::lock_guard<std::mutex> lock(compiled_mu);
   if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
   return compiled_programs().emplace(key, std::move(p)).first->second.kernels;
@@ -72,7 +80,7 @@ std::shared_ptr<const Kernel> beam_kernel(const ScheduledKernel& k, const std::s
   if (auto it = memo.find(key); it != memo.end()) return it->second.second;
   ScheduledKernel tuned = k;
   for (const Opt& o : beam_search(k, device, bufs, beam_width())) tuned = apply_opt(tuned, o);
-  auto kernel = get_device(device).compile(render_program(std::vector<ScheduledKernel>{tuned}, device))[0];
+  auto kernel = render_and_compile({tuned}, device)[0];
   memo.emplace(key, std::make_pair(k.ast, kernel));
   return kernel;
 }

@@ -113,14 +113,17 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   EXPECT_EQ(cpu[0].str(), "UPCAST(1, 32)");  // the columns: a SIMD-wide tile
   EXPECT_EQ(cpu[1].str(), "UPCAST(0, 8)");
   EXPECT_TRUE(hand_coded_opts(mm, "CUDA").empty());  // 4096 outputs: too few threads to tile on a GPU
-  Tensor big_a = random({256, 64}, 3), big_b = random({64, 512}, 4);
-  std::string gpu;
-  for (const Opt& o : hand_coded_opts(kernels_of(big_a.matmul(big_b)).at(0), "CUDA")) gpu += o.str() + " ";
-  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
-  Tensor tall = random({1024, 64}, 5), wide = random({64, 256}, 6);
-  gpu.clear();
-  for (const Opt& o : hand_coded_opts(kernels_of(tall.matmul(wide)).at(0), "CUDA")) gpu += o.str() + " ";
-  EXPECT_EQ(gpu, "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 64) ");
+  auto gpu_opts = [](const Tensor& t) {
+    std::string s;
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CUDA")) s += o.str() + " ";
+    return s;
+  };
+  // 4096 x 4096 outputs: 8 x 4 per thread, 16 x 64 threads (512 blocks).
+  EXPECT_EQ(gpu_opts(random({4096, 64}, 3).matmul(random({64, 4096}, 4))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 64) ");
+  // 2048 x 2048: that would be 128 blocks, fewer than two per SM: 16 x 16 threads instead (512 blocks).
+  EXPECT_EQ(gpu_opts(random({2048, 64}, 5).matmul(random({64, 2048}, 6))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
+  // 256 x 512: no tile gives 264 blocks; the one with the most (2 x 2 per thread, 128 blocks).
+  EXPECT_EQ(gpu_opts(random({256, 64}, 7).matmul(random({64, 512}, 8))), "UPCAST(1, 2) UPCAST(0, 2) LOCAL(1, 16) LOCAL(0, 16) ");
   EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
 }
 

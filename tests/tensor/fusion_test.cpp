@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "anneal/schedule/schedule.h"
+#include "anneal/uop/graph.h"
+#include "anneal/uop/shape.h"
+#include "../../src/schedule/split_reduce.h"
 #include "op_test_util.h"
 
 using namespace anneal;
@@ -98,4 +101,40 @@ TEST(Fusion, VeryLongChainsSplitIntoBoundedKernels) {
   const std::vector<double> xv = x.to_vector<double>(), yv = y.to_vector<double>();
   const double aN = std::pow(0.9999, 50000);
   for (size_t i = 0; i < xv.size(); ++i) EXPECT_NEAR(yv[i], xv[i] * aN + (1 - aN), 1e-3);
+}
+
+// Split-K (schedule/split_reduce.h): a long sum with few outputs, as it is on a GPU, becomes a first sum
+// into s partials per output (realized) and a second over them; its value is the same sum (the reference
+// evaluator's), and reductions that are short, few-output or on the CPU are left alone.
+TEST(Fusion, LongGpuSumsAreSplitInTwoStages) {
+  const Tensor a = random_tensor({16, 256, 96}, 1), b = random_tensor({16, 256, 128}, 2);
+  const Tensor grad = (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({0, 1});  // a weight gradient
+  const std::vector<UOp> order = toposort(grad.uop());
+  const std::string gpu = "CUDA", cpu = "CPU";
+  auto on = [&](const std::string& device) {
+    std::unordered_map<const void*, const std::string*> dev;
+    for (const UOp& u : order) dev.emplace(u.get(), &device);
+    std::vector<UOp> outputs{grad.uop()};
+    const bool changed = split_long_reductions(outputs, order, dev);
+    return std::make_pair(changed, outputs[0]);
+  };
+  EXPECT_FALSE(on(cpu).first);
+  const auto [changed, split] = on(gpu);
+  ASSERT_TRUE(changed);
+  // sum over the 16 partials of a realized (16, 1, 96, 128) buffer of sums over (1, 256)
+  ASSERT_TRUE(split.is(Ops::RESHAPE));  // the keepdim=false view of the sum
+  const UOp second = split.src(0);
+  ASSERT_TRUE(second.is(Ops::REDUCE));
+  EXPECT_EQ(shape_of(second.src(0)), (Shape{16, 1, 96, 128}));
+  EXPECT_TRUE(second.src(0).is(Ops::CONTIGUOUS));
+  EXPECT_EQ(create_schedule(std::vector<UOp>{split}).kernels.size(), 2u);
+  expect_matches_reference(Tensor(split), 1e-4, 1e-4);
+  // Short reductions and few outputs stay whole.
+  for (const Tensor& whole : {a.sum({1}), (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({1})}) {
+    const std::vector<UOp> whole_order = toposort(whole.uop());
+    std::unordered_map<const void*, const std::string*> dev;
+    for (const UOp& u : whole_order) dev.emplace(u.get(), &gpu);
+    std::vector<UOp> outs{whole.uop()};
+    EXPECT_FALSE(split_long_reductions(outs, whole_order, dev));
+  }
 }
