@@ -1,6 +1,7 @@
 // Reductions, softmax and matmul. A REDUCE keeps reduced axes as size 1; keepdim=false reshapes.
 #include <algorithm>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/tensor.h"
 #include "tensor_internal.h"
 
@@ -62,7 +63,18 @@ Tensor Tensor::matmul(const Tensor& o) const {
     return "matmul: operands need at least one dimension, got " + shape_str(shape()) + " and " + shape_str(o.shape());
   });
   const Tensor a = ndim() == 1 ? unsqueeze(0) : *this;
-  const Tensor b = o.ndim() == 1 ? o.unsqueeze(1) : o;
+  Tensor b = o.ndim() == 1 ? o.unsqueeze(1) : o;
+  // A transposed realized matrix (x @ w.T, as Linear multiplies) would be read along the reduction for
+  // every output column, the columns strided: a copy in the transposed layout (a cheap kernel over a
+  // parameter) lets register tiles read whole rows of columns (CPU SIMD loads, coalesced GPU loads).
+  // The values and their order of summation are the same.
+  if (const UOp& bu = b.uop(); bu.is(Ops::PERMUTE) && view_buffer(bu.src(0)).is(Ops::BUFFER)) {
+    const std::vector<int64_t>& order = *bu.arg().as_tuple();
+    const size_t n = order.size();
+    bool swaps_last_two = order[n - 1] == int64_t(n - 2) && order[n - 2] == int64_t(n - 1);
+    for (size_t i = 0; i + 2 < n; ++i) swaps_last_two &= order[i] == int64_t(i);
+    if (swaps_last_two) b = b.contiguous();
+  }
   const int64_t k = a.shape().back(), kb = b.shape()[b.shape().size() - 2];
   check(k == kb, [&] {
     return "matmul: cannot multiply " + shape_str(shape()) + " by " + shape_str(o.shape()) + " (inner dimensions " +
