@@ -35,8 +35,8 @@ bool is_buffer_view(const UOp& u) {
 }
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
-// that is broadcast (EXPAND) or padded (PAD) by a consumer — otherwise the reduction would be recomputed
-// for every broadcast element, or run over the padding — and a reduction, or a value with one inside,
+// that is broadcast (EXPAND) or padded to twice its size (PAD) by a consumer — otherwise the reduction
+// would be recomputed for every broadcast element, or run over the padding — and a reduction, or a value with one inside,
 // read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
   std::unordered_set<const void*> realized;
@@ -71,10 +71,12 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
           }
           continue;
         }
-        // Broadcasting a reduction would recompute it per broadcast element; padding one would run
-        // its loops (gated to zero) over the padding too — a concatenation of three matmuls as one
-        // kernel that runs all three reductions for every element.
-        if (!u.is(Ops::EXPAND) && !u.is(Ops::PAD)) continue;
+        // Broadcasting a reduction would recompute it per broadcast element; padding one to twice its
+        // size or more would run its loops (gated to zero) mostly over the padding — a concatenation
+        // of three matmuls as one kernel that runs all three reductions for every element. (Thin
+        // borders, as in convolution gradients, stay fused.)
+        const bool wide_pad = u.is(Ops::PAD) && numel(shape_of(u)) >= 2 * numel(shape_of(u.src(0)));
+        if (!u.is(Ops::EXPAND) && !wide_pad) continue;
         const UOp base = strip_movement(u.src(0));
         if (has_reduce[base.get()] && !realized.count(base.get())) {
           realized.insert(base.get());

@@ -14,7 +14,7 @@ constexpr int64_t kFewOutputs = 8192;
 constexpr int64_t kLongReduction = 2048;
 // ...and aims for this many partial sums (enough threads for tiles on every SM), each at least
 // kMinInner values long, with at most kMaxSplit partials per output.
-constexpr int64_t kTargetPartials = int64_t(1) << 22, kMinInner = 256, kMaxSplit = 64;
+constexpr int64_t kTargetPartials = int64_t(1) << 22, kMinInner = 1024, kMaxSplit = 64;
 
 // The REDUCE's two stages, or a null UOp when it should stay one.
 UOp split(const UOp& r) {
