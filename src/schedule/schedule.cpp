@@ -35,9 +35,9 @@ bool is_buffer_view(const UOp& u) {
 }
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
-// that is broadcast (EXPAND) or padded to twice its size (PAD) by a consumer — otherwise the reduction
-// would be recomputed for every broadcast element, or run over the padding — and a reduction, or a value with one inside,
-// read by several consumers.
+// that is broadcast (EXPAND) or padded to twice its size (PAD) by a consumer — otherwise the
+// reduction would be recomputed for every broadcast element, or run over the padding — and a
+// reduction, or a value with one inside, read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
   std::unordered_set<const void*> realized;
   // Consumers are counted through movement ops: a reduction reshaped and then read twice is read twice.
