@@ -258,8 +258,11 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   // Long GPU sums get two stages first (split_reduce.h); the rest of the scheduler sees the result.
   std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
   std::vector<UOp> order = graph_order;
-  if (split_long_reductions(outputs, graph_order, devices_of(graph_order)))
+  auto devices = devices_of(graph_order);
+  if (split_long_reductions(outputs, graph_order, devices)) {
     order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
+    devices = devices_of(order);
+  }
   const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
   std::unordered_map<const void*, size_t> input_pos, kernel_of;
@@ -268,7 +271,6 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   // Provenance refers to the caller's graph: nodes the split made are not in it.
   std::unordered_map<const void*, size_t> position;
   for (size_t i = 0; i < graph_order.size(); ++i) position.emplace(graph_order[i].get(), i);
-  const auto devices = devices_of(order);
   CachedSchedule c;
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;

@@ -149,21 +149,14 @@ TEST(Download, TruncatedTransferIsAnError) {
 
 TEST(Download, HttpErrorAndRefusedConnectionAreErrors) {
   const std::string dir = fresh_dir("fail");
+  std::string url;
   {
     TinyHttpServer server("x");
     const std::string e = error_of({"m.txt", server.url("/missing"), sha256_hex("x"), 1}, dir);
     EXPECT_NE(e.find("404"), std::string::npos) << e;
+    url = server.url("/good");
   }
-  // A port nobody listens on (the server above is gone): what an offline machine sees, told as such.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/good";
+  // The server is gone, nobody listens on its port: what an offline machine sees, told as such.
   const std::string e = error_of({"r.txt", url, sha256_hex("x"), 1}, dir);
   EXPECT_NE(e.find("no network?"), std::string::npos) << e;
   EXPECT_FALSE(std::filesystem::exists(dir + "/r.txt"));

@@ -109,17 +109,18 @@ TEST(Fusion, VeryLongChainsSplitIntoBoundedKernels) {
 TEST(Fusion, LongGpuSumsAreSplitInTwoStages) {
   const Tensor a = random_tensor({16, 256, 96}, 1), b = random_tensor({16, 256, 128}, 2);
   const Tensor grad = (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({0, 1});  // a weight gradient
-  const std::vector<UOp> order = toposort(grad.uop());
   const std::string gpu = "CUDA", cpu = "CPU";
-  auto on = [&](const std::string& device) {
+  // What split_long_reductions makes of `t` computed on `device`.
+  auto on = [](const std::string& device, const Tensor& t) {
+    const std::vector<UOp> order = toposort(t.uop());
     std::unordered_map<const void*, const std::string*> dev;
     for (const UOp& u : order) dev.emplace(u.get(), &device);
-    std::vector<UOp> outputs{grad.uop()};
+    std::vector<UOp> outputs{t.uop()};
     const bool changed = split_long_reductions(outputs, order, dev);
     return std::make_pair(changed, outputs[0]);
   };
-  EXPECT_FALSE(on(cpu).first);
-  const auto [changed, split] = on(gpu);
+  EXPECT_FALSE(on(cpu, grad).first);
+  const auto [changed, split] = on(gpu, grad);
   ASSERT_TRUE(changed);
   // sum over the 4 partials of a realized (4, 1, 96, 128) buffer of sums over (4, 256): each at least 1024 long
   ASSERT_TRUE(split.is(Ops::RESHAPE));  // the keepdim=false view of the sum
@@ -130,11 +131,6 @@ TEST(Fusion, LongGpuSumsAreSplitInTwoStages) {
   EXPECT_EQ(create_schedule(std::vector<UOp>{split}).kernels.size(), 2u);
   expect_matches_reference(Tensor(split), 1e-4, 1e-4);
   // Short reductions and few outputs stay whole.
-  for (const Tensor& whole : {a.sum({1}), (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({1})}) {
-    const std::vector<UOp> whole_order = toposort(whole.uop());
-    std::unordered_map<const void*, const std::string*> dev;
-    for (const UOp& u : whole_order) dev.emplace(u.get(), &gpu);
-    std::vector<UOp> outs{whole.uop()};
-    EXPECT_FALSE(split_long_reductions(outs, whole_order, dev));
-  }
+  for (const Tensor& whole : {a.sum({1}), (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({1})})
+    EXPECT_FALSE(on(gpu, whole).first);
 }
