@@ -227,6 +227,7 @@ std::optional<Opt> parse_opt(const std::string& text) {
   else if (text.rfind("LOCAL(", 0) == 0) o.op = OptOp::Local, name = "LOCAL(";
   else if (text.rfind("SWAP(", 0) == 0) o.op = OptOp::Swap, name = "SWAP(";
   else if (text.rfind("TC(", 0) == 0) o.op = OptOp::TensorCore, name = "TC(";
+  else if (text.rfind("STAGE(", 0) == 0) o.op = OptOp::Stage, name = "STAGE(";
   else return std::nullopt;
   long long axis = 0, amount = 0;
   char close = 0;

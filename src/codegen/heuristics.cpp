@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/runtime/device.h"
@@ -14,9 +15,17 @@
 namespace anneal {
 namespace {
 
-bool optimization_enabled() {
-  const char* env = std::getenv("ANNEAL_OPT");
-  return !(env && std::string(env) == "0");
+bool env_off(const char* name) {
+  const char* env = std::getenv(name);
+  return env && std::string(env) == "0";
+}
+
+// The largest staging tile (128, else 64) that `fits` and still gives every SM of an H100/H200 a block.
+int64_t staging_tile(const GemmPlan& p, int64_t outputs, bool (*fits)(const GemmPlan&, int64_t)) {
+  constexpr int64_t kMinBlocks = 132;
+  for (int64_t tile : {128, 64})
+    if (fits(p, tile) && outputs / (tile * tile) >= kMinBlocks) return tile;
+  return 0;
 }
 
 // Loads inside reductions, and for each the output loops its index depends on.
@@ -65,18 +74,25 @@ std::vector<Opt> register_tile(const ScheduledKernel& k, const ReuseInfo& reuse,
 
 std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& device) {
   std::vector<Opt> opts;
-  if (!optimization_enabled()) return opts;
+  if (env_off("ANNEAL_OPT")) return opts;
   const UOp& end = k.ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
   if (loops == 0) return opts;
   const ReuseInfo reuse = reuse_of(k);
   if (!reuse.has_reduce) return opts;
   const bool gpu = canonical_device(device) != "CPU";
-  // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off).
-  const char* tc_env = std::getenv("ANNEAL_TC");
-  if (gpu && !(tc_env && std::string(tc_env) == "0") && match_tensor_core(k)) return {{OptOp::TensorCore, 0, 0}};
   int64_t outputs = 1;
   for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
+  // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off), staged through shared
+  // memory where the layouts allow (ANNEAL_STAGE=0 turns staging off).
+  const bool staging = gpu && !env_off("ANNEAL_STAGE");
+  if (gpu && !env_off("ANNEAL_TC"))
+    if (const std::optional<TensorCorePlan> tc = match_tensor_core(k))
+      return {{OptOp::TensorCore, 0, staging ? staging_tile(*tc, outputs, tensor_core_stages) : 0}};
+  // float32 matmuls: tiles through shared memory.
+  if (staging)
+    if (const std::optional<GemmPlan> g = match_gemm(k))
+      if (const int64_t tile = staging_tile(*g, outputs, stage_fits)) return {{OptOp::Stage, 0, tile}};
   // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel
   // is split across a block's threads by the renderer instead).
   if (gpu && outputs < 65536) return opts;

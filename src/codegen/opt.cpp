@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "anneal/codegen/gemm.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/rewrite/symbolic.h"
@@ -68,18 +69,39 @@ UOp swap(const UOp& ast, int axis, int other) {
 }  // namespace
 
 std::string Opt::str() const {
-  const char* name = op == OptOp::Upcast ? "UPCAST(" : op == OptOp::Local ? "LOCAL(" : op == OptOp::TensorCore ? "TC(" : "SWAP(";
+  const char* name = op == OptOp::Upcast       ? "UPCAST("
+                     : op == OptOp::Local      ? "LOCAL("
+                     : op == OptOp::TensorCore ? "TC("
+                     : op == OptOp::Stage      ? "STAGE("
+                                               : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
 
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
   const UOp& end = kernel.ast.src(0);
-  check(!kernel.tensor_core, "a tensor-core kernel takes no further opts");
+  check(!kernel.tensor_core && kernel.stage == 0, "a tensor-core or staged kernel takes no further opts");
   if (opt.op == OptOp::TensorCore) {
-    check(kernel.local.empty() && match_tensor_core(kernel).has_value(),
+    const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
+    check(kernel.local.empty() && plan.has_value(),
           "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops (or has other opts)");
+    check(opt.axis == 0 && (opt.amount == 0 || tensor_core_stages(*plan, opt.amount)), [&] {
+      return "TC(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
+             "): staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and operands "
+             "that can be copied in 16-byte pieces";
+    });
     out.tensor_core = true;
+    out.stage = opt.amount;
+    return out;
+  }
+  if (opt.op == OptOp::Stage) {
+    const std::optional<GemmPlan> plan = match_gemm(kernel);
+    check(kernel.local.empty() && plan.has_value() && opt.axis == 0 && stage_fits(*plan, opt.amount), [&] {
+      return "STAGE(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
+             "): needs a float32 matmul-like kernel without other opts, a tile of 64 or 128 dividing both output "
+             "loops, k a multiple of 8 and operands that can be read in 16-byte pieces";
+    });
+    out.stage = opt.amount;
     return out;
   }
   const size_t loops = end.num_srcs() - 1;
@@ -93,7 +115,8 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
       if (out.ast.src(0).num_srcs() - 1 < loops) out.local.erase(out.local.begin() + opt.axis);  // a whole loop
       break;
     }
-    case OptOp::TensorCore: break;  // handled above
+    case OptOp::TensorCore:
+    case OptOp::Stage: break;  // handled above
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);

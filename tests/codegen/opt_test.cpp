@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -12,7 +13,9 @@
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/cpu_compiler.h"
 #include "anneal/runtime/device.h"
+#include "anneal/support/bits.h"
 #include "anneal/support/error.h"
+#include "anneal/support/float_convert.h"
 #include "../tensor/op_test_util.h"
 #include "anneal/tensor/tensor.h"
 
@@ -64,14 +67,40 @@ std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
     if (n0 % 4 == 0 && n1 % 4 == 0)
       out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Local, 1, 2}, {OptOp::Local, 0, 4}, {OptOp::Swap, 0, 1}});
   }
+  for (int64_t tile : {64, 128}) {
+    const Opt stage{OptOp::Stage, 0, tile};
+    try {
+      apply_opt(k, stage);
+      out.push_back({stage});
+    } catch (const Error&) {  // not a staged-size float32 matmul
+    }
+  }
   return out;
+}
+
+// Matmul-shaped kernels in each operand layout the staged renderers handle (STAGE, TC(0, tile)):
+// A contiguous along k or along m, B along k or along n, a batch loop, an epilogue. The sums written
+// as broadcast products are what autodiff makes of weight and input gradients.
+std::vector<Tensor> gemm_programs(DType d) {
+  auto input = [&](const Shape& s, uint64_t seed) { return random(s, seed).cast(d).realize(); };
+  Tensor a = input({128, 64}, 21), b = input({64, 128}, 22), at = input({64, 128}, 23), bt = input({128, 64}, 24);
+  Tensor ba = input({2, 64, 32}, 26), bb = input({2, 32, 64}, 27), bias = random({128}, 25);
+  auto f32 = [](const Tensor& t) { return t.cast(dtypes::float32); };
+  return {
+      (f32(a.matmul(b)) + bias).relu(),                                                    // A along k, B along n
+      (f32(at.reshape({64, 128, 1})) * f32(b.reshape({64, 1, 128}))).sum({0}),             // A along m
+      (f32(a.reshape({128, 1, 64})) * f32(bt.reshape({1, 128, 64}))).sum({2}),             // B along k
+      f32(ba.matmul(bb)) * 0.5,                                                             // batched
+  };
 }
 
 std::vector<Tensor> programs() {
   Tensor a = random({12, 20}, 1), b = random({20, 8}, 2), bias = random({8}, 3);
   Tensor img = random({2, 3, 9, 9}, 4), w = random({4, 3, 3, 3}, 5);
   Tensor bat = random({3, 6, 10}, 6), bat2 = random({3, 10, 4}, 7);
+  std::vector<Tensor> gemms = gemm_programs(dtypes::float32);
   return {
+      gemms[0], gemms[1], gemms[2], gemms[3],
       (a.matmul(b) + bias).relu(),                        // matmul with an epilogue
       bat.matmul(bat2),                                   // batched
       img.conv2d(w, {}, {1, 1}, {1, 1}),                  // padded convolution: gated loads
@@ -105,6 +134,66 @@ TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
   EXPECT_GT(checked, 40);
 }
 
+// Staged kernels apply to every layout of gemm_programs (the bit-identity above then covers them).
+TEST(Opts, StagingAppliesToEveryMatmulLayout) {
+  for (const Tensor& t : gemm_programs(dtypes::float32)) {
+    const ScheduledKernel k = kernels_of(t).back();
+    EXPECT_NO_THROW(apply_opt(k, {OptOp::Stage, 0, 64})) << k.name;
+  }
+  for (DType d : {dtypes::float16, dtypes::bfloat16})
+    for (const Tensor& t : gemm_programs(d)) {
+      const ScheduledKernel k = kernels_of(t).back();
+      EXPECT_NO_THROW(apply_opt(k, {OptOp::TensorCore, 0, 64})) << d.name() << " " << k.name;
+    }
+  // A 64-wide tile does not divide 48 columns: a clear error.
+  const ScheduledKernel odd = kernels_of(random({64, 16}, 1).matmul(random({16, 48}, 2))).at(0);
+  try {
+    apply_opt(odd, {OptOp::Stage, 0, 64});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("STAGE(0, 64): needs"), std::string::npos) << e.what();
+  }
+}
+
+// Staged tensor-core kernels (cp.async + ldmatrix) against the plain loop on the same GPU, to float32
+// rounding of f16/bf16 products (the loop rounds each product to the input type first).
+TEST(Opts, StagedTensorCoresAgreeWithTheLoop) {
+  if (canonical_device("").rfind("CUDA", 0) != 0) GTEST_SKIP() << "tensor cores need ANNEAL_DEVICE=CUDA";
+  int checked = 0;
+  for (DType d : {dtypes::float16, dtypes::bfloat16})
+    for (const Tensor& t : gemm_programs(d)) {
+      const ScheduledKernel k = kernels_of(t).back();
+      const DType out = k.buffers[0].dtype();
+      auto values = [&](const std::vector<uint8_t>& bytes) {
+        std::vector<double> v(bytes.size() / size_t(out.itemsize()));
+        for (size_t i = 0; i < v.size(); ++i) {
+          if (out == dtypes::float32) v[i] = double(anneal::bit_cast<float>(reinterpret_cast<const uint32_t*>(bytes.data())[i]));
+          else {
+            const uint16_t h = reinterpret_cast<const uint16_t*>(bytes.data())[i];
+            v[i] = out == dtypes::float16 ? half_bits_to_float(h) : bf16_bits_to_float(h);
+          }
+        }
+        return v;
+      };
+      const std::vector<double> want = values(run_kernel(k));
+      const double tol = d == dtypes::float16 ? 4e-3 : 3e-2;
+      for (int64_t tile : {64, 128}) {
+        ScheduledKernel o;
+        try {
+          o = apply_opt(k, {OptOp::TensorCore, 0, tile});
+        } catch (const Error&) {
+          continue;  // 128 does not divide the batched program's loops
+        }
+        const std::vector<double> got = values(run_kernel(o));
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], want[i], tol * (1 + std::fabs(want[i]))) << d.name() << " " << k.name << " TC tile " << tile << " element " << i;
+        ++checked;
+      }
+    }
+  EXPECT_GE(checked, 12);
+}
+
 TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   Tensor a = random({64, 64}, 1), b = random({64, 64}, 2);
   const ScheduledKernel mm = kernels_of(a.matmul(b)).at(0);
@@ -118,12 +207,17 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
     for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CUDA")) s += o.str() + " ";
     return s;
   };
-  // 4096 x 4096 outputs: 8 x 4 per thread, 16 x 64 threads (512 blocks).
-  EXPECT_EQ(gpu_opts(random({4096, 64}, 3).matmul(random({64, 4096}, 4))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 64) ");
+  // float32 matmuls whose loops a 128 (else 64) tile divides, with a block per SM: staged through
+  // shared memory (1024 blocks of 128 x 128 here; 2048 x 2048 would be 256).
+  EXPECT_EQ(gpu_opts(random({4096, 64}, 3).matmul(random({64, 4096}, 4))), "STAGE(0, 128) ");
+  EXPECT_EQ(gpu_opts(random({1024, 64}, 3).matmul(random({64, 1024}, 4))), "STAGE(0, 64) ");  // 64 blocks of 128
+  // k = 60 cannot be read as float4 pieces: register tiles. 4096 x 4096 outputs: 8 x 4 per thread,
+  // 16 x 64 threads (512 blocks).
+  EXPECT_EQ(gpu_opts(random({4096, 60}, 3).matmul(random({60, 4096}, 4))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 64) ");
   // 2048 x 2048: that would be 128 blocks, fewer than two per SM: 16 x 16 threads instead (512 blocks).
-  EXPECT_EQ(gpu_opts(random({2048, 64}, 5).matmul(random({64, 2048}, 6))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
+  EXPECT_EQ(gpu_opts(random({2048, 60}, 5).matmul(random({60, 2048}, 6))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
   // 256 x 512: no tile gives 264 blocks; the one with the most (2 x 2 per thread, 128 blocks).
-  EXPECT_EQ(gpu_opts(random({256, 64}, 7).matmul(random({64, 512}, 8))), "UPCAST(1, 2) UPCAST(0, 2) LOCAL(1, 16) LOCAL(0, 16) ");
+  EXPECT_EQ(gpu_opts(random({256, 60}, 7).matmul(random({60, 512}, 8))), "UPCAST(1, 2) UPCAST(0, 2) LOCAL(1, 16) LOCAL(0, 16) ");
   EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
 }
 

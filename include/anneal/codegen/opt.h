@@ -12,7 +12,14 @@
 // then covers a tile of the output, so the threads of a block share the rows and columns they read
 // (through L1) instead of each block streaming its own. The CPU renderer ignores it.
 //
-// TC(0, 0) renders the kernel with tensor cores (codegen/tensor_core.h); it must be the only opt.
+// TC(0, tile) renders the kernel with tensor cores (codegen/tensor_core.h), tile 0 loading fragments
+// straight from memory, 64 or 128 staging block tiles of that side through shared memory; it must be
+// the only opt.
+//
+// STAGE(0, tile) renders a float32 matmul-shaped kernel (codegen/gemm.h) with tile x tile outputs per
+// block of 256 threads: tiles of A and B pass through shared memory (16-byte loads, double-buffered)
+// and each thread keeps (tile/16)^2 accumulators, summing in the loop's order (bit-identical to the
+// unoptimized kernel). It must be the only opt.
 //
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
@@ -24,7 +31,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage };
 
 struct Opt {
   OptOp op;

@@ -21,6 +21,7 @@ struct ScheduledKernel {
   std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
   std::vector<int64_t> local;   // GPU threads per block along each output loop (LOCAL opts); empty = default
   bool tensor_core = false;     // rendered with mma.sync (the TC opt; codegen/tensor_core.h)
+  int64_t stage = 0;            // block tile side staged through shared memory (STAGE / TC; codegen/gemm.h)
 };
 
 struct Schedule {

@@ -1,0 +1,125 @@
+#include "anneal/codegen/gemm.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+namespace {
+
+UOp strip_casts(UOp u) {
+  while (u.is(Ops::CAST)) u = u.src(0);
+  return u;
+}
+
+std::unordered_set<const void*> ranges_in(const UOp& u) {
+  std::unordered_set<const void*> out;
+  for (const UOp& x : toposort(u))
+    if (x.is(Ops::RANGE)) out.insert(x.get());
+  return out;
+}
+
+// Adds scale * u to (coefficients per RANGE, offset); false when u is not a sum of constant multiples
+// of loops and constants.
+bool collect_affine(const UOp& u, int64_t scale, std::unordered_map<const void*, int64_t>& coef, int64_t& offset) {
+  switch (u.op()) {
+    case Ops::CONST: offset += scale * u.ival(); return true;
+    case Ops::RANGE: coef[u.get()] += scale; return true;
+    case Ops::ADD: return collect_affine(u.src(0), scale, coef, offset) && collect_affine(u.src(1), scale, coef, offset);
+    case Ops::MUL:
+      if (u.src(1).is_const()) return collect_affine(u.src(0), scale * u.src(1).ival(), coef, offset);
+      if (u.src(0).is_const()) return collect_affine(u.src(1), scale * u.src(0).ival(), coef, offset);
+      return false;
+    default: return false;
+  }
+}
+
+GemmOperand operand(const UOp& load, const UOp& end, const UOp& range_k) {
+  GemmOperand op;
+  op.load = load;
+  const UOp& index = load.src(0);
+  op.slot = index.src(0).arg().as<ParamArg>()->slot;
+  std::unordered_map<const void*, int64_t> coef;
+  op.affine = index.src(1).dtype() == dtypes::weakint && collect_affine(index.src(1), 1, coef, op.offset);
+  op.stride.assign(end.num_srcs() - 1, 0);
+  size_t known = 0;
+  if (coef.count(range_k.get())) op.stride_k = coef[range_k.get()], ++known;
+  for (size_t i = 1; i < end.num_srcs(); ++i)
+    if (coef.count(end.src(i).get())) op.stride[i - 1] = coef[end.src(i).get()], ++known;
+  if (known != coef.size()) op.affine = false;  // a loop that is neither k nor an output loop
+  return op;
+}
+
+}  // namespace
+
+std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
+  const UOp& end = k.ast.src(0);
+  const UOp& store = end.src(0);
+  if (!store.is(Ops::STORE)) return std::nullopt;
+  GemmPlan p;
+  int reduces = 0;
+  for (const UOp& u : toposort(store))
+    if (u.is(Ops::REDUCE)) {
+      ++reduces;
+      p.reduce = u;
+    }
+  if (reduces != 1 || *p.reduce.arg().as_int() != int64_t(Ops::ADD) || p.reduce.num_srcs() != 2 ||
+      p.reduce.dtype() != dtypes::float32)
+    return std::nullopt;
+  p.range_k = p.reduce.src(1);
+  const UOp& mul = strip_casts(p.reduce.src(0));
+  if (!mul.is(Ops::MUL)) return std::nullopt;
+  UOp load_a = strip_casts(mul.src(0)), load_b = strip_casts(mul.src(1));
+  p.bare = p.reduce.src(0).is(Ops::MUL) && mul.src(0).is(Ops::LOAD) && mul.src(1).is(Ops::LOAD);
+  for (const UOp* l : {&load_a, &load_b})
+    if (!l->is(Ops::LOAD) || l->num_srcs() != 1) return std::nullopt;
+  p.dtype = load_a.dtype();
+  if (load_b.dtype() != p.dtype) return std::nullopt;
+  auto a = ranges_in(load_a.src(0)), b = ranges_in(load_b.src(0));
+  if (!a.count(p.range_k.get()) || !b.count(p.range_k.get())) return std::nullopt;
+  // m: read by A only, n: read by B only (the innermost such loops; others are batch loops). The
+  // factors may come in either order.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int m = -1, n = -1;
+    for (int i = 0; i + 1 < int(end.num_srcs()); ++i) {
+      const void* r = end.src(size_t(i) + 1).get();
+      if (a.count(r) && !b.count(r)) m = i;
+      if (b.count(r) && !a.count(r)) n = i;
+    }
+    if (m >= 0 && n >= 0) {
+      p.axis_m = m;
+      p.axis_n = n;
+      p.m = end.src(size_t(m) + 1).src(0).ival();
+      p.n = end.src(size_t(n) + 1).src(0).ival();
+      p.k = p.range_k.src(0).ival();
+      p.a = operand(load_a, end, p.range_k);
+      p.b = operand(load_b, end, p.range_k);
+      return p;
+    }
+    std::swap(load_a, load_b);
+    std::swap(a, b);
+  }
+  return std::nullopt;
+}
+
+Staging staging_of(const GemmOperand& op, int axis, int64_t vector) {
+  Staging s;
+  if (!op.affine || op.offset % vector != 0) return s;
+  if (op.stride_k == 1) s.k_contiguous = true;
+  else if (op.stride[size_t(axis)] != 1) return s;
+  for (size_t i = 0; i < op.stride.size(); ++i) {
+    if (!s.k_contiguous && int(i) == axis) continue;  // the contiguous axis
+    if (op.stride[i] % vector != 0) return s;
+  }
+  if (!s.k_contiguous && op.stride_k % vector != 0) return s;
+  s.ok = true;
+  return s;
+}
+
+bool stage_fits(const GemmPlan& p, int64_t tile) {
+  return p.dtype == dtypes::float32 && p.bare && (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 &&
+         p.k % 8 == 0 && staging_of(p.a, p.axis_m, 4).ok && staging_of(p.b, p.axis_n, 4).ok;
+}
+
+}  // namespace anneal

@@ -1,0 +1,59 @@
+// The CUDA emitter (internal to src/render): the generic kernel shapes live in cuda_renderer.cpp,
+// matmul-shaped kernels (tensor cores, shared-memory staging) in cuda_gemm.cpp.
+#pragma once
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "anneal/codegen/tensor_core.h"
+#include "anneal/runtime/program.h"
+#include "c_style.h"
+
+namespace anneal {
+
+class CudaEmitter final : public CStyleEmitter {
+ public:
+  CudaEmitter(const ScheduledKernel& k, KernelEntry* entry);
+  std::string render();
+
+ private:
+  static constexpr int64_t kThreadsPerBlock = 256, kGroupedMaxOutputs = 8192, kGroupedMinReduce = 64;
+
+  void open_kernel(const UOp& end) override;
+  void open_tiled(const UOp& end, bool narrow);
+  void close_kernel(const UOp&) override { out_ << "}\n"; }
+
+  // cuda_gemm.cpp
+  std::string run_tensor_core();         // TC(0, 0): fragments straight from memory
+  std::string run_staged_tensor_core();  // TC(0, tile): cp.async + ldmatrix through shared memory
+  std::string run_staged();              // STAGE(0, tile): float32 tiles through shared memory
+  void open_gemm(int64_t threads, int64_t blocks);
+  void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
+  std::string operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const;
+  void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc);
+
+  bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
+  std::string thread_lane() const override { return "(int)threadIdx.x"; }
+  int group_size() const override { return int(threads_); }
+  std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }
+  void combine(const std::string& acc, Ops op, DType d) override;
+
+  std::string type_name(DType d) const override {
+    return d == dtypes::bool_ ? "bool" : CStyleEmitter::type_name(d);
+  }
+  std::string infinity(DType d) const override;
+  std::string nan(DType d) const override;
+  std::string unary_math(Ops op, DType d) const override;
+  std::string pow_fn(DType d) const override { return d == dtypes::float64 ? "pow" : "powf"; }
+  std::string fma_fn(DType d) const override { return d == dtypes::float64 ? "fma" : "fmaf"; }
+
+  KernelEntry* entry_;
+  int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1;
+  bool grouped_ = false;
+  std::unordered_set<const void*> top_;
+  std::optional<TensorCorePlan> plan_;
+  std::set<std::string> shared_declared_;
+};
+
+}  // namespace anneal

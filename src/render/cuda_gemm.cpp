@@ -1,0 +1,448 @@
+// Matmul-shaped kernels on CUDA (codegen/gemm.h): tensor cores (TC) and float32 tiles staged through
+// shared memory (STAGE). Each block computes one tile of the (m, n) output; the batch loops come from
+// the block index too. The epilogue — the kernel's store with the sum replaced by an accumulator and m, n
+// by the accumulator's position — is emitted once inside unrolled loops over a thread's accumulators.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <string>
+#include <unordered_map>
+
+#include "anneal/rewrite/graph_rewrite.h"
+#include "anneal/rewrite/symbolic.h"
+#include "anneal/support/error.h"
+#include "cuda_emitter.h"
+
+namespace anneal {
+namespace {
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+// A named kernel-wide variable with bounds [lo, hi] (thread and block positions).
+UOp var(const std::string& name, int64_t lo, int64_t hi) { return UOp::variable(name, lo, hi); }
+
+// The 16-byte chunk a row's logical chunk `chunk` is stored at: XOR-swizzled so that the 8 rows an
+// ldmatrix (or a column of float4 reads) touches fall in 8 different bank groups. A row of `chunks`
+// chunks: 4 chunks (64 bytes) -> two rows share 128 bytes, so rows pair up; 8 or more -> row & 7.
+std::string swizzle(const std::string& row, const std::string& chunk, int64_t chunks) {
+  if (chunks >= 8) return "((" + chunk + ") ^ ((" + row + ") & 7))";
+  return "((" + chunk + ") ^ (((" + row + ") >> 1) & 3))";
+}
+
+}  // namespace
+
+void CudaEmitter::open_gemm(int64_t threads, int64_t blocks) {
+  if (entry_) {
+    entry_->name = k_.name;
+    entry_->local = {threads, 1, 1};
+    entry_->global = {blocks, 1, 1};
+    entry_->buffers = k_.buffers.size();
+  }
+  out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
+  for (size_t i = 0; i < k_.buffers.size(); ++i)
+    out_ << (i ? ", const " : "") << buffer_type(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
+  out_ << ") {\n";
+  indent_ = 1;
+}
+
+// bm, bn: the block's output tile; batch loops from the block index above them. Tiles are walked in
+// groups of 8 rows of tiles (when the rows divide), so the blocks resident together read few distinct
+// tiles of A and B and L2 serves the rest.
+void CudaEmitter::gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n) {
+  const UOp& end = k_.ast.src(0);
+  line("const int bid = (int)blockIdx.x;");
+  if (tiles_m % 8 == 0 && tiles_n > 1) {
+    line("const int tile = bid % " + str(tiles_m * tiles_n) + ";");
+    line("const int bm = tile / " + str(8 * tiles_n) + " * 8 + tile % 8, bn = tile / 8 % " + str(tiles_n) + ";");
+  } else {
+    line("const int bm = bid / " + str(tiles_n) + " % " + str(tiles_m) + ", bn = bid % " + str(tiles_n) + ";");
+  }
+  bind(var("bm", 0, tiles_m - 1), "bm");
+  bind(var("bn", 0, tiles_n - 1), "bn");
+  int64_t stride = tiles_m * tiles_n;
+  for (size_t i = end.num_srcs(); i-- > 1;) {
+    if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n) continue;
+    const int64_t n = end.src(i).src(0).ival();
+    declare_range(end.src(i), "(bid / " + str(stride) + ") % " + str(n));
+    stride *= n;
+  }
+}
+
+// The operand's address at (this block's batch position, the start of tile `tile` along its own output
+// loop `axis`, k = 0).
+std::string CudaEmitter::operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const {
+  const UOp& end = k_.ast.src(0);
+  std::string e = str(op.offset) + "LL";
+  for (size_t i = 0; i < op.stride.size(); ++i)
+    if (int(i) != p.axis_m && int(i) != p.axis_n && op.stride[i] != 0)
+      e += " + " + str(op.stride[i]) + "LL * " + range_name(end.src(i + 1));
+  e += " + " + str(op.stride[size_t(axis)]) + "LL * (" + tile + ")";
+  return "data" + str(op.slot) + " + (" + e + ")";
+}
+
+void CudaEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc) {
+  const UOp& end = k_.ast.src(0);
+  const UOp& store = end.src(0);
+  const size_t scope = mark();
+  auto arg = std::make_shared<ParamArg>();
+  arg->name = "acc";
+  arg->addrspace = AddrSpace::Alu;
+  const UOp acc_value = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
+  bind(acc_value, acc);
+  const std::unordered_map<UOp, UOp> at{
+      {p.reduce, acc_value}, {end.src(size_t(p.axis_m) + 1), row}, {end.src(size_t(p.axis_n) + 1), col}};
+  const UOp value = substitute(store.src(1), at);
+  const UOp index = sym_rewrite(substitute(store.src(0).src(1), at));
+  std::string v = emit_value(value);
+  const DType out = k_.buffers[0].dtype();
+  if (out == dtypes::float16) v = "anneal_f2h(" + v + ")";
+  if (out == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
+  line("data0[" + emit_value(index) + "] = " + v + ";");
+  forget_since(scope);
+}
+
+// TC(0, 0): 4 warps per block in a 2 x 2 arrangement, each warp tm x tn mma tiles of 16 x 8; per
+// 16-step of the reduction every lane loads its fragments of A (8 values per tile) and B (4 per tile),
+// packs pairs into 32-bit registers, and issues the mmas. Fragment positions follow PTX's m16n8k16
+// layout: lane = 4 g + t; A row g (+8), columns 2t (+1, +8); B rows 2t (+1, +8), column g; C row g
+// (+8), columns 2t (+1). Index expressions are the kernel's own, with the loops replaced by those
+// positions and simplified.
+std::string CudaEmitter::run_tensor_core() {
+  const TensorCorePlan& p = *plan_;
+  const UOp& end = k_.ast.src(0);
+  const UOp rm = end.src(size_t(p.axis_m) + 1), rn = end.src(size_t(p.axis_n) + 1);
+  const int TM = p.tiles_m, TN = p.tiles_n;
+  const int64_t tiles_m = p.m / (32 * TM), tiles_n = p.n / (16 * TN);
+  open_gemm(128, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  line("const int lane = (int)(threadIdx.x & 31u), warp = (int)(threadIdx.x >> 5);");
+  line("const int lg = lane >> 2, lt = lane & 3;");
+  gemm_block_position(p, tiles_m, tiles_n);
+  line("const int wm = bm * 2 + (warp >> 1), wn = bn * 2 + (warp & 1);");
+  const UOp lg = var("lg", 0, 7), lt = var("lt", 0, 3);
+  const UOp wm = var("wm", 0, p.m / (16 * TM) - 1), wn = var("wn", 0, p.n / (8 * TN) - 1);
+  const UOp ko = var("ko", 0, p.k / 16 - 1);
+  bind(lg, "lg");
+  bind(lt, "lt");
+  bind(wm, "wm");
+  bind(wn, "wn");
+  bind(ko, "ko");
+  line("float acc[" + str(TM) + "][" + str(TN) + "][4] = {};");
+  line("for (int ko = 0; ko < " + str(p.k / 16) + "; ko++) {");
+  ++indent_;
+  const size_t scope = mark();
+  // A register holds two neighbours along the reduction: one 32-bit load when they are adjacent in
+  // memory and the pair starts at an even element, else two 16-bit loads.
+  auto pair = [&](const std::string& reg, const UOp& load, const std::unordered_map<UOp, UOp>& first,
+                  const std::unordered_map<UOp, UOp>& second) {
+    const UOp& index = load.src(0);
+    const std::string data = "data" + str(index.src(0).arg().as<ParamArg>()->slot);
+    const UOp i0 = sym_rewrite(substitute(index.src(1), first)), i1 = sym_rewrite(substitute(index.src(1), second));
+    const UOp step = sym_rewrite(i1 - i0), parity = sym_rewrite(i0 % 2);
+    if (step.is_const() && step.ival() == 1 && parity.is_const() && parity.ival() == 0)
+      return line("const unsigned int " + reg + " = *(const unsigned int*)(" + data + " + " + emit_value(i0) + ");");
+    const std::string lo = emit_value(i0), hi = emit_value(i1);
+    line("const unsigned int " + reg + " = (unsigned int)" + data + "[" + lo + "] | ((unsigned int)" + data + "[" + hi +
+         "] << 16);");
+  };
+  for (int tm = 0; tm < TM; ++tm)
+    for (int r = 0; r < 4; ++r) {
+      std::unordered_map<UOp, UOp> at[2];
+      for (int h = 0; h < 2; ++h) {
+        const int i = 2 * r + h;
+        at[h] = {{rm, (wm * TM + tm) * 16 + lg + 8 * ((i >> 1) & 1)}, {p.range_k, ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 2)}};
+      }
+      pair("a" + str(tm) + "_" + str(r), p.a.load, at[0], at[1]);
+    }
+  for (int tn = 0; tn < TN; ++tn)
+    for (int r = 0; r < 2; ++r) {
+      std::unordered_map<UOp, UOp> at[2];
+      for (int h = 0; h < 2; ++h) {
+        const int i = 2 * r + h;
+        at[h] = {{p.range_k, ko * 16 + lt * 2 + (i & 1) + 8 * (i >> 1)}, {rn, (wn * TN + tn) * 8 + lg}};
+      }
+      pair("b" + str(tn) + "_" + str(r), p.b.load, at[0], at[1]);
+    }
+  const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
+  for (int tm = 0; tm < TM; ++tm)
+    for (int tn = 0; tn < TN; ++tn) {
+      const std::string c = "acc[" + str(tm) + "][" + str(tn) + "]";
+      const std::string a = "a" + str(tm) + "_", b = "b" + str(tn) + "_";
+      line("asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." + kind +
+           ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
+           "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a + "0), \"r\"(" + a + "1), \"r\"(" + a +
+           "2), \"r\"(" + a + "3), \"r\"(" + b + "0), \"r\"(" + b + "1));");
+    }
+  forget_since(scope);
+  --indent_;
+  line("}");
+  const UOp tm = var("tm", 0, TM - 1), tn = var("tn", 0, TN - 1), sh = var("sh", 0, 1), sl = var("sl", 0, 1);
+  bind(tm, "tm");
+  bind(tn, "tn");
+  bind(sh, "sh");
+  bind(sl, "sl");
+  line("#pragma unroll");
+  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
+  line("#pragma unroll");
+  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
+  line("#pragma unroll");
+  line("for (int sh = 0; sh < 2; sh++)");
+  line("#pragma unroll");
+  line("for (int sl = 0; sl < 2; sl++) {");
+  ++indent_;
+  gemm_epilogue(p, (wm * TM + tm) * 16 + lg + sh * 8, (wn * TN + tn) * 8 + lt * 2 + sl, "acc[tm][tn][sh * 2 + sl]");
+  --indent_;
+  line("}");
+  out_ << "}\n";
+  return out_.str();
+}
+
+// TC(0, tile): a block of (tile/32) x ... warps computes a tile x tile output tile; per k-step of 32,
+// the block copies A's tile x 32 and B's 32 x tile pieces into shared memory with cp.async (16 bytes
+// per copy, a 3-stage ring so two copies are in flight while the mmas run) and every warp loads its
+// fragments with ldmatrix (.trans where the operand is contiguous along m or n rather than k).
+// Shared rows are XOR-swizzled in 16-byte chunks so ldmatrix reads are free of bank conflicts.
+std::string CudaEmitter::run_staged_tensor_core() {
+  const TensorCorePlan& p = *plan_;
+  const int64_t BM = k_.stage, BN = k_.stage, BK = 32, stages = 3;
+  const int64_t WM = 2, WN = BN == 128 ? 4 : 2, threads = WM * WN * 32;
+  const int64_t WTM = BM / WM, WTN = BN / WN, TM = WTM / 16, TN = WTN / 8;
+  const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
+  const Staging sa = staging_of(p.a, p.axis_m, 8), sb = staging_of(p.b, p.axis_n, 8);
+  check(sa.ok && sb.ok && p.m % BM == 0 && p.n % BN == 0 && p.k % BK == 0,
+        "CUDA renderer: kernel " + k_.name + " cannot stage its tensor-core tiles");
+  open_gemm(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  // Shared layout per stage: rows along the operand's non-contiguous axis, each row 8-element chunks.
+  const int64_t a_row = sa.k_contiguous ? BK : BM, b_row = sb.k_contiguous ? BK : BN;
+  line("__shared__ __align__(128) unsigned short sa[" + str(stages) + "][" + str(BM * BK) + "];");
+  line("__shared__ __align__(128) unsigned short sb[" + str(stages) + "][" + str(BN * BK) + "];");
+  line("const int tid = (int)threadIdx.x, lane = tid & 31, warp = tid >> 5;");
+  line("const int wm = warp / " + str(WN) + ", wn = warp % " + str(WN) + ", lg = lane >> 2, lt = lane & 3;");
+  gemm_block_position(p, tiles_m, tiles_n);
+  line("const unsigned short* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
+  line("const unsigned short* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  // One stage's copies: chunk c of the tile is row c / chunks, chunk c % chunks of that row.
+  auto copy_stage = [&](const std::string& stage, const std::string& kt) {
+    for (int which = 0; which < 2; ++which) {
+      const Staging& s = which ? sb : sa;
+      const GemmOperand& op = which ? p.b : p.a;
+      const int64_t row_len = which ? b_row : a_row, tile = which ? BN : BM, chunks = row_len / 8;
+      const int64_t per_thread = tile * BK / 8 / threads;
+      const int axis = which ? p.axis_n : p.axis_m;
+      const std::string src = which ? "pb" : "pa", dst = which ? "sb" : "sa";
+      // K-contiguous: rows are m (n), the row's columns k; otherwise rows are k, columns m (n).
+      const std::string row_stride = str(s.k_contiguous ? op.stride[size_t(axis)] : op.stride_k);
+      const std::string row_base = s.k_contiguous ? "" : "(" + kt + ") * " + str(BK) + " + ";
+      const std::string col_base = s.k_contiguous ? "(" + kt + ") * " + str(BK) + " + " : "";
+      line("#pragma unroll");
+      line("for (int c = 0; c < " + str(per_thread) + "; c++) {");
+      line("  const int idx = tid + c * " + str(threads) + ", row = idx / " + str(chunks) + ", ch = idx % " + str(chunks) + ";");
+      line("  anneal_cp16(&" + dst + "[" + stage + "][row * " + str(row_len) + " + (" + swizzle("row", "ch", chunks) +
+           " << 3)], " + src + " + (long long)(" + row_base + "row) * " + row_stride + " + " + col_base + "ch * 8);");
+      line("}");
+    }
+  };
+  const int64_t KT = p.k / BK;
+  line("float acc[" + str(TM) + "][" + str(TN) + "][4] = {};");
+  for (int s = 0; s + 1 < stages; ++s) {
+    if (s < KT) copy_stage(str(s), str(s));
+    line("anneal_cp_commit();");
+  }
+  line("for (int kt = 0; kt < " + str(KT) + "; kt++) {");
+  ++indent_;
+  line("anneal_cp_wait<" + str(stages - 2) + ">();");
+  line("__syncthreads();");  // stage kt has landed for every thread; stage kt - 1 is no longer read
+  line("if (kt + " + str(stages - 1) + " < " + str(KT) + ") {");
+  ++indent_;
+  copy_stage("(kt + " + str(stages - 1) + ") % " + str(stages), "kt + " + str(stages - 1));
+  --indent_;
+  line("}");
+  line("anneal_cp_commit();");
+  line("const unsigned short* ta = sa[kt % " + str(stages) + "];");
+  line("const unsigned short* tb = sb[kt % " + str(stages) + "];");
+  line("#pragma unroll");
+  line("for (int kk = 0; kk < " + str(BK / 16) + "; kk++) {");
+  ++indent_;
+  line("unsigned a[" + str(TM) + "][4], b[" + str(TN) + "][2];");
+  line("const int j = lane >> 3, r = lane & 7;");
+  // ldmatrix.x4: lanes 8j..8j+7 give the rows of matrix j. A's matrices: (rows 0-7 | 8-15) x (k 0-7 | 8-15).
+  line("#pragma unroll");
+  line("for (int tm = 0; tm < " + str(TM) + "; tm++) {");
+  if (sa.k_contiguous) {
+    line("  const int row = wm * " + str(WTM) + " + tm * 16 + (j & 1) * 8 + r, ch = kk * 2 + (j >> 1);");
+    line("  anneal_ldsm4(a[tm], &ta[row * " + str(a_row) + " + (" + swizzle("row", "ch", a_row / 8) + " << 3)]);");
+  } else {
+    line("  const int row = kk * 16 + (j >> 1) * 8 + r, ch = (wm * " + str(WTM) + " + tm * 16 + (j & 1) * 8) >> 3;");
+    line("  anneal_ldsm4t(a[tm], &ta[row * " + str(a_row) + " + (" + swizzle("row", "ch", a_row / 8) + " << 3)]);");
+  }
+  line("}");
+  // B's: two n-tiles per ldmatrix.x4, matrices (n 0-7 | 8-15) x (k 0-7 | 8-15), k fastest.
+  line("#pragma unroll");
+  line("for (int tn = 0; tn < " + str(TN) + "; tn += 2) {");
+  if (sb.k_contiguous) {
+    line("  const int row = wn * " + str(WTN) + " + tn * 8 + (j >> 1) * 8 + r, ch = kk * 2 + (j & 1);");
+    line("  anneal_ldsm4(&b[tn][0], &tb[row * " + str(b_row) + " + (" + swizzle("row", "ch", b_row / 8) + " << 3)]);");
+  } else {
+    line("  const int row = kk * 16 + (j & 1) * 8 + r, ch = (wn * " + str(WTN) + " + tn * 8 + (j >> 1) * 8) >> 3;");
+    line("  anneal_ldsm4t(&b[tn][0], &tb[row * " + str(b_row) + " + (" + swizzle("row", "ch", b_row / 8) + " << 3)]);");
+  }
+  line("}");
+  const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
+  line("#pragma unroll");
+  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
+  line("#pragma unroll");
+  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
+  line("  asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." + kind +
+       ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(acc[tm][tn][0]), \"+f\"(acc[tm][tn][1]), "
+       "\"+f\"(acc[tm][tn][2]), \"+f\"(acc[tm][tn][3]) : \"r\"(a[tm][0]), \"r\"(a[tm][1]), \"r\"(a[tm][2]), "
+       "\"r\"(a[tm][3]), \"r\"(b[tn][0]), \"r\"(b[tn][1]));");
+  --indent_;
+  line("}");
+  --indent_;
+  line("}");
+  const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
+  const UOp wm = var("wm", 0, WM - 1), wn = var("wn", 0, WN - 1), lg = var("lg", 0, 7), lt = var("lt", 0, 3);
+  const UOp tm = var("tm", 0, TM - 1), tn = var("tn", 0, TN - 1), sh = var("sh", 0, 1), sl = var("sl", 0, 1);
+  const std::pair<UOp, const char*> names[] = {{wm, "wm"}, {wn, "wn"}, {lg, "lg"}, {lt, "lt"},
+                                               {tm, "tm"}, {tn, "tn"}, {sh, "sh"}, {sl, "sl"}};
+  for (const auto& [u, name] : names) bind(u, name);
+  line("#pragma unroll");
+  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
+  line("#pragma unroll");
+  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
+  line("#pragma unroll");
+  line("for (int sh = 0; sh < 2; sh++)");
+  line("#pragma unroll");
+  line("for (int sl = 0; sl < 2; sl++) {");
+  ++indent_;
+  gemm_epilogue(p, bm * BM + wm * WTM + tm * 16 + lg + sh * 8, bn * BN + wn * WTN + tn * 8 + lt * 2 + sl,
+                "acc[tm][tn][sh * 2 + sl]");
+  --indent_;
+  line("}");
+  out_ << "}\n";
+  return out_.str();
+}
+
+// STAGE(0, tile): 256 threads as 16 x 16; thread (ty, tx) owns rows g * 64 + ty * 4 + i and columns
+// h * 64 + tx * 4 + j of the block's tile (g, h < tile / 64; i, j < 4), so its reads of a shared row
+// are float4s and a warp's reads broadcast (A) or cover consecutive addresses (B). Per k-step of 8 the
+// block reads A's tile x 8 and B's 8 x tile pieces with float4 loads into registers (the next step's,
+// while this step computes) and stores them into the other of two shared buffers, transposed where the
+// operand is contiguous along k. Each output accumulates with fmaf in k order: the same bits as the
+// unoptimized loop.
+std::string CudaEmitter::run_staged() {
+  const std::optional<GemmPlan> found = match_gemm(k_);
+  check(found.has_value() && stage_fits(*found, k_.stage), "CUDA renderer: kernel " + k_.name + " cannot be staged");
+  const GemmPlan& p = *found;
+  const int64_t BM = k_.stage, BN = k_.stage, BK = 8, threads = 256, GM = BM / 64, GN = BN / 64;
+  const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
+  const Staging sa = staging_of(p.a, p.axis_m, 4), sb = staging_of(p.b, p.axis_n, 4);
+  open_gemm(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  line("__shared__ __align__(16) float sa[2][" + str(BK) + "][" + str(BM) + "];");
+  line("__shared__ __align__(16) float sb[2][" + str(BK) + "][" + str(BN) + "];");
+  line("const int tid = (int)threadIdx.x, tx = tid & 15, ty = tid >> 4;");
+  gemm_block_position(p, tiles_m, tiles_n);
+  line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
+  line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  const int64_t per_a = (BM * BK / 4 + threads - 1) / threads, per_b = (BN * BK / 4 + threads - 1) / threads;
+  line("float4 ra[" + str(per_a) + "], rb[" + str(per_b) + "];");
+  // Register loads of k-step kt, and their stores into shared buffer `buf`.
+  auto pieces = [&](int which, const std::function<void(const std::string& guard, int64_t c)>& body) {
+    const int64_t tile = which ? BN : BM, total = tile * BK / 4, per = which ? per_b : per_a;
+    for (int64_t c = 0; c < per; ++c) {
+      const std::string idx = "(tid + " + str(c * threads) + ")";
+      body(total < (c + 1) * threads ? "if (" + idx + " < " + str(total) + ") " : "", c);
+    }
+  };
+  auto load = [&](const std::string& kt) {
+    for (int which = 0; which < 2; ++which) {
+      const Staging& s = which ? sb : sa;
+      const GemmOperand& op = which ? p.b : p.a;
+      const int64_t tile = which ? BN : BM;
+      const std::string reg = which ? "rb" : "ra", src = which ? "pb" : "pa";
+      const int axis = which ? p.axis_n : p.axis_m;
+      pieces(which, [&](const std::string& guard, int64_t c) {
+        const std::string idx = "(tid + " + str(c * threads) + ")";
+        // k-contiguous: piece = (row of the tile, 4 consecutive k); else (k, 4 consecutive rows).
+        const std::string at = s.k_contiguous
+            ? "(long long)(" + idx + " >> 1) * " + str(op.stride[size_t(axis)]) + " + (" + kt + ") * " + str(BK) + " + (" + idx + " & 1) * 4"
+            : "(long long)((" + kt + ") * " + str(BK) + " + " + idx + " / " + str(tile / 4) + ") * " + str(op.stride_k) + " + (" + idx + " % " + str(tile / 4) + ") * 4";
+        line(guard + reg + "[" + str(c) + "] = *(const float4*)(" + src + " + " + at + ");");
+      });
+    }
+  };
+  auto store = [&](const std::string& buf) {
+    for (int which = 0; which < 2; ++which) {
+      const Staging& s = which ? sb : sa;
+      const int64_t tile = which ? BN : BM;
+      const std::string reg = which ? "rb" : "ra", dst = which ? "sb" : "sa";
+      pieces(which, [&](const std::string& guard, int64_t c) {
+        const std::string idx = "(tid + " + str(c * threads) + ")", r = reg + "[" + str(c) + "]";
+        if (s.k_contiguous) {
+          const std::string row = idx + " >> 1", k0 = "(" + idx + " & 1) * 4";
+          line(guard + "{ float* d = &" + dst + "[" + buf + "][" + k0 + "][" + row + "]; d[0] = " + r + ".x; d[" +
+               str(tile) + "] = " + r + ".y; d[" + str(2 * tile) + "] = " + r + ".z; d[" + str(3 * tile) + "] = " + r + ".w; }");
+        } else {
+          line(guard + "*(float4*)&" + dst + "[" + buf + "][" + idx + " / " + str(tile / 4) + "][(" + idx + " % " +
+               str(tile / 4) + ") * 4] = " + r + ";");
+        }
+      });
+    }
+  };
+  const int64_t KT = p.k / BK;
+  line("float acc[" + str(4 * GM) + "][" + str(4 * GN) + "] = {};");
+  load("0");
+  store("0");
+  line("__syncthreads();");
+  line("for (int kt = 0; kt < " + str(KT) + "; kt++) {");
+  ++indent_;
+  line("const int buf = kt & 1;");
+  line("if (kt + 1 < " + str(KT) + ") {");
+  ++indent_;
+  load("kt + 1");
+  --indent_;
+  line("}");
+  line("#pragma unroll");
+  line("for (int k = 0; k < " + str(BK) + "; k++) {");
+  ++indent_;
+  line("float a[" + str(4 * GM) + "], b[" + str(4 * GN) + "];");
+  for (int64_t g = 0; g < GM; ++g)
+    line("*(float4*)&a[" + str(4 * g) + "] = *(const float4*)&sa[buf][k][" + str(64 * g) + " + ty * 4];");
+  for (int64_t h = 0; h < GN; ++h)
+    line("*(float4*)&b[" + str(4 * h) + "] = *(const float4*)&sb[buf][k][" + str(64 * h) + " + tx * 4];");
+  line("#pragma unroll");
+  line("for (int i = 0; i < " + str(4 * GM) + "; i++)");
+  line("#pragma unroll");
+  line("for (int j = 0; j < " + str(4 * GN) + "; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);");
+  --indent_;
+  line("}");
+  line("if (kt + 1 < " + str(KT) + ") {");
+  ++indent_;
+  store("buf ^ 1");
+  --indent_;
+  line("}");
+  line("__syncthreads();");
+  --indent_;
+  line("}");
+  const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
+  const UOp tx = var("tx", 0, 15), ty = var("ty", 0, 15);
+  const UOp g = var("g", 0, GM - 1), i = var("i", 0, 3), h = var("h", 0, GN - 1), j = var("j", 0, 3);
+  const std::pair<UOp, const char*> names[] = {{tx, "tx"}, {ty, "ty"}, {g, "g"}, {i, "i"}, {h, "h"}, {j, "j"}};
+  for (const auto& [u, name] : names) bind(u, name);
+  line("#pragma unroll");
+  line("for (int g = 0; g < " + str(GM) + "; g++)");
+  line("#pragma unroll");
+  line("for (int i = 0; i < 4; i++)");
+  line("#pragma unroll");
+  line("for (int h = 0; h < " + str(GN) + "; h++)");
+  line("#pragma unroll");
+  line("for (int j = 0; j < 4; j++) {");
+  ++indent_;
+  gemm_epilogue(p, bm * BM + g * 64 + ty * 4 + i, bn * BN + h * 64 + tx * 4 + j, "acc[g * 4 + i][h * 4 + j]");
+  --indent_;
+  line("}");
+  out_ << "}\n";
+  return out_.str();
+}
+
+}  // namespace anneal
