@@ -2,7 +2,9 @@
 // whose reductions read some input independently of an output loop — the data reuse that makes a
 // tile pay (matmuls, convolutions and their gradients). Elementwise kernels are left alone: the C
 // compiler vectorizes their inner loop and on GPUs they are memory bound.
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -77,18 +79,31 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   if (env_off("ANNEAL_OPT")) return opts;
   const UOp& end = k.ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
-  if (loops == 0) return opts;
-  const ReuseInfo reuse = reuse_of(k);
-  if (!reuse.has_reduce) return opts;
   const bool gpu = canonical_device(device) != "CPU";
   int64_t outputs = 1;
   for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
+  // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per
+  // output whose threads share the reduction; one thread per output would leave the GPU idle and run
+  // each reduction serially. (A tensor-core matmul with few outputs still prefers its tiles.)
+  const std::optional<TensorCorePlan> tc = gpu && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
+  if (gpu && !tc && outputs <= 8192) {
+    int64_t longest = 0;
+    for (const UOp& r : toposort(end))
+      if (r.is(Ops::REDUCE))
+        for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
+    if (longest >= 64) {
+      int64_t threads = 32;
+      while (threads < 256 && threads < longest) threads *= 2;
+      return {{OptOp::Group, 0, threads}};
+    }
+  }
+  if (loops == 0) return opts;
+  const ReuseInfo reuse = reuse_of(k);
+  if (!reuse.has_reduce) return opts;
   // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off), staged through shared
   // memory where the layouts allow (ANNEAL_STAGE=0 turns staging off).
   const bool staging = gpu && !env_off("ANNEAL_STAGE");
-  if (gpu && !env_off("ANNEAL_TC"))
-    if (const std::optional<TensorCorePlan> tc = match_tensor_core(k))
-      return {{OptOp::TensorCore, 0, staging ? staging_tile(*tc, outputs, tensor_core_stages) : 0}};
+  if (tc) return {{OptOp::TensorCore, 0, staging ? staging_tile(*tc, outputs, tensor_core_stages) : 0}};
   // float32 matmuls: tiles through shared memory.
   if (staging)
     if (const std::optional<GemmPlan> g = match_gemm(k))

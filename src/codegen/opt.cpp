@@ -73,6 +73,8 @@ std::string Opt::str() const {
                      : op == OptOp::Local      ? "LOCAL("
                      : op == OptOp::TensorCore ? "TC("
                      : op == OptOp::Stage      ? "STAGE("
+                     : op == OptOp::Group      ? "GROUP("
+                     : op == OptOp::GroupTop   ? "GROUPTOP("
                                                : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
@@ -83,7 +85,7 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   check(!kernel.tensor_core && kernel.stage == 0, "a tensor-core or staged kernel takes no further opts");
   if (opt.op == OptOp::TensorCore) {
     const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
-    check(kernel.local.empty() && plan.has_value(),
+    check(kernel.local.empty() && kernel.group == 0 && plan.has_value(),
           "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops (or has other opts)");
     check(opt.axis == 0 && (opt.amount == 0 || tensor_core_stages(*plan, opt.amount)), [&] {
       return "TC(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
@@ -96,7 +98,7 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   }
   if (opt.op == OptOp::Stage) {
     const std::optional<GemmPlan> plan = match_gemm(kernel);
-    check(kernel.local.empty() && plan.has_value() && opt.axis == 0 && stage_fits(*plan, opt.amount), [&] {
+    check(kernel.local.empty() && kernel.group == 0 && plan.has_value() && opt.axis == 0 && stage_fits(*plan, opt.amount), [&] {
       return "STAGE(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
              "): needs a float32 matmul-like kernel without other opts, a tile of 64 or 128 dividing both output "
              "loops, k a multiple of 8 and operands that can be read in 16-byte pieces";
@@ -105,6 +107,22 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     return out;
   }
   const size_t loops = end.num_srcs() - 1;
+  if (opt.op == OptOp::Group || opt.op == OptOp::GroupTop) {
+    bool reduces = false;
+    for (const UOp& u : toposort(end))
+      if (u.is(Ops::REDUCE)) reduces = true;
+    bool local = false;
+    for (int64_t l : kernel.local) local = local || l > 1;
+    check(opt.axis == 0 && opt.amount >= 2 && opt.amount <= 1024 && (opt.amount & (opt.amount - 1)) == 0 && reduces &&
+              !local && kernel.group == 0,
+          [&] {
+            return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 to "
+                               "1024 threads";
+          });
+    out.group = opt.amount;
+    out.group_top = opt.op == OptOp::GroupTop;
+    return out;
+  }
   if (out.local.empty()) out.local.assign(loops, 1);
   switch (opt.op) {
     case OptOp::Upcast: {
@@ -116,12 +134,15 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
       break;
     }
     case OptOp::TensorCore:
-    case OptOp::Stage: break;  // handled above
+    case OptOp::Stage:
+    case OptOp::Group:
+    case OptOp::GroupTop: break;  // handled above
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);
       break;
     case OptOp::Local: {
+      check(kernel.group == 0, "LOCAL: a GROUP kernel's block already belongs to one output");
       check(opt.axis >= 0 && size_t(opt.axis) < loops, [&] {
         return "LOCAL: axis " + std::to_string(opt.axis) + " out of range (the kernel has " + std::to_string(loops) +
                " output loops)";
@@ -139,6 +160,12 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     }
   }
   return out;
+}
+
+bool reorders_sums(const std::vector<Opt>& opts) {
+  for (const Opt& o : opts)
+    if (o.op == OptOp::TensorCore || o.op == OptOp::Group || o.op == OptOp::GroupTop) return true;
+  return false;
 }
 
 ScheduledKernel optimize(const ScheduledKernel& kernel, const std::string& device, std::vector<Opt>* applied) {

@@ -113,6 +113,7 @@ void CStyleEmitter::compute_deps() {
 
 // SplitAcrossCores: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
 // StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
+// ChunkOfGroup: this thread's share [n*lane/group, n*(lane+1)/group).
 void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
@@ -123,6 +124,12 @@ void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
       line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
            "LL * (core + 1) / cores); " + name + "++) {");
       break;
+    case Loop::ChunkOfGroup: {
+      const std::string g = std::to_string(group_size()), lane = "(long long)" + thread_lane();
+      line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * " + lane + " / " + g + "); " + name + " < (" + t +
+           ")(" + n + "LL * (" + lane + " + 1) / " + g + "); " + name + "++) {");
+      break;
+    }
     case Loop::StridedOverGroup:
       line("for (" + t + " " + name + " = " + thread_lane() + "; " + name + " < " + n + "; " + name +
            " += " + std::to_string(group_size()) + ") {");
@@ -230,12 +237,13 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
     accs.push_back("acc" + std::to_string(counter_++));
     line(type_name(g.dtype()) + " " + accs.back() + " = " + reduce_identity(op, g.dtype()) + ";");
   }
-  // A grouped reduction strides its largest range over the group's threads, as the outermost loop.
+  // A grouped reduction shares its largest range among the group's threads, as the outermost loop.
   std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
   const bool grouped = group_reduce(r);
   if (grouped)
     std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
-  for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? Loop::StridedOverGroup : Loop::Plain);
+  const Loop shared = group_chunks() ? Loop::ChunkOfGroup : Loop::StridedOverGroup;
+  for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? shared : Loop::Plain);
   for (size_t i = 0; i < group.size(); ++i) {
     const UOp& x = group[i].src(0);
     const std::string& acc = accs[i];

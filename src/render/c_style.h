@@ -36,6 +36,7 @@ class CStyleEmitter {
   // Reductions split across the threads of a block (GPU): each thread loops over a strided share of
   // the largest range, then `combine` merges the partial accumulators and gives every thread the total.
   virtual bool group_reduce(const UOp&) const { return false; }
+  virtual bool group_chunks() const { return false; }  // contiguous shares (GROUPTOP) instead of strides
   virtual std::string thread_lane() const { return "0"; }
   virtual int group_size() const { return 1; }
   virtual void combine(const std::string&, Ops, DType) {}
@@ -43,7 +44,7 @@ class CStyleEmitter {
   virtual std::string store_guard() const { return ""; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
-  enum class Loop { Plain, SplitAcrossCores, StridedOverGroup };
+  enum class Loop { Plain, SplitAcrossCores, StridedOverGroup, ChunkOfGroup };
   void open_loop(const UOp& r, Loop kind = Loop::Plain);
   void close_loop(const UOp& r);
   std::string range_name(const UOp& r) const { return "r" + std::to_string(*r.arg().as_int()); }

@@ -18,7 +18,7 @@ class CudaEmitter final : public CStyleEmitter {
   std::string render();
 
  private:
-  static constexpr int64_t kThreadsPerBlock = 256, kGroupedMaxOutputs = 8192, kGroupedMinReduce = 64;
+  static constexpr int64_t kThreadsPerBlock = 256;
 
   void open_kernel(const UOp& end) override;
   void open_tiled(const UOp& end, bool narrow);
@@ -34,6 +34,7 @@ class CudaEmitter final : public CStyleEmitter {
   void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc);
 
   bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
+  bool group_chunks() const override { return k_.group_top; }
   std::string thread_lane() const override { return "(int)threadIdx.x"; }
   int group_size() const override { return int(threads_); }
   std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }

@@ -1,8 +1,8 @@
 // The CUDA renderer: one thread per output element. The output loops are flattened into the global
 // thread index (innermost loop fastest, so neighbouring threads store neighbouring elements) and each
-// loop variable is recovered from it; reductions stay loops inside the thread. A kernel with few
-// outputs and long reductions instead gives each output a block whose threads share the reduction
-// (tinygrad's GROUP). Tiling and tensor cores are the kernel optimizer's business; matmul-shaped
+// loop variable is recovered from it; reductions stay loops inside the thread. A GROUP kernel instead
+// gives each output a block whose threads share its reductions (strided, or GROUPTOP's contiguous
+// chunks) and combine them through shared memory. Tiling and tensor cores are the kernel optimizer's business; matmul-shaped
 // kernels it marks (TC, STAGE) are rendered by cuda_gemm.cpp.
 #include "cuda_renderer.h"
 
@@ -36,32 +36,21 @@ std::vector<UOp> top_level_reduces(const UOp& store) {
   return out;
 }
 
-int64_t pow2_at_least(int64_t n) {
-  int64_t p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
 }  // namespace
 
 CudaEmitter::CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : CStyleEmitter(k), entry_(entry) {
   const UOp& end = k.ast.src(0);
   for (size_t i = 1; i < end.num_srcs(); ++i) outputs_ *= end.src(i).src(0).ival();
-  // Few outputs with long reductions: one block per output, its threads share the reduction
-  // (one thread per output would leave the GPU idle and run each reduction serially).
-  int64_t longest = 0;
-  for (const UOp& r : top_level_reduces(end.src(0))) {
-    top_.insert(r.get());
-    for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
-  }
+  // GROUP: one block per output, its threads share the top-level reductions.
+  for (const UOp& r : top_level_reduces(end.src(0))) top_.insert(r.get());
   if (k.tensor_core) {
     plan_ = match_tensor_core(k);
     check(plan_.has_value(), "CUDA renderer: kernel " + k.name + " is marked for tensor cores but does not match");
   }
   for (int64_t l : k.local) local_threads_ *= l;
-  grouped_ = local_threads_ == 1 && outputs_ <= kGroupedMaxOutputs && longest >= kGroupedMinReduce;
+  grouped_ = k.group > 0;
   if (local_threads_ > 1) threads_ = local_threads_;
-  else if (grouped_) threads_ = std::min(kThreadsPerBlock, std::max<int64_t>(32, pow2_at_least(longest)));
+  else if (grouped_) threads_ = k.group;
   else threads_ = end.num_srcs() < 2 ? 1 : std::min(kThreadsPerBlock, std::max<int64_t>(32, (outputs_ + 31) / 32 * 32));
 }
 

@@ -135,7 +135,7 @@ void plan_memory(Schedule& sched) {
     const auto* arg = out.arg().as<BufferArg>();
     const size_t bytes = size_t(arg->size) * size_t(out.dtype().itemsize());
     if (outputs.count(out.get())) {
-      arg->storage = allocate(arg->device, bytes);
+      arg->storage = get_device(arg->device).allocate_uninitialized(bytes);
     } else {
       sched.intermediate_bytes += bytes;
       auto best = free_blocks.end();
@@ -147,7 +147,7 @@ void plan_memory(Schedule& sched) {
         block = *best;
         free_blocks.erase(best);
       } else {
-        block = Block{allocate(arg->device, bytes), bytes, arg->device};
+        block = Block{get_device(arg->device).allocate_uninitialized(bytes), bytes, arg->device};
         sched.planned_bytes += bytes;
       }
       arg->storage = block.storage;

@@ -24,27 +24,30 @@ namespace {
 
 Tensor random(const Shape& shape, uint64_t seed) { return testing::random_tensor(shape, seed); }
 
-// The kernels that compute `t`, each with its inputs realized by the earlier ones.
+// Runs `k` into `out` (its own output buffer when null) on its own inputs.
+void launch(const ScheduledKernel& k, void* out) {
+  Device& dev = get_device(k.buffers[0].arg().as<BufferArg>()->device);
+  std::vector<void*> ptrs;
+  for (const UOp& b : k.buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
+  if (out) ptrs[0] = out;
+  dev.compile(render_program(std::vector<ScheduledKernel>{k}, dev.name()))[0]->launch(ptrs.data());
+}
+
+// The kernels that compute `t`, run once in order so that every buffer a kernel reads holds its value.
 std::vector<ScheduledKernel> kernels_of(const Tensor& t) {
   const std::vector<UOp> outs{t.uop()};
   Schedule s = create_schedule(outs);
-  // Run it once so every buffer the kernels read holds its value.
-  Tensor copy(t.uop());
-  copy.realize();
+  for (const ScheduledKernel& k : s.kernels) launch(k, nullptr);
   return s.kernels;
 }
 
 // Runs `k` on its own inputs into a fresh output buffer; the output's bytes.
 std::vector<uint8_t> run_kernel(const ScheduledKernel& k) {
-  const std::string device = k.buffers[0].arg().as<BufferArg>()->device;
-  Device& dev = get_device(device);
+  Device& dev = get_device(k.buffers[0].arg().as<BufferArg>()->device);
   const auto* out = k.buffers[0].arg().as<BufferArg>();
   const size_t bytes = size_t(out->size) * size_t(k.buffers[0].dtype().itemsize());
   std::shared_ptr<void> storage = dev.allocate(bytes);
-  std::vector<void*> ptrs{storage.get()};
-  for (size_t i = 1; i < k.buffers.size(); ++i) ptrs.push_back(k.buffers[i].arg().as<BufferArg>()->storage.get());
-  const ProgramSource p = render_program(std::vector<ScheduledKernel>{k}, device);
-  dev.compile(p)[0]->launch(ptrs.data());
+  launch(k, storage.get());
   std::vector<uint8_t> host(bytes);
   dev.copy_to_host(host.data(), storage.get(), bytes);
   return host;
@@ -120,6 +123,7 @@ TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
       cands.push_back(hand_coded_opts(k, "CPU"));
       cands.push_back(hand_coded_opts(k, "CUDA"));
       for (const std::vector<Opt>& opts : cands) {
+        if (reorders_sums(opts)) continue;  // GROUP, TC: tested to rounding below
         ScheduledKernel o = k;
         std::string names;
         for (const Opt& op : opts) {
@@ -132,6 +136,43 @@ TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
     }
   }
   EXPECT_GT(checked, 40);
+}
+
+// GROUP / GROUPTOP share each output's reductions among a block's threads: the partial sums combine
+// in a tree, so results agree with the loop to float32 rounding (bit-identical on the CPU, which
+// ignores them). Sums, maxima, nested reductions (softmax), a scalar total, and a reduction shorter
+// than the group.
+TEST(Opts, GroupedReductionsAgreeWithTheLoop) {
+  Tensor x = random({6, 3000}, 31), y = random({40, 50}, 32);
+  const std::vector<Tensor> progs{x.sum({1}), x.max({1}), x.softmax(1), (x * x).sum(), y.sum({1}), x.exp().sum({0})};
+  int checked = 0;
+  for (const Tensor& t : progs)
+    for (const ScheduledKernel& k : kernels_of(t)) {
+      const std::vector<uint8_t> base = run_kernel(k);
+      std::vector<float> want(base.size() / 4);
+      std::memcpy(want.data(), base.data(), base.size());
+      for (const Opt& g : {Opt{OptOp::Group, 0, 32}, Opt{OptOp::Group, 0, 256}, Opt{OptOp::GroupTop, 0, 64}}) {
+        ScheduledKernel o;
+        try {
+          o = apply_opt(k, g);
+        } catch (const Error&) {
+          continue;  // elementwise kernels have nothing to share
+        }
+        const std::vector<uint8_t> bytes = run_kernel(o);
+        std::vector<float> got(bytes.size() / 4);
+        std::memcpy(got.data(), bytes.data(), bytes.size());
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], want[i], 1e-5 * (1 + std::fabs(want[i])) * 30) << k.name << " " << g.str() << " element " << i;
+        ++checked;
+      }
+    }
+  EXPECT_GE(checked, 18);
+  Tensor a = random({12, 20}, 1);
+  const ScheduledKernel plain = kernels_of(a + 1.0).at(0);
+  EXPECT_THROW(apply_opt(plain, {OptOp::Group, 0, 64}), Error);   // no reduction
+  const ScheduledKernel sum = kernels_of(a.sum({1})).at(0);
+  EXPECT_THROW(apply_opt(sum, {OptOp::Group, 0, 48}), Error);     // not a power of two
 }
 
 // Staged kernels apply to every layout of gemm_programs (the bit-identity above then covers them).
@@ -201,7 +242,9 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   ASSERT_EQ(cpu.size(), 2u);
   EXPECT_EQ(cpu[0].str(), "UPCAST(1, 32)");  // the columns: a SIMD-wide tile
   EXPECT_EQ(cpu[1].str(), "UPCAST(0, 8)");
-  EXPECT_TRUE(hand_coded_opts(mm, "CUDA").empty());  // 4096 outputs: too few threads to tile on a GPU
+  // 4096 outputs, 64 long: too few threads to tile on a GPU; a block per output shares each sum.
+  ASSERT_EQ(hand_coded_opts(mm, "CUDA").size(), 1u);
+  EXPECT_EQ(hand_coded_opts(mm, "CUDA")[0].str(), "GROUP(0, 64)");
   auto gpu_opts = [](const Tensor& t) {
     std::string s;
     for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CUDA")) s += o.str() + " ";

@@ -21,6 +21,12 @@
 // and each thread keeps (tile/16)^2 accumulators, summing in the loop's order (bit-identical to the
 // unoptimized kernel). It must be the only opt.
 //
+// GROUP(0, t) gives each output a GPU block of t threads (a power of two) that share its reductions:
+// thread i sums elements i, i + t, i + 2t... of the largest loop (coalesced), GROUPTOP(0, t) the
+// contiguous chunk [n i / t, n (i + 1) / t); the partial sums combine through a shared-memory tree.
+// For kernels with few outputs and long reductions (a loss, a norm, a softmax's row sums), where one
+// thread per output would leave the GPU idle. It reorders the sums: results agree to rounding.
+//
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
 #pragma once
@@ -31,7 +37,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop };
 
 struct Opt {
   OptOp op;
@@ -44,6 +50,10 @@ struct Opt {
 // The kernel with `opt` applied; an anneal::Error when it does not apply (no such axis, amount does
 // not divide the loop).
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt);
+
+// Whether the opts change the order in which sums are accumulated (TC, GROUP, GROUPTOP): such a
+// kernel's results agree with the unoptimized one's to rounding rather than bit for bit.
+bool reorders_sums(const std::vector<Opt>& opts);
 
 // The heuristic choice for `device` ("CPU", "CUDA"...). Deterministic: depends on the kernel only.
 // ANNEAL_OPT=0 turns optimization off.

@@ -4,7 +4,7 @@
 //
 // The TC opt marks such a kernel; the CUDA renderer then either stages block tiles of A and B through
 // shared memory (TC(0, 128) / TC(0, 64): the block tile's side; cp.async copies, ldmatrix fragment
-// loads, a 3-stage pipeline) when the operands' layouts allow 16-byte copies and the tile divides the
+// loads, a 4-stage pipeline) when the operands' layouts allow 16-byte copies and the tile divides the
 // loops, or (TC(0, 0)) gives each warp tiles whose fragments every lane loads straight from memory.
 // Summation order differs from a loop's: results agree to float32 rounding, not bit for bit.
 #pragma once

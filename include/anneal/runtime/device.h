@@ -44,6 +44,9 @@ class Device {
   virtual std::string fingerprint() const { return name_; }
   // Zero-filled memory, returned to the device when the last owner lets go; never null.
   virtual std::shared_ptr<void> allocate(size_t bytes) = 0;
+  // Memory a kernel is about to overwrite entirely (the scheduler's outputs and intermediates): the
+  // device may skip zeroing it (a 64 MiB memset costs a 4096 fp16 matmul 4% on an H200).
+  virtual std::shared_ptr<void> allocate_uninitialized(size_t bytes) { return allocate(bytes); }
   virtual void copy_from_host(void* dst, const void* host, size_t bytes) = 0;
   virtual void copy_to_host(void* host, const void* src, size_t bytes) = 0;
   virtual void copy_on_device(void* dst, const void* src, size_t bytes) = 0;

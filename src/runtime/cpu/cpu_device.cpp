@@ -33,12 +33,16 @@ class CpuDevice final : public Device {
   }
 
   std::shared_ptr<void> allocate(size_t bytes) override {
-    const size_t rounded = ((bytes + 63) / 64) * 64 + 64;  // never zero; room for vector over-reads
-    void* p = std::aligned_alloc(64, rounded);
+    std::shared_ptr<void> p = allocate_uninitialized(bytes);
+    std::memset(p.get(), 0, rounded(bytes));
+    return p;
+  }
+  std::shared_ptr<void> allocate_uninitialized(size_t bytes) override {
+    void* p = std::aligned_alloc(64, rounded(bytes));
     if (!p) throw Error("CPU: out of memory allocating " + std::to_string(bytes) + " bytes");
-    std::memset(p, 0, rounded);
     return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   }
+  static size_t rounded(size_t bytes) { return ((bytes + 63) / 64) * 64 + 64; }  // never zero; room for vector over-reads
   void copy_from_host(void* dst, const void* host, size_t bytes) override { copy(dst, host, bytes); }
   void copy_to_host(void* host, const void* src, size_t bytes) override { copy(host, src, bytes); }
   void copy_on_device(void* dst, const void* src, size_t bytes) override { copy(dst, src, bytes); }

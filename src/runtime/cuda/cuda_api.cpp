@@ -49,6 +49,7 @@ LoadedDriver load_driver() {
                   resolve(l, d.cuMemcpyDtoDAsync, {"cuMemcpyDtoDAsync_v2"}) &&
                   resolve(l, d.cuModuleLoadData, {"cuModuleLoadData"}) &&
                   resolve(l, d.cuModuleGetFunction, {"cuModuleGetFunction"}) &&
+                  resolve(l, d.cuFuncSetAttribute, {"cuFuncSetAttribute"}) &&
                   resolve(l, d.cuLaunchKernel, {"cuLaunchKernel"}) && resolve(l, d.cuEventCreate, {"cuEventCreate"}) &&
                   resolve(l, d.cuEventRecord, {"cuEventRecord"}) &&
                   resolve(l, d.cuEventSynchronize, {"cuEventSynchronize"}) &&

@@ -96,7 +96,8 @@ class CudaKernel final : public Kernel {
     for (size_t i = 0; i < entry_.buffers; ++i) params[i] = const_cast<void**>(&bufs[i]);
     d_.cuCtxSetCurrent(ctx_);
     const CUresult r = d_.cuLaunchKernel(fn_, unsigned(g[0]), unsigned(g[1]), unsigned(g[2]), unsigned(l[0]),
-                                         unsigned(l[1]), unsigned(l[2]), 0, nullptr, params.data(), nullptr);
+                                         unsigned(l[1]), unsigned(l[2]), unsigned(entry_.shared_bytes), nullptr,
+                                         params.data(), nullptr);
     if (r != 0) throw Error("CUDA: launching kernel " + entry_.name + " failed: " + error_text(r));
   }
 
@@ -130,10 +131,14 @@ class CudaDeviceImpl final : public Device {
   }
 
   std::shared_ptr<void> allocate(size_t bytes) override {
+    std::shared_ptr<void> p = allocate_uninitialized(bytes);
+    check_cu(d_.cuMemsetD8Async(dptr(p.get()), 0, CachingAllocator::round(bytes), nullptr), "cuMemsetD8Async");
+    return p;
+  }
+  std::shared_ptr<void> allocate_uninitialized(size_t bytes) override {
     current();
     const size_t rounded = CachingAllocator::round(bytes);
     const CUdeviceptr p = alloc_.get(rounded);
-    check_cu(d_.cuMemsetD8Async(p, 0, rounded, nullptr), "cuMemsetD8Async");
     CachingAllocator* a = &alloc_;  // the device is never destroyed (see get_device)
     return std::shared_ptr<void>(reinterpret_cast<void*>(p), [a, rounded](void* q) { a->put(dptr(q), rounded); });
   }
@@ -164,6 +169,14 @@ class CudaDeviceImpl final : public Device {
       CUfunction fn = nullptr;
       const CUresult r = d_.cuModuleGetFunction(&fn, module, k.name.c_str());
       if (r != 0) throw Error("CUDA: kernel " + k.name + " missing from its module: " + error_text(r));
+      // More than 48 KiB of dynamic shared memory must be asked for (staged matmul tiles).
+      constexpr int kAttrMaxDynamicShared = 8;  // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+      if (k.shared_bytes > 48 * 1024) {
+        const CUresult a = d_.cuFuncSetAttribute(fn, kAttrMaxDynamicShared, int(k.shared_bytes));
+        if (a != 0)
+          throw Error("CUDA: kernel " + k.name + " needs " + std::to_string(k.shared_bytes / 1024) +
+                      " KiB of shared memory, more than this GPU gives a block: " + error_text(a));
+      }
       out.push_back(std::make_shared<CudaKernel>(*this, d_, ctx_, fn, k));
     }
     return out;
