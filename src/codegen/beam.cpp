@@ -271,6 +271,7 @@ std::optional<Opt> parse_opt(const std::string& text) {
   else if (text.rfind("SWAP(", 0) == 0) o.op = OptOp::Swap, name = "SWAP(";
   else if (text.rfind("TC(", 0) == 0) o.op = OptOp::TensorCore, name = "TC(";
   else if (text.rfind("STAGE(", 0) == 0) o.op = OptOp::Stage, name = "STAGE(";
+  else if (text.rfind("SIMD(", 0) == 0) o.op = OptOp::Simd, name = "SIMD(";
   else if (text.rfind("GROUPTOP(", 0) == 0) o.op = OptOp::GroupTop, name = "GROUPTOP(";
   else if (text.rfind("GROUP(", 0) == 0) o.op = OptOp::Group, name = "GROUP(";
   else return std::nullopt;

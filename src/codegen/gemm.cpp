@@ -122,4 +122,9 @@ bool stage_fits(const GemmPlan& p, int64_t tile) {
          p.k % 8 == 0 && staging_of(p.a, p.axis_m, 4).ok && staging_of(p.b, p.axis_n, 4).ok;
 }
 
+bool simd_fits(const GemmPlan& p, int64_t cols) {
+  return p.dtype == dtypes::float32 && p.bare && (cols == 16 || cols == 32) && p.m % 8 == 0 && p.n % cols == 0 &&
+         p.a.affine && p.b.affine && p.b.stride[size_t(p.axis_n)] == 1;
+}
+
 }  // namespace anneal

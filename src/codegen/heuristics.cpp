@@ -111,7 +111,14 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel
   // is split across a block's threads by the renderer instead).
   if (gpu && outputs < 65536) return opts;
-  if (!gpu) return register_tile(k, reuse, 32, 8, 256);
+  if (!gpu) {
+    // float32 matmuls with B rows contiguous: explicit vector tiles (ANNEAL_SIMD=0 turns them off).
+    if (!env_off("ANNEAL_SIMD"))
+      if (const std::optional<GemmPlan> g = match_gemm(k))
+        for (int64_t cols : {32, 16})
+          if (simd_fits(*g, cols)) return {{OptOp::Simd, 0, cols}};
+    return register_tile(k, reuse, 32, 8, 256);
+  }
   // GPU: 4 columns by 8 rows per thread, 16 threads along the last loop and 64 along the one before,
   // so that a block's threads share what they read (BEAM's choice for a 4096 fp32 matmul on an H100).
   // Smaller tiles and blocks when that leaves fewer than two blocks per SM of an H100 (a weight

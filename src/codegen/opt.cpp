@@ -75,6 +75,7 @@ std::string Opt::str() const {
                      : op == OptOp::Stage      ? "STAGE("
                      : op == OptOp::Group      ? "GROUP("
                      : op == OptOp::GroupTop   ? "GROUPTOP("
+                     : op == OptOp::Simd       ? "SIMD("
                                                : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
@@ -82,7 +83,7 @@ std::string Opt::str() const {
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
   const UOp& end = kernel.ast.src(0);
-  check(!kernel.tensor_core && kernel.stage == 0, "a tensor-core or staged kernel takes no further opts");
+  check(!kernel.tensor_core && kernel.stage == 0 && kernel.simd == 0, "a TC, STAGE or SIMD kernel takes no further opts");
   if (opt.op == OptOp::TensorCore) {
     const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
     check(kernel.local.empty() && kernel.group == 0 && plan.has_value(),
@@ -94,6 +95,15 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     });
     out.tensor_core = true;
     out.stage = opt.amount;
+    return out;
+  }
+  if (opt.op == OptOp::Simd) {
+    const std::optional<GemmPlan> plan = match_gemm(kernel);
+    check(kernel.local.empty() && kernel.group == 0 && plan.has_value() && opt.axis == 0 && simd_fits(*plan, opt.amount), [&] {
+      return opt.str() + ": needs a float32 matmul-like kernel without other opts, 8 rows and 16 or 32 columns dividing "
+                         "its output loops, and B contiguous along its columns";
+    });
+    out.simd = opt.amount;
     return out;
   }
   if (opt.op == OptOp::Stage) {
@@ -136,7 +146,8 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     case OptOp::TensorCore:
     case OptOp::Stage:
     case OptOp::Group:
-    case OptOp::GroupTop: break;  // handled above
+    case OptOp::GroupTop:
+    case OptOp::Simd: break;  // handled above
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);

@@ -1,19 +1,91 @@
 // The C renderer: `void NAME(void** bufs, int core, int cores)`. The outermost output loop is split
 // across cores; every output element is computed by the same code on whichever core owns it, so
-// results do not depend on the number of cores.
+// results do not depend on the number of cores. SIMD kernels (codegen/opt.h) are explicit vector
+// register tiles over a matmul's output.
 #include "c_renderer.h"
 
+#include <optional>
+#include <string>
+#include <utility>
+
 #include "anneal/render/renderer.h"
+#include "anneal/support/error.h"
 #include "c_style.h"
 
 namespace anneal {
 namespace {
 
+std::string str(int64_t v) { return std::to_string(v); }
+
 class CEmitter final : public CStyleEmitter {
  public:
   using CStyleEmitter::CStyleEmitter;
+  std::string render() { return k_.simd ? run_simd() : run(); }
 
  private:
+  // SIMD(0, cols): tiles of 8 rows x cols columns, numbered column panel by column panel (row tiles
+  // fastest, so one panel of B is reused from cache by every row tile) inside each batch position;
+  // each core takes a contiguous range of tiles.
+  std::string run_simd() {
+    const std::optional<GemmPlan> found = match_gemm(k_);
+    check(found.has_value() && simd_fits(*found, k_.simd), "C renderer: kernel " + k_.name + " cannot be a SIMD tile");
+    const GemmPlan& p = *found;
+    const UOp& end = k_.ast.src(0);
+    constexpr int64_t MR = 8, W = 16;
+    const int64_t NR = k_.simd, NV = NR / W, tiles_m = p.m / MR, tiles_n = p.n / NR;
+    int64_t batch = 1;
+    for (size_t i = 1; i < end.num_srcs(); ++i)
+      if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n) batch *= end.src(i).src(0).ival();
+    const int64_t tiles = batch * tiles_m * tiles_n;
+    out_ << "void " << k_.name << "(void** bufs, int core, int cores) {\n";
+    for (size_t i = 0; i < k_.buffers.size(); ++i) {
+      const std::string t = buffer_type(k_.buffers[i].dtype()), c = i ? "const " : "";
+      out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
+    }
+    indent_ = 1;
+    line("for (long long t = " + str(tiles) + "LL * core / cores; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
+    ++indent_;
+    line("const int bm = (int)(t % " + str(tiles_m) + "), bn = (int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ");");
+    int64_t stride = tiles_m * tiles_n;
+    for (size_t i = end.num_srcs(); i-- > 1;) {
+      if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n) continue;
+      const int64_t n = end.src(i).src(0).ival();
+      declare_range(end.src(i), "t / " + str(stride) + " % " + str(n));
+      stride *= n;
+    }
+    line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
+    line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
+    line("anneal_f32x16 acc[" + str(MR) + "][" + str(NV) + "] = {{0}};");
+    line("for (int k = 0; k < " + str(p.k) + "; k++) {");
+    ++indent_;
+    const std::string sak = str(p.a.stride_k), sam = str(p.a.stride[size_t(p.axis_m)]);
+    for (int64_t v = 0; v < NV; ++v)
+      line("const anneal_f32x16 b" + str(v) + " = anneal_load16(pb + (long long)k * " + str(p.b.stride_k) + " + " + str(v * W) + ");");
+    for (int64_t i = 0; i < MR; ++i) {
+      line("{");
+      line("  const anneal_f32x16 a = (anneal_f32x16){0} + pa[(long long)k * " + sak + " + " + str(i) + " * " + sam + "];");
+      for (int64_t v = 0; v < NV; ++v)
+        line("  acc[" + str(i) + "][" + str(v) + "] = anneal_fma16(a, b" + str(v) + ", acc[" + str(i) + "][" + str(v) + "]);");
+      line("}");
+    }
+    --indent_;
+    line("}");
+    const UOp bm = UOp::variable("bm", 0, tiles_m - 1), bn = UOp::variable("bn", 0, tiles_n - 1);
+    const UOp i = UOp::variable("i", 0, MR - 1), j = UOp::variable("j", 0, NR - 1);
+    const std::pair<UOp, const char*> names[] = {{bm, "bm"}, {bn, "bn"}, {i, "i"}, {j, "j"}};
+    for (const auto& [u, name] : names) bind(u, name);
+    line("for (int i = 0; i < " + str(MR) + "; i++)");
+    line("for (int j = 0; j < " + str(NR) + "; j++) {");
+    ++indent_;
+    gemm_epilogue(p, bm * MR + i, bn * NR + j, "acc[i][j / " + str(W) + "][j % " + str(W) + "]");
+    --indent_;
+    line("}");
+    --indent_;
+    line("}");
+    out_ << "}\n";
+    return out_.str();
+  }
+
   void open_kernel(const UOp& end) override {
     out_ << "void " << k_.name << "(void** bufs, int core, int cores) {\n";
     if (end.num_srcs() < 2) out_ << "  if (core != 0) return;\n  (void)cores;\n";
@@ -75,10 +147,26 @@ const std::string& c_prelude() {
       "static inline unsigned short anneal_f2bf(float f) {\n"
       "  anneal_bits b; b.f = f;\n"
       "  if ((b.u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((b.u >> 16) | 0x40u);\n"
-      "  return (unsigned short)((b.u + 0x7fffu + ((b.u >> 16) & 1u)) >> 16);\n}\n";
+      "  return (unsigned short)((b.u + 0x7fffu + ((b.u >> 16) & 1u)) >> 16);\n}\n"
+      // SIMD tiles: 16-float vectors (GCC/clang vector extensions), unaligned loads, and a fused
+      // multiply-add rounded once per lane like fmaf: AVX-512 or AVX2 intrinsics, else fmaf per lane.
+      "#if defined(__x86_64__) || defined(__i386__)\n#include <immintrin.h>\n#endif\n"
+      "typedef float anneal_f32x16 __attribute__((vector_size(64)));\n"
+      "static inline anneal_f32x16 anneal_load16(const float* p) { anneal_f32x16 v; __builtin_memcpy(&v, p, 64); return v; }\n"
+      "static inline anneal_f32x16 anneal_fma16(anneal_f32x16 a, anneal_f32x16 b, anneal_f32x16 c) {\n"
+      "#if defined(__AVX512F__)\n"
+      "  return (anneal_f32x16)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);\n"
+      "#elif defined(__AVX2__) && defined(__FMA__)\n"
+      "  __m256 x[2], y[2], z[2];\n"
+      "  __builtin_memcpy(x, &a, 64); __builtin_memcpy(y, &b, 64); __builtin_memcpy(z, &c, 64);\n"
+      "  z[0] = _mm256_fmadd_ps(x[0], y[0], z[0]); z[1] = _mm256_fmadd_ps(x[1], y[1], z[1]);\n"
+      "  anneal_f32x16 r; __builtin_memcpy(&r, z, 64); return r;\n"
+      "#else\n"
+      "  anneal_f32x16 r; for (int i = 0; i < 16; i++) r[i] = fmaf(a[i], b[i], c[i]); return r;\n"
+      "#endif\n}\n";
   return prelude;
 }
 
-std::string render_c(const ScheduledKernel& kernel) { return CEmitter(kernel).run(); }
+std::string render_c(const ScheduledKernel& kernel) { return CEmitter(kernel).render(); }
 
 }  // namespace anneal

@@ -4,8 +4,12 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
+#include "anneal/rewrite/graph_rewrite.h"
+#include "anneal/rewrite/symbolic.h"
 #include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 
@@ -265,6 +269,37 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
     if (grouped) combine(accs[i], op, group[i].dtype());
     bind(group[i], accs[i]);
   }
+}
+
+std::string CStyleEmitter::operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const {
+  const UOp& end = k_.ast.src(0);
+  std::string e = std::to_string(op.offset) + "LL";
+  for (size_t i = 0; i < op.stride.size(); ++i)
+    if (int(i) != p.axis_m && int(i) != p.axis_n && op.stride[i] != 0)
+      e += " + " + std::to_string(op.stride[i]) + "LL * " + range_name(end.src(i + 1));
+  e += " + " + std::to_string(op.stride[size_t(axis)]) + "LL * (" + tile + ")";
+  return "data" + std::to_string(op.slot) + " + (" + e + ")";
+}
+
+void CStyleEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc) {
+  const UOp& end = k_.ast.src(0);
+  const UOp& store = end.src(0);
+  const size_t scope = mark();
+  auto arg = std::make_shared<ParamArg>();
+  arg->name = "acc";
+  arg->addrspace = AddrSpace::Alu;
+  const UOp acc_value = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
+  bind(acc_value, acc);
+  const std::unordered_map<UOp, UOp> at{
+      {p.reduce, acc_value}, {end.src(size_t(p.axis_m) + 1), row}, {end.src(size_t(p.axis_n) + 1), col}};
+  const UOp value = substitute(store.src(1), at);
+  const UOp index = sym_rewrite(substitute(store.src(0).src(1), at));
+  std::string v = emit_value(value);
+  const DType out = k_.buffers[0].dtype();
+  if (out == dtypes::float16) v = "anneal_f2h(" + v + ")";
+  if (out == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
+  line("data0[" + emit_value(index) + "] = " + v + ";");
+  forget_since(scope);
 }
 
 }  // namespace anneal

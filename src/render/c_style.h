@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "anneal/codegen/gemm.h"
 #include "anneal/schedule/schedule.h"
 
 namespace anneal {
@@ -67,6 +68,14 @@ class CStyleEmitter {
   void declare_range(const UOp& r, const std::string& value);
   std::string value_type(const UOp& u) const;
   std::string literal(const UOp& c) const;
+
+  // Matmul-shaped kernels (codegen/gemm.h). The address of operand `op` at this tile's batch position,
+  // the start of tile `tile` (an expression) along its own output loop `axis`, and k = 0; the batch
+  // loops must be declared.
+  std::string operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const;
+  // The kernel's store with the sum replaced by accumulator `acc` (an expression) and m, n by `row`,
+  // `col` (in the variables the caller bound).
+  void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc);
 
   std::string val(const UOp& u) const;
   void emit(const UOp& u);

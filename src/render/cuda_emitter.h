@@ -30,8 +30,6 @@ class CudaEmitter final : public CStyleEmitter {
   std::string run_staged();              // STAGE(0, tile): float32 tiles through shared memory
   void open_gemm(int64_t threads, int64_t blocks);
   void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
-  std::string operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const;
-  void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc);
 
   bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
   bool group_chunks() const override { return k_.group_top; }

@@ -69,39 +69,6 @@ void CudaEmitter::gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_
   }
 }
 
-// The operand's address at (this block's batch position, the start of tile `tile` along its own output
-// loop `axis`, k = 0).
-std::string CudaEmitter::operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const {
-  const UOp& end = k_.ast.src(0);
-  std::string e = str(op.offset) + "LL";
-  for (size_t i = 0; i < op.stride.size(); ++i)
-    if (int(i) != p.axis_m && int(i) != p.axis_n && op.stride[i] != 0)
-      e += " + " + str(op.stride[i]) + "LL * " + range_name(end.src(i + 1));
-  e += " + " + str(op.stride[size_t(axis)]) + "LL * (" + tile + ")";
-  return "data" + str(op.slot) + " + (" + e + ")";
-}
-
-void CudaEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc) {
-  const UOp& end = k_.ast.src(0);
-  const UOp& store = end.src(0);
-  const size_t scope = mark();
-  auto arg = std::make_shared<ParamArg>();
-  arg->name = "acc";
-  arg->addrspace = AddrSpace::Alu;
-  const UOp acc_value = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
-  bind(acc_value, acc);
-  const std::unordered_map<UOp, UOp> at{
-      {p.reduce, acc_value}, {end.src(size_t(p.axis_m) + 1), row}, {end.src(size_t(p.axis_n) + 1), col}};
-  const UOp value = substitute(store.src(1), at);
-  const UOp index = sym_rewrite(substitute(store.src(0).src(1), at));
-  std::string v = emit_value(value);
-  const DType out = k_.buffers[0].dtype();
-  if (out == dtypes::float16) v = "anneal_f2h(" + v + ")";
-  if (out == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
-  line("data0[" + emit_value(index) + "] = " + v + ";");
-  forget_since(scope);
-}
-
 // TC(0, 0): 4 warps per block in a 2 x 2 arrangement, each warp tm x tn mma tiles of 16 x 8; per
 // 16-step of the reduction every lane loads its fragments of A (8 values per tile) and B (4 per tile),
 // packs pairs into 32-bit registers, and issues the mmas. Fragment positions follow PTX's m16n8k16

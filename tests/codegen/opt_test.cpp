@@ -70,12 +70,11 @@ std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
     if (n0 % 4 == 0 && n1 % 4 == 0)
       out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Local, 1, 2}, {OptOp::Local, 0, 4}, {OptOp::Swap, 0, 1}});
   }
-  for (int64_t tile : {64, 128}) {
-    const Opt stage{OptOp::Stage, 0, tile};
+  for (const Opt& whole : {Opt{OptOp::Stage, 0, 64}, Opt{OptOp::Stage, 0, 128}, Opt{OptOp::Simd, 0, 16}, Opt{OptOp::Simd, 0, 32}}) {
     try {
-      apply_opt(k, stage);
-      out.push_back({stage});
-    } catch (const Error&) {  // not a staged-size float32 matmul
+      apply_opt(k, whole);
+      out.push_back({whole});
+    } catch (const Error&) {  // not a float32 matmul of those sizes
     }
   }
   return out;
@@ -181,6 +180,13 @@ TEST(Opts, StagingAppliesToEveryMatmulLayout) {
     const ScheduledKernel k = kernels_of(t).back();
     EXPECT_NO_THROW(apply_opt(k, {OptOp::Stage, 0, 64})) << k.name;
   }
+  // SIMD reads B as vectors along n: every layout but the one with B contiguous along k.
+  const std::vector<Tensor> f32 = gemm_programs(dtypes::float32);
+  for (size_t i = 0; i < f32.size(); ++i) {
+    const ScheduledKernel k = kernels_of(f32[i]).back();
+    if (i == 2) EXPECT_THROW(apply_opt(k, {OptOp::Simd, 0, 32}), Error);
+    else EXPECT_NO_THROW(apply_opt(k, {OptOp::Simd, 0, 32})) << k.name;
+  }
   for (DType d : {dtypes::float16, dtypes::bfloat16})
     for (const Tensor& t : gemm_programs(d)) {
       const ScheduledKernel k = kernels_of(t).back();
@@ -238,10 +244,16 @@ TEST(Opts, StagedTensorCoresAgreeWithTheLoop) {
 TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   Tensor a = random({64, 64}, 1), b = random({64, 64}, 2);
   const ScheduledKernel mm = kernels_of(a.matmul(b)).at(0);
-  const std::vector<Opt> cpu = hand_coded_opts(mm, "CPU");
-  ASSERT_EQ(cpu.size(), 2u);
-  EXPECT_EQ(cpu[0].str(), "UPCAST(1, 32)");  // the columns: a SIMD-wide tile
-  EXPECT_EQ(cpu[1].str(), "UPCAST(0, 8)");
+  auto cpu_opts = [](const Tensor& t) {
+    std::string s;
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CPU")) s += o.str() + " ";
+    return s;
+  };
+  EXPECT_EQ(cpu_opts(a.matmul(b)), "SIMD(0, 32) ");  // B's rows are vectors: an explicit 8 x 32 tile
+  EXPECT_EQ(cpu_opts(random({64, 64}, 1).matmul(random({64, 48}, 2))), "SIMD(0, 16) ");
+  // B contiguous along k (or 40 columns): a register tile left to the C compiler's vectorizer.
+  EXPECT_EQ(cpu_opts((a.reshape({64, 1, 64}) * b.reshape({1, 64, 64})).sum({2})), "UPCAST(1, 32) UPCAST(0, 8) ");
+  EXPECT_EQ(cpu_opts(random({64, 64}, 1).matmul(random({64, 40}, 2))), "UPCAST(1, 8) UPCAST(0, 8) ");
   // 4096 outputs, 64 long: too few threads to tile on a GPU; a block per output shares each sum.
   ASSERT_EQ(hand_coded_opts(mm, "CUDA").size(), 1u);
   EXPECT_EQ(hand_coded_opts(mm, "CUDA")[0].str(), "GROUP(0, 64)");

@@ -49,4 +49,9 @@ Staging staging_of(const GemmOperand& op, int axis, int64_t vector);
 // n, k a multiple of 8, both operands readable as float4.
 bool stage_fits(const GemmPlan& plan, int64_t tile);
 
+// Whether SIMD(0, cols) applies: float32 loads multiplied as they are, 8 rows and `cols` (16 or 32)
+// columns dividing m and n, B contiguous along n (its rows are vector loads; A is read a scalar at a
+// time and broadcast, so any affine layout does).
+bool simd_fits(const GemmPlan& plan, int64_t cols);
+
 }  // namespace anneal

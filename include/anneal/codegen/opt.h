@@ -21,6 +21,14 @@
 // and each thread keeps (tile/16)^2 accumulators, summing in the loop's order (bit-identical to the
 // unoptimized kernel). It must be the only opt.
 //
+// SIMD(0, cols) renders a float32 matmul-shaped kernel (codegen/gemm.h) on the CPU as an explicit
+// vector register tile: 8 rows by `cols` columns of accumulators held as 16-float vectors, per k one
+// vector load per 16 columns of B and one broadcast per row of A, fused multiply-adds written as
+// intrinsics. Tiles run column panel by column panel (a panel of B stays in cache while every row
+// tile passes) and are split across cores. Each output accumulates in k order: bit-identical to the
+// unoptimized loop. It must be the only opt. (UPCAST tiles leave the vectors to the C compiler's
+// SLP vectorizer, which spills a 256-accumulator tile.)
+//
 // GROUP(0, t) gives each output a GPU block of t threads (a power of two) that share its reductions:
 // thread i sums elements i, i + t, i + 2t... of the largest loop (coalesced), GROUPTOP(0, t) the
 // contiguous chunk [n i / t, n (i + 1) / t); the partial sums combine through a shared-memory tree.
@@ -37,7 +45,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop, Simd };
 
 struct Opt {
   OptOp op;
