@@ -43,7 +43,12 @@ class CEmitter final : public CStyleEmitter {
       out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
-    line("for (long long t = " + str(tiles) + "LL * core / cores; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
+    const bool packed = p.b.stride[size_t(p.axis_n)] != 1;
+    line("const long long first = " + str(tiles) + "LL * core / cores;");
+    if (packed) {
+      line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
+    }
+    line("for (long long t = first; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
     ++indent_;
     line("const int bm = (int)(t % " + str(tiles_m) + "), bn = (int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ");");
     int64_t stride = tiles_m * tiles_n;
@@ -55,12 +60,31 @@ class CEmitter final : public CStyleEmitter {
     }
     line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
     line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
+    // B not contiguous along n: this panel's k x NR values copied into rows (once per panel).
+    std::string b_row = "pb + (long long)k * " + str(p.b.stride_k);
+    if (packed) {
+      line("if (panel && (t == first || bm == 0)) {");
+      line("  for (int k = 0; k < " + str(p.k) + "; k++)");
+      line("    for (int j = 0; j < " + str(NR) + "; j++) panel[k * " + str(NR) + " + j] = pb[(long long)k * " +
+           str(p.b.stride_k) + " + (long long)j * " + str(p.b.stride[size_t(p.axis_n)]) + "];");
+      line("}");
+      b_row = "brow";
+    }
     line("anneal_f32x16 acc[" + str(MR) + "][" + str(NV) + "] = {{0}};");
     line("for (int k = 0; k < " + str(p.k) + "; k++) {");
     ++indent_;
+    if (packed) {  // without a panel (no memory), the same values gathered row by row
+      line("float gathered[" + str(NR) + "];");
+      line("const float* brow = panel + k * " + str(NR) + ";");
+      line("if (!panel) {");
+      line("  for (int j = 0; j < " + str(NR) + "; j++) gathered[j] = pb[(long long)k * " + str(p.b.stride_k) +
+           " + (long long)j * " + str(p.b.stride[size_t(p.axis_n)]) + "];");
+      line("  brow = gathered;");
+      line("}");
+    }
     const std::string sak = str(p.a.stride_k), sam = str(p.a.stride[size_t(p.axis_m)]);
     for (int64_t v = 0; v < NV; ++v)
-      line("const anneal_f32x16 b" + str(v) + " = anneal_load16(pb + (long long)k * " + str(p.b.stride_k) + " + " + str(v * W) + ");");
+      line("const anneal_f32x16 b" + str(v) + " = anneal_load16(" + b_row + " + " + str(v * W) + ");");
     for (int64_t i = 0; i < MR; ++i) {
       line("{");
       line("  const anneal_f32x16 a = (anneal_f32x16){0} + pa[(long long)k * " + sak + " + " + str(i) + " * " + sam + "];");
@@ -82,6 +106,7 @@ class CEmitter final : public CStyleEmitter {
     line("}");
     --indent_;
     line("}");
+    if (packed) line("free(panel);");
     out_ << "}\n";
     return out_.str();
   }
@@ -122,7 +147,7 @@ class CEmitter final : public CStyleEmitter {
 
 const std::string& c_prelude() {
   static const std::string prelude =
-      "#include <tgmath.h>\n"
+      "#include <stdlib.h>\n#include <tgmath.h>\n"
       "static inline long long anneal_floordiv(long long a, long long b) {\n"
       "  long long q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;\n}\n"
       "static inline long long anneal_floormod(long long a, long long b) { return a - anneal_floordiv(a, b) * b; }\n"

@@ -50,8 +50,8 @@ Staging staging_of(const GemmOperand& op, int axis, int64_t vector);
 bool stage_fits(const GemmPlan& plan, int64_t tile);
 
 // Whether SIMD(0, cols) applies: float32 loads multiplied as they are, 8 rows and `cols` (16 or 32)
-// columns dividing m and n, B contiguous along n (its rows are vector loads; A is read a scalar at a
-// time and broadcast, so any affine layout does).
+// columns dividing m and n, both operands affine (B's rows are vector loads, copied into a packed
+// panel first when B is not contiguous along n; A is read a scalar at a time and broadcast).
 bool simd_fits(const GemmPlan& plan, int64_t cols);
 
 }  // namespace anneal

@@ -25,7 +25,8 @@
 // vector register tile: 8 rows by `cols` columns of accumulators held as 16-float vectors, per k one
 // vector load per 16 columns of B and one broadcast per row of A, fused multiply-adds written as
 // intrinsics. Tiles run column panel by column panel (a panel of B stays in cache while every row
-// tile passes) and are split across cores. Each output accumulates in k order: bit-identical to the
+// tile passes; a B not contiguous along its columns, such as a weight read transposed by a gradient,
+// is first copied into a packed k x cols panel) and are split across cores. Each output accumulates in k order: bit-identical to the
 // unoptimized loop. It must be the only opt. (UPCAST tiles leave the vectors to the C compiler's
 // SLP vectorizer, which spills a 256-accumulator tile.)
 //
