@@ -14,6 +14,7 @@
 #include "anneal/support/error.h"
 #include "anneal/support/float_convert.h"
 #include "anneal/support/hash.h"
+#include "anneal/uop/graph.h"
 
 namespace anneal {
 namespace {
@@ -148,7 +149,20 @@ std::vector<Opt> actions(const ScheduledKernel& k, const std::vector<Opt>& opts,
   const int64_t max_upcast = gpu ? 64 : 256;
   const int loops = int(k.ast.src(0).num_srcs()) - 1;
   std::vector<Opt> out;
+  // Reductions can be unrolled (UNROLL's axis counts reduction loops in order of first use).
+  int reduce_loops = 0;
+  {
+    std::vector<const void*> seen;
+    for (const UOp& u : toposort(k.ast))
+      if (u.is(Ops::REDUCE))
+        for (size_t i = 1; i < u.num_srcs(); ++i)
+          if (std::find(seen.begin(), seen.end(), u.src(i).get()) == seen.end()) seen.push_back(u.src(i).get());
+    reduce_loops = int(seen.size());
+  }
+  for (int a = 0; a < reduce_loops; ++a)
+    for (int64_t amount : {2, 4, 8}) out.push_back({OptOp::Unroll, a, amount});
   for (int a = 0; a < loops; ++a) {
+    if (!gpu) out.push_back({OptOp::Thread, a, 64});  // split this loop instead of the outermost
     for (int64_t amount : {2, 3, 4, 8, 16, 32})
       if (upcast * amount <= max_upcast && (gpu ? amount <= 8 : true)) out.push_back({OptOp::Upcast, a, amount});
     if (gpu)
@@ -272,6 +286,9 @@ std::optional<Opt> parse_opt(const std::string& text) {
   else if (text.rfind("TC(", 0) == 0) o.op = OptOp::TensorCore, name = "TC(";
   else if (text.rfind("STAGE(", 0) == 0) o.op = OptOp::Stage, name = "STAGE(";
   else if (text.rfind("SIMD(", 0) == 0) o.op = OptOp::Simd, name = "SIMD(";
+  else if (text.rfind("UNROLL(", 0) == 0) o.op = OptOp::Unroll, name = "UNROLL(";
+  else if (text.rfind("THREAD(", 0) == 0) o.op = OptOp::Thread, name = "THREAD(";
+  else if (text.rfind("NOLOCALS(", 0) == 0) o.op = OptOp::NoLocals, name = "NOLOCALS(";
   else if (text.rfind("GROUPTOP(", 0) == 0) o.op = OptOp::GroupTop, name = "GROUPTOP(";
   else if (text.rfind("GROUP(", 0) == 0) o.op = OptOp::Group, name = "GROUP(";
   else return std::nullopt;

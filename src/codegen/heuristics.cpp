@@ -1,7 +1,12 @@
-// Hand-coded opts (tinygrad's hand_coded_optimizations, much reduced): register tiles for kernels
-// whose reductions read some input independently of an output loop — the data reuse that makes a
-// tile pay (matmuls, convolutions and their gradients). Elementwise kernels are left alone: the C
-// compiler vectorizes their inner loop and on GPUs they are memory bound.
+// Hand-coded opts (tinygrad's hand_coded_optimizations, much reduced), first match wins:
+// - GPU, few outputs with long reductions: GROUP (a block shares each output's sums);
+// - GPU, float16/bfloat16 matmuls: TC, staged through shared memory where the layout allows;
+// - GPU, float32 matmuls with tile-sized loops: STAGE; CPU, float32 matmuls: SIMD;
+// - otherwise register tiles (UPCAST, and LOCAL on GPUs) for kernels whose reductions read some input
+//   independently of an output loop — the data reuse that makes a tile pay (convolutions and their
+//   gradients, odd-sized matmuls).
+// Elementwise kernels are left alone: the C compiler vectorizes their inner loop and on GPUs they are
+// memory bound.
 #include <algorithm>
 #include <cstdlib>
 #include <optional>

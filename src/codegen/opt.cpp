@@ -76,6 +76,9 @@ std::string Opt::str() const {
                      : op == OptOp::Group      ? "GROUP("
                      : op == OptOp::GroupTop   ? "GROUPTOP("
                      : op == OptOp::Simd       ? "SIMD("
+                     : op == OptOp::Unroll     ? "UNROLL("
+                     : op == OptOp::Thread     ? "THREAD("
+                     : op == OptOp::NoLocals   ? "NOLOCALS("
                                                : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
@@ -117,6 +120,43 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     return out;
   }
   const size_t loops = end.num_srcs() - 1;
+  const bool cooperative = opt.op == OptOp::Local || opt.op == OptOp::Group || opt.op == OptOp::GroupTop ||
+                           opt.op == OptOp::Stage || opt.op == OptOp::TensorCore;
+  check(!(kernel.no_locals && cooperative), [&] { return opt.str() + ": the kernel is marked NOLOCALS"; });
+  if (opt.op == OptOp::NoLocals) {
+    bool local = false;
+    for (int64_t l : kernel.local) local = local || l > 1;
+    check(opt.axis == 0 && opt.amount == 0 && !local && kernel.group == 0, "NOLOCALS(0, 0): the kernel already has LOCAL or GROUP");
+    out.no_locals = true;
+    return out;
+  }
+  if (opt.op == OptOp::Unroll) {
+    std::vector<UOp> reduce_loops;
+    for (const UOp& u : toposort(end))
+      if (u.is(Ops::REDUCE))
+        for (size_t i = 1; i < u.num_srcs(); ++i)
+          if (std::find(reduce_loops.begin(), reduce_loops.end(), u.src(i)) == reduce_loops.end())
+            reduce_loops.push_back(u.src(i));
+    check(opt.axis >= 0 && size_t(opt.axis) < reduce_loops.size(), [&] {
+      return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
+    });
+    const UOp& r = reduce_loops[size_t(opt.axis)];
+    const int64_t id = *r.arg().as_int(), n = r.src(0).ival();
+    check(opt.amount > 1 && n % opt.amount == 0, [&] {
+      return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
+    });
+    for (const auto& [rid, f] : kernel.unroll) check(rid != id, [&] { return opt.str() + ": the loop is already unrolled"; });
+    out.unroll.push_back({id, opt.amount});
+    return out;
+  }
+  if (opt.op == OptOp::Thread) {
+    check(opt.axis >= 0 && size_t(opt.axis) < loops && opt.amount >= 1 && kernel.thread_range < 0, [&] {
+      return opt.str() + ": needs an output loop below " + std::to_string(loops) + ", at least one core, and no other THREAD";
+    });
+    out.thread_range = *end.src(size_t(opt.axis) + 1).arg().as_int();
+    out.thread_cores = opt.amount;
+    return out;
+  }
   if (opt.op == OptOp::Group || opt.op == OptOp::GroupTop) {
     bool reduces = false;
     for (const UOp& u : toposort(end))
@@ -147,7 +187,10 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     case OptOp::Stage:
     case OptOp::Group:
     case OptOp::GroupTop:
-    case OptOp::Simd: break;  // handled above
+    case OptOp::Simd:
+    case OptOp::Unroll:
+    case OptOp::Thread:
+    case OptOp::NoLocals: break;  // handled above
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);

@@ -101,7 +101,7 @@ class CEmitter final : public CStyleEmitter {
     line("for (int i = 0; i < " + str(MR) + "; i++)");
     line("for (int j = 0; j < " + str(NR) + "; j++) {");
     ++indent_;
-    gemm_epilogue(p, bm * MR + i, bn * NR + j, "acc[i][j / " + str(W) + "][j % " + str(W) + "]");
+    gemm_epilogue(p, bm * MR + i, bn * NR + j, 1, [&](int) { return "acc[i][j / " + str(W) + "][j % " + str(W) + "]"; }, false);
     --indent_;
     line("}");
     --indent_;
@@ -119,7 +119,21 @@ class CEmitter final : public CStyleEmitter {
       out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
-    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == 1 ? Loop::SplitAcrossCores : Loop::Plain);
+    // THREAD: that loop is split across at most thread_cores cores; else the outermost across all.
+    size_t split = 1;
+    for (size_t i = 1; i < end.num_srcs(); ++i)
+      if (*end.src(i).arg().as_int() == k_.thread_range) split = i;
+    if (k_.thread_cores > 0 && end.num_srcs() >= 2) {
+      const std::string n = std::to_string(k_.thread_cores);
+      line("if (core >= " + n + ") return;");
+      line("if (cores > " + n + ") cores = " + n + ";");
+    }
+    for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == split ? Loop::SplitAcrossCores : Loop::Plain);
+  }
+  // clang and gcc spell it differently; each ignores the other's.
+  void unroll_hint(int64_t factor) override {
+    const std::string f = std::to_string(factor);
+    out_ << "#if defined(__clang__)\n#pragma unroll " << f << "\n#else\n#pragma GCC unroll " << f << "\n#endif\n";
   }
   void close_kernel(const UOp& end) override {
     for (size_t i = end.num_srcs(); i-- > 1;) close_loop(end.src(i));

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -119,6 +120,8 @@ void CStyleEmitter::compute_deps() {
 // StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
 // ChunkOfGroup: this thread's share [n*lane/group, n*(lane+1)/group).
 void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
+  for (const auto& [id, factor] : k_.unroll)
+    if (id == *r.arg().as_int()) unroll_hint(factor);
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
   bind(r, name);
@@ -281,24 +284,52 @@ std::string CStyleEmitter::operand_pointer(const GemmPlan& p, const GemmOperand&
   return "data" + std::to_string(op.slot) + " + (" + e + ")";
 }
 
-void CStyleEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc) {
+void CStyleEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, int width,
+                                  const std::function<std::string(int)>& acc, bool vector_stores) {
   const UOp& end = k_.ast.src(0);
   const UOp& store = end.src(0);
   const size_t scope = mark();
-  auto arg = std::make_shared<ParamArg>();
-  arg->name = "acc";
-  arg->addrspace = AddrSpace::Alu;
-  const UOp acc_value = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
-  bind(acc_value, acc);
-  const std::unordered_map<UOp, UOp> at{
-      {p.reduce, acc_value}, {end.src(size_t(p.axis_m) + 1), row}, {end.src(size_t(p.axis_n) + 1), col}};
-  const UOp value = substitute(store.src(1), at);
-  const UOp index = sym_rewrite(substitute(store.src(0).src(1), at));
-  std::string v = emit_value(value);
+  std::vector<std::string> values;
+  std::vector<UOp> indices;
+  for (int c = 0; c < width; ++c) {
+    auto arg = std::make_shared<ParamArg>();
+    arg->name = "acc" + std::to_string(c);
+    arg->addrspace = AddrSpace::Alu;
+    const UOp acc_value = UOp::make(Ops::PARAM, p.reduce.dtype(), {}, Arg(Arg::Object(std::move(arg))));
+    bind(acc_value, acc(c));
+    const std::unordered_map<UOp, UOp> at{
+        {p.reduce, acc_value}, {end.src(size_t(p.axis_m) + 1), row}, {end.src(size_t(p.axis_n) + 1), col + c}};
+    values.push_back(emit_value(substitute(store.src(1), at)));
+    indices.push_back(sym_rewrite(substitute(store.src(0).src(1), at)));
+  }
   const DType out = k_.buffers[0].dtype();
-  if (out == dtypes::float16) v = "anneal_f2h(" + v + ")";
-  if (out == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
-  line("data0[" + emit_value(index) + "] = " + v + ";");
+  const bool half = out == dtypes::float16 || out == dtypes::bfloat16;
+  for (std::string& v : values)
+    if (half) v = (out == dtypes::float16 ? "anneal_f2h(" : "anneal_f2bf(") + v + ")";
+  // One vector store when the columns are consecutive elements and the first is aligned to the vector.
+  bool vector = vector_stores && (width == 2 || width == 4) && (out == dtypes::float32 || half);
+  for (int c = 1; vector && c < width; ++c) {
+    const UOp step = sym_rewrite(indices[size_t(c)] - indices[0]);
+    vector = step.is_const() && step.ival() == c;
+  }
+  if (vector) {
+    const UOp misalign = sym_rewrite(indices[0] % width);
+    vector = misalign.is_const() && misalign.ival() == 0;
+  }
+  const std::string first = emit_value(indices[0]);
+  if (vector && !half) {
+    std::string args;
+    for (const std::string& v : values) args += (args.empty() ? "" : ", ") + v;
+    line("*(float" + std::to_string(width) + "*)&data0[" + first + "] = make_float" + std::to_string(width) + "(" + args + ");");
+  } else if (vector) {
+    std::vector<std::string> words;
+    for (int c = 0; c < width; c += 2)
+      words.push_back("(unsigned int)" + values[size_t(c)] + " | ((unsigned int)" + values[size_t(c) + 1] + " << 16)");
+    if (width == 2) line("*(unsigned int*)&data0[" + first + "] = " + words[0] + ";");
+    else line("*(uint2*)&data0[" + first + "] = make_uint2(" + words[0] + ", " + words[1] + ");");
+  } else {
+    for (int c = 0; c < width; ++c) line("data0[" + emit_value(indices[size_t(c)]) + "] = " + values[size_t(c)] + ";");
+  }
   forget_since(scope);
 }
 

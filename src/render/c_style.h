@@ -3,6 +3,7 @@
 // hoisted above it. Subclasses say how a kernel opens (signature, output loops or thread indices)
 // and spell types, special floats and math functions.
 #pragma once
+#include <functional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -41,6 +42,8 @@ class CStyleEmitter {
   virtual std::string thread_lane() const { return "0"; }
   virtual int group_size() const { return 1; }
   virtual void combine(const std::string&, Ops, DType) {}
+  // Asks the compiler to unroll the loop that follows by `factor` (UNROLL).
+  virtual void unroll_hint(int64_t factor) { line("#pragma unroll " + std::to_string(factor)); }
   // Put before the output store (e.g. so that one thread of a group writes).
   virtual std::string store_guard() const { return ""; }
 
@@ -73,9 +76,12 @@ class CStyleEmitter {
   // the start of tile `tile` (an expression) along its own output loop `axis`, and k = 0; the batch
   // loops must be declared.
   std::string operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const;
-  // The kernel's store with the sum replaced by accumulator `acc` (an expression) and m, n by `row`,
-  // `col` (in the variables the caller bound).
-  void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, const std::string& acc);
+  // The kernel's store for `width` neighbouring columns col, col + 1...: the sum replaced by
+  // accumulator acc(c) (an expression) and m, n by `row`, col + c (in variables the caller bound).
+  // With `vector_stores` (CUDA), consecutive aligned output elements are written by one 8- or 16-byte
+  // store (the TC fragments' scalar stores filled half of each 32-byte sector).
+  void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, int width,
+                     const std::function<std::string(int)>& acc, bool vector_stores);
 
   std::string val(const UOp& u) const;
   void emit(const UOp& u);

@@ -106,7 +106,11 @@ TEST(Beam, ParsesOnlyCanonicalOpts) {
   EXPECT_EQ(parse_opt("SWAP(0, 2)")->str(), "SWAP(0, 2)");
   EXPECT_FALSE(parse_opt("UPCAST(1,4)"));
   EXPECT_FALSE(parse_opt("UPCAST(1, 4"));
-  EXPECT_FALSE(parse_opt("UNROLL(1, 4)"));
+  for (const char* o : {"UNROLL(1, 4)", "THREAD(0, 2)", "NOLOCALS(0, 0)", "GROUP(0, 256)", "GROUPTOP(0, 64)",
+                        "STAGE(0, 128)", "SIMD(0, 32)", "TC(0, 128)"})
+    EXPECT_EQ(parse_opt(o)->str(), o);
+  EXPECT_FALSE(parse_opt("UNROL(1, 4)"));
+  EXPECT_FALSE(parse_opt("GROUP(0 , 4)"));
   EXPECT_FALSE(parse_opt("UPCAST(1, 4)x"));
 }
 

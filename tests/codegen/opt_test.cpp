@@ -70,12 +70,23 @@ std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
     if (n0 % 4 == 0 && n1 % 4 == 0)
       out.push_back({{OptOp::Upcast, 1, 2}, {OptOp::Local, 1, 2}, {OptOp::Local, 0, 4}, {OptOp::Swap, 0, 1}});
   }
-  for (const Opt& whole : {Opt{OptOp::Stage, 0, 64}, Opt{OptOp::Stage, 0, 128}, Opt{OptOp::Simd, 0, 16}, Opt{OptOp::Simd, 0, 32}}) {
+  std::vector<Opt> others{{OptOp::Stage, 0, 64}, {OptOp::Stage, 0, 128}, {OptOp::Simd, 0, 16}, {OptOp::Simd, 0, 32},
+                          {OptOp::Unroll, 0, 2}, {OptOp::Unroll, 0, 4}, {OptOp::Unroll, 1, 2}, {OptOp::NoLocals, 0, 0}};
+  for (int a = 0; a < loops; ++a) others.push_back({OptOp::Thread, a, a + 1});
+  for (const Opt& whole : others) {
     try {
       apply_opt(k, whole);
       out.push_back({whole});
-    } catch (const Error&) {  // not a float32 matmul of those sizes
+    } catch (const Error&) {  // not a float32 matmul of those sizes, no reduction to unroll...
     }
+  }
+  // Unrolled and threaded register tiles.
+  try {
+    out.push_back({{OptOp::Unroll, 0, 4}, {OptOp::Thread, 0, 1}, {OptOp::Upcast, loops - 1, 2}});
+    ScheduledKernel probe = k;
+    for (const Opt& o : out.back()) probe = apply_opt(probe, o);
+  } catch (const Error&) {
+    out.pop_back();
   }
   return out;
 }
@@ -346,6 +357,16 @@ TEST(Opts, InvalidOptsAreClearErrors) {
   EXPECT_EQ(error({OptOp::Upcast, 2, 2}), "UPCAST: axis 2 out of range (the kernel has 2 output loops)");
   EXPECT_EQ(error({OptOp::Swap, 0, 5}), "SWAP: axes 0 and 5 must be below 2");
   EXPECT_EQ(error({OptOp::Local, 0, 5}), "LOCAL: amount 5 does not divide loop 0 of size 12");
+  EXPECT_EQ(error({OptOp::Unroll, 0, 3}), "UNROLL(0, 3): 3 does not divide the loop of 20");
+  EXPECT_EQ(error({OptOp::Unroll, 1, 2}), "UNROLL(1, 2): the kernel has 1 reduction loops");
+  EXPECT_EQ(error({OptOp::Thread, 2, 1}), "THREAD(2, 1): needs an output loop below 2, at least one core, and no other THREAD");
+  EXPECT_EQ(apply_opt(apply_opt(k, {OptOp::Unroll, 0, 4}), {OptOp::Upcast, 1, 2}).unroll.size(), 1u);
+  try {
+    apply_opt(apply_opt(k, {OptOp::NoLocals, 0, 0}), {OptOp::Local, 0, 4});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "LOCAL(0, 4): the kernel is marked NOLOCALS");
+  }
 }
 
 }  // namespace

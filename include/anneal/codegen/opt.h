@@ -36,6 +36,17 @@
 // For kernels with few outputs and long reductions (a loss, a norm, a softmax's row sums), where one
 // thread per output would leave the GPU idle. It reorders the sums: results agree to rounding.
 //
+// UNROLL(axis, k) unrolls reduction loop `axis` (the kernel's reduction loops in order of first use)
+// by k, which must divide it: the renderers ask the compiler (`#pragma unroll k`), which keeps the order
+// of the sums, so the values stay bit-identical.
+//
+// THREAD(axis, n) splits output loop `axis` rather than the outermost across at most n CPU cores (a
+// short outer loop would leave cores idle; a small kernel may not pay for waking them). GPU renderers
+// ignore it.
+//
+// NOLOCALS(0, 0) keeps a GPU kernel to one independent thread per output: LOCAL, GROUP, STAGE and TC
+// are refused after it (a search space restriction for BEAM, as in the reference).
+//
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
 #pragma once
@@ -46,7 +57,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop, Simd };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop, Simd, Unroll, Thread, NoLocals };
 
 struct Opt {
   OptOp op;

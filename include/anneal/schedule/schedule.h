@@ -6,6 +6,7 @@
 #pragma once
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "anneal/uop/shape.h"
@@ -25,6 +26,10 @@ struct ScheduledKernel {
   int64_t simd = 0;             // CPU: columns of the SIMD register tile (SIMD; codegen/gemm.h); 0 = none
   int64_t group = 0;            // GPU threads sharing each output's reductions (GROUP / GROUPTOP); 0 = none
   bool group_top = false;       // GROUPTOP: each thread sums one contiguous chunk instead of a stride
+  std::vector<std::pair<int64_t, int64_t>> unroll;  // UNROLL: (reduction RANGE id, factor) the compiler unrolls
+  int64_t thread_range = -1;    // THREAD: the RANGE id of the output loop split across CPU cores (-1: the outermost)...
+  int64_t thread_cores = 0;     // ...by at most this many cores (0: all)
+  bool no_locals = false;       // NOLOCALS: no block-level cooperation (LOCAL, GROUP, STAGE, TC) on GPUs
 };
 
 struct Schedule {
