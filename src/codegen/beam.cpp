@@ -288,6 +288,7 @@ std::optional<Opt> parse_opt(const std::string& text) {
   else if (text.rfind("SIMD(", 0) == 0) o.op = OptOp::Simd, name = "SIMD(";
   else if (text.rfind("UNROLL(", 0) == 0) o.op = OptOp::Unroll, name = "UNROLL(";
   else if (text.rfind("THREAD(", 0) == 0) o.op = OptOp::Thread, name = "THREAD(";
+  else if (text.rfind("PADTO(", 0) == 0) o.op = OptOp::PadTo, name = "PADTO(";
   else if (text.rfind("NOLOCALS(", 0) == 0) o.op = OptOp::NoLocals, name = "NOLOCALS(";
   else if (text.rfind("GROUPTOP(", 0) == 0) o.op = OptOp::GroupTop, name = "GROUPTOP(";
   else if (text.rfind("GROUP(", 0) == 0) o.op = OptOp::Group, name = "GROUP(";

@@ -56,7 +56,7 @@ GemmOperand operand(const UOp& load, const UOp& end, const UOp& range_k) {
 std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
   const UOp& end = k.ast.src(0);
   const UOp& store = end.src(0);
-  if (!store.is(Ops::STORE)) return std::nullopt;
+  if (!store.is(Ops::STORE) || store.num_srcs() != 2) return std::nullopt;  // no PADTO gate
   GemmPlan p;
   int reduces = 0;
   for (const UOp& u : toposort(store))

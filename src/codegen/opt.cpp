@@ -1,6 +1,7 @@
 #include "anneal/codegen/opt.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/tensor_core.h"
@@ -55,6 +56,44 @@ UOp upcast(const UOp& ast, int axis, int64_t amount) {
   return symbolic_rewrite(UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)}));
 }
 
+// PADTO: the loop becomes one of n' = n rounded up to k iterations; every load reading it and the
+// store are gated by loop < n.
+UOp pad_to(const UOp& ast, int axis, int64_t k) {
+  const UOp& end = ast.src(0);
+  const int loops = int(end.num_srcs()) - 1;
+  check(axis >= 0 && axis < loops, [&] {
+    return "PADTO: axis " + std::to_string(axis) + " out of range (the kernel has " + std::to_string(loops) + " output loops)";
+  });
+  const UOp& range = end.src(size_t(axis) + 1);
+  const int64_t n = range.src(0).ival();
+  check(k > 1 && n % k != 0, [&] {
+    return "PADTO: " + std::to_string(k) + " must be above 1 and not already divide loop " + std::to_string(axis) +
+           " of size " + std::to_string(n);
+  });
+  const UOp padded = UOp::make(Ops::RANGE, dtypes::weakint, {UOp::int_const((n + k - 1) / k * k)}, Arg(next_range_id(ast)));
+  const UOp inside = padded.lt(UOp::int_const(n));
+  std::unordered_map<UOp, UOp> gated;
+  for (const UOp& u : toposort(end))
+    if (u.is(Ops::LOAD)) {
+      bool reads = false;
+      for (const UOp& x : toposort(u.src(0))) reads = reads || x.get() == range.get();
+      if (!reads) continue;
+      const UOp index = substitute(u.src(0), {{range, padded}});
+      const UOp alt = u.num_srcs() > 1 ? u.src(1) : UOp::constant(u.dtype(), ConstValue::integer(0));
+      const UOp valid = u.num_srcs() > 2 ? substitute(u.src(2), {{range, padded}}).alu(Ops::AND, inside) : inside;
+      gated[u] = UOp::make(Ops::LOAD, u.dtype(), {index, alt, valid});
+    }
+  std::vector<UOp> stores;
+  for (const UOp& s : stores_of(end)) {
+    const UOp body = substitute(substitute(s, gated), {{range, padded}});
+    const UOp gate = body.num_srcs() > 2 ? body.src(2).alu(Ops::AND, inside) : inside;
+    stores.push_back(UOp::make(Ops::STORE, dtypes::void_, {body.src(0), body.src(1), gate}));
+  }
+  std::vector<UOp> end_srcs{stores.size() == 1 ? stores[0] : UOp::make(Ops::GROUP, dtypes::void_, stores)};
+  for (size_t i = 1; i < end.num_srcs(); ++i) end_srcs.push_back(i == size_t(axis) + 1 ? padded : end.src(i));
+  return symbolic_rewrite(UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)}));
+}
+
 UOp swap(const UOp& ast, int axis, int other) {
   const UOp& end = ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
@@ -79,6 +118,7 @@ std::string Opt::str() const {
                      : op == OptOp::Unroll     ? "UNROLL("
                      : op == OptOp::Thread     ? "THREAD("
                      : op == OptOp::NoLocals   ? "NOLOCALS("
+                     : op == OptOp::PadTo      ? "PADTO("
                                                : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
@@ -191,6 +231,10 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
     case OptOp::Unroll:
     case OptOp::Thread:
     case OptOp::NoLocals: break;  // handled above
+    case OptOp::PadTo:
+      out.ast = pad_to(kernel.ast, opt.axis, opt.amount);
+      check(out.local[size_t(opt.axis)] == 1, "PADTO: pad a loop before giving it LOCAL threads");
+      break;
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);

@@ -92,13 +92,16 @@ std::string CStyleEmitter::run() {
   for (const UOp& store : stores) {
     emit(store.src(1));
     emit(store.src(0).src(1));
+    if (store.num_srcs() > 2) emit(store.src(2));  // PADTO's gate
   }
   const DType out = k_.buffers[0].dtype();
   for (const UOp& store : stores) {
     std::string v = val(store.src(1));
     if (is_half(out)) v = "anneal_f2h(" + v + ")";
     if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
-    line(store_guard() + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
+    const bool gated = store.num_srcs() > 2 && !(store.src(2).is_const() && store.src(2).const_value().as_bool());
+    const std::string gate = gated ? "if (" + val(store.src(2)) + ") " : "";
+    line(store_guard() + gate + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
   }
   close_kernel(end);
   return out_.str();
@@ -200,7 +203,7 @@ std::string CStyleEmitter::expr(const UOp& u) {
       std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
       if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
-      if (u.num_srcs() == 1) return access;
+      if (u.num_srcs() == 1 || (u.src(2).is_const() && u.src(2).const_value().as_bool())) return access;  // ungated, or a gate folded to true
       return s(2) + " ? " + access + " : " + s(1);
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));

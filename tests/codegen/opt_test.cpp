@@ -80,6 +80,18 @@ std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
     } catch (const Error&) {  // not a float32 matmul of those sizes, no reduction to unroll...
     }
   }
+  // Loops padded to a tile size, alone, then tiled by it.
+  for (int a = 0; a < loops; ++a)
+    for (const std::vector<Opt>& pad : {std::vector<Opt>{{OptOp::PadTo, a, 16}},
+                                        std::vector<Opt>{{OptOp::PadTo, a, 16}, {OptOp::Upcast, a, 16}},
+                                        std::vector<Opt>{{OptOp::PadTo, a, 3}, {OptOp::Upcast, a, 3}, {OptOp::Local, a, 2}}}) {
+      try {
+        ScheduledKernel probe = k;
+        for (const Opt& o : pad) probe = apply_opt(probe, o);
+        out.push_back(pad);
+      } catch (const Error&) {  // the loop already divides
+      }
+    }
   // Unrolled and threaded register tiles.
   try {
     out.push_back({{OptOp::Unroll, 0, 4}, {OptOp::Thread, 0, 1}, {OptOp::Upcast, loops - 1, 2}});
@@ -357,6 +369,8 @@ TEST(Opts, InvalidOptsAreClearErrors) {
   EXPECT_EQ(error({OptOp::Upcast, 2, 2}), "UPCAST: axis 2 out of range (the kernel has 2 output loops)");
   EXPECT_EQ(error({OptOp::Swap, 0, 5}), "SWAP: axes 0 and 5 must be below 2");
   EXPECT_EQ(error({OptOp::Local, 0, 5}), "LOCAL: amount 5 does not divide loop 0 of size 12");
+  EXPECT_EQ(error({OptOp::PadTo, 1, 4}), "PADTO: 4 must be above 1 and not already divide loop 1 of size 8");
+  EXPECT_EQ(apply_opt(k, {OptOp::PadTo, 0, 16}).ast.src(0).src(1).src(0).ival(), 16);  // 12 rows padded to 16
   EXPECT_EQ(error({OptOp::Unroll, 0, 3}), "UNROLL(0, 3): 3 does not divide the loop of 20");
   EXPECT_EQ(error({OptOp::Unroll, 1, 2}), "UNROLL(1, 2): the kernel has 1 reduction loops");
   EXPECT_EQ(error({OptOp::Thread, 2, 1}), "THREAD(2, 1): needs an output loop below 2, at least one core, and no other THREAD");

@@ -44,6 +44,10 @@
 // short outer loop would leave cores idle; a small kernel may not pay for waking them). GPU renderers
 // ignore it.
 //
+// PADTO(axis, k) rounds output loop `axis` up to a multiple of k, so that an UPCAST or LOCAL of k
+// divides it: the extra iterations compute with every load that depends on the loop gated off (reading
+// 0, never out of bounds) and store nothing.
+//
 // NOLOCALS(0, 0) keeps a GPU kernel to one independent thread per output: LOCAL, GROUP, STAGE and TC
 // are refused after it (a search space restriction for BEAM, as in the reference).
 //
@@ -57,7 +61,7 @@
 
 namespace anneal {
 
-enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop, Simd, Unroll, Thread, NoLocals };
+enum class OptOp : uint8_t { Upcast, Swap, Local, TensorCore, Stage, Group, GroupTop, Simd, Unroll, Thread, NoLocals, PadTo };
 
 struct Opt {
   OptOp op;
