@@ -163,6 +163,7 @@ std::vector<Opt> actions(const ScheduledKernel& k, const std::vector<Opt>& opts,
     for (int64_t amount : {2, 4, 8}) out.push_back({OptOp::Unroll, a, amount});
   for (int a = 0; a < loops; ++a) {
     if (!gpu) out.push_back({OptOp::Thread, a, 64});  // split this loop instead of the outermost
+    out.push_back({OptOp::PadTo, a, 16});            // so that a later UPCAST / LOCAL of 16 divides it
     for (int64_t amount : {2, 3, 4, 8, 16, 32})
       if (upcast * amount <= max_upcast && (gpu ? amount <= 8 : true)) out.push_back({OptOp::Upcast, a, amount});
     if (gpu)

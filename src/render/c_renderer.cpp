@@ -50,7 +50,8 @@ class CEmitter final : public CStyleEmitter {
     }
     line("for (long long t = first; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
     ++indent_;
-    line("const int bm = (int)(t % " + str(tiles_m) + "), bn = (int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ");");
+    const std::string bn_of_t = tiles_n == 1 ? "0" : "(int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ")";
+    line("const int bm = " + (tiles_m == 1 ? std::string("0") : "(int)(t % " + str(tiles_m) + ")") + ", bn = " + bn_of_t + ";");
     int64_t stride = tiles_m * tiles_n;
     for (size_t i = end.num_srcs(); i-- > 1;) {
       if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n) continue;
