@@ -184,8 +184,14 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::SHR: return s(0) + " >> " + s(1);
     case Ops::CDIV: return s(0) + " / " + s(1);
     case Ops::CMOD: return s(0) + " % " + s(1);
-    case Ops::FLOORDIV: return "anneal_floordiv(" + s(0) + ", " + s(1) + ")";
-    case Ops::FLOORMOD: return "anneal_floormod(" + s(0) + ", " + s(1) + ")";
+    // Floor division of a value known to be non-negative by a positive divisor is C's truncating
+    // division (no branches: the index math of convolution gradients is full of these).
+    case Ops::FLOORDIV:
+      if (u.src(0).vmin() >= 0 && u.src(1).vmin() > 0) return s(0) + " / " + s(1);
+      return "anneal_floordiv(" + s(0) + ", " + s(1) + ")";
+    case Ops::FLOORMOD:
+      if (u.src(0).vmin() >= 0 && u.src(1).vmin() > 0) return s(0) + " % " + s(1);
+      return "anneal_floormod(" + s(0) + ", " + s(1) + ")";
     case Ops::WHERE: return s(0) + " ? " + s(1) + " : " + s(2);
     case Ops::NEG: return "-" + s(0);
     case Ops::EXP2:

@@ -224,7 +224,10 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
     made.push_back(new_buffer(ck.device, numel(ck.shape), ck.dtype, /*allocate=*/false));
-    ScheduledKernel k{ck.name, ck.ast, {}, ck.shape, {}, {}, false};
+    ScheduledKernel k;
+    k.name = ck.name;
+    k.ast = ck.ast;
+    k.shape = ck.shape;
     for (const BufferRef& r : ck.refs) k.buffers.push_back(r.input ? inputs[r.index] : made[r.index]);
     for (size_t pos : ck.fused) k.fused.push_back(order[pos]);
     sched.kernels.push_back(std::move(k));
