@@ -1,11 +1,21 @@
 #include "anneal/codegen/tensor_core.h"
 
+#include <cstdlib>
+#include <string>
+
 namespace anneal {
+
+bool tf32_enabled() {
+  const char* env = std::getenv("ANNEAL_TF32");
+  return env && std::string(env) == "1";
+}
 
 std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
   const std::optional<GemmPlan> g = match_gemm(k);
-  if (!g || (g->dtype != dtypes::float16 && g->dtype != dtypes::bfloat16)) return std::nullopt;
-  if (g->k % 16 != 0 || g->m % 32 != 0 || g->n % 16 != 0) return std::nullopt;
+  if (!g) return std::nullopt;
+  const bool tf32 = g->dtype == dtypes::float32 && tf32_enabled();
+  if (g->dtype != dtypes::float16 && g->dtype != dtypes::bfloat16 && !tf32) return std::nullopt;
+  if (g->k % (tf32 ? 8 : 16) != 0 || g->m % 32 != 0 || g->n % 16 != 0) return std::nullopt;
   TensorCorePlan p;
   static_cast<GemmPlan&>(p) = *g;
   for (int t : {4, 2, 1})
@@ -22,7 +32,7 @@ std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
 }
 
 bool tensor_core_stages(const GemmPlan& p, int64_t tile) {
-  return (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 && p.k % 32 == 0 &&
+  return p.dtype != dtypes::float32 && (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 && p.k % 32 == 0 &&
          staging_of(p.a, p.axis_m, 8).ok && staging_of(p.b, p.axis_n, 8).ok;
 }
 

@@ -88,14 +88,17 @@ std::string CudaEmitter::run_tensor_core() {
   line("const int wm = bm * 2 + (warp >> 1), wn = bn * 2 + (warp & 1);");
   const UOp lg = var("lg", 0, 7), lt = var("lt", 0, 3);
   const UOp wm = var("wm", 0, p.m / (16 * TM) - 1), wn = var("wn", 0, p.n / (8 * TN) - 1);
-  const UOp ko = var("ko", 0, p.k / 16 - 1);
+  // tf32 (float32 inputs, ANNEAL_TF32=1): m16n8k8, one element per register, rounded by cvt.rna.
+  const bool tf32 = p.dtype == dtypes::float32;
+  const int64_t KS = tf32 ? 8 : 16;
+  const UOp ko = var("ko", 0, p.k / KS - 1);
   bind(lg, "lg");
   bind(lt, "lt");
   bind(wm, "wm");
   bind(wn, "wn");
   bind(ko, "ko");
   line("float acc[" + str(TM) + "][" + str(TN) + "][4] = {};");
-  line("for (int ko = 0; ko < " + str(p.k / 16) + "; ko++) {");
+  line("for (int ko = 0; ko < " + str(p.k / KS) + "; ko++) {");
   ++indent_;
   const size_t scope = mark();
   // A register holds two neighbours along the reduction: one 32-bit load when they are adjacent in
@@ -112,7 +115,22 @@ std::string CudaEmitter::run_tensor_core() {
     line("const unsigned int " + reg + " = (unsigned int)" + data + "[" + lo + "] | ((unsigned int)" + data + "[" + hi +
          "] << 16);");
   };
-  for (int tm = 0; tm < TM; ++tm)
+  // tf32 fragments (PTX m16n8k8): A rows g (+8), column t (+4); B row t (+4), column g.
+  auto single = [&](const std::string& reg, const UOp& load, const std::unordered_map<UOp, UOp>& at) {
+    const UOp& index = load.src(0);
+    const std::string data = "data" + str(index.src(0).arg().as<ParamArg>()->slot);
+    line("const unsigned int " + reg + " = anneal_tf32(" + data + "[" + emit_value(sym_rewrite(substitute(index.src(1), at))) + "]);");
+  };
+  if (tf32) {
+    for (int tm = 0; tm < TM; ++tm)
+      for (int r = 0; r < 4; ++r)
+        single("a" + str(tm) + "_" + str(r), p.a.load,
+               {{rm, (wm * TM + tm) * 16 + lg + 8 * (r & 1)}, {p.range_k, ko * 8 + lt + 4 * (r >> 1)}});
+    for (int tn = 0; tn < TN; ++tn)
+      for (int r = 0; r < 2; ++r)
+        single("b" + str(tn) + "_" + str(r), p.b.load, {{p.range_k, ko * 8 + lt + 4 * r}, {rn, (wn * TN + tn) * 8 + lg}});
+  }
+  for (int tm = 0; tm < TM && !tf32; ++tm)
     for (int r = 0; r < 4; ++r) {
       std::unordered_map<UOp, UOp> at[2];
       for (int h = 0; h < 2; ++h) {
@@ -121,7 +139,7 @@ std::string CudaEmitter::run_tensor_core() {
       }
       pair("a" + str(tm) + "_" + str(r), p.a.load, at[0], at[1]);
     }
-  for (int tn = 0; tn < TN; ++tn)
+  for (int tn = 0; tn < TN && !tf32; ++tn)
     for (int r = 0; r < 2; ++r) {
       std::unordered_map<UOp, UOp> at[2];
       for (int h = 0; h < 2; ++h) {
@@ -130,12 +148,13 @@ std::string CudaEmitter::run_tensor_core() {
       }
       pair("b" + str(tn) + "_" + str(r), p.b.load, at[0], at[1]);
     }
-  const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
+  const std::string kind = tf32 ? "tf32.tf32" : p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
+  const std::string shape = tf32 ? "m16n8k8" : "m16n8k16";
   for (int tm = 0; tm < TM; ++tm)
     for (int tn = 0; tn < TN; ++tn) {
       const std::string c = "acc[" + str(tm) + "][" + str(tn) + "]";
       const std::string a = "a" + str(tm) + "_", b = "b" + str(tn) + "_";
-      line("asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." + kind +
+      line("asm volatile(\"mma.sync.aligned." + shape + ".row.col.f32." + kind +
            ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
            "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a + "0), \"r\"(" + a + "1), \"r\"(" + a +
            "2), \"r\"(" + a + "3), \"r\"(" + b + "0), \"r\"(" + b + "1));");

@@ -160,6 +160,8 @@ const std::string& cuda_prelude() {
       "  unsigned int u = __float_as_uint(f);\n"
       "  if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x40u);\n"
       "  return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n}\n"
+      "__device__ __forceinline__ unsigned anneal_tf32(float f) {\n"
+      "  unsigned r; asm(\"cvt.rna.tf32.f32 %0, %1;\" : \"=r\"(r) : \"f\"(f)); return r;\n}\n"
       // Shared-memory staging (cuda_gemm.cpp): asynchronous 16-byte copies and ldmatrix fragment loads.
       "__device__ __forceinline__ unsigned anneal_smem(const void* p) {\n"
       "  unsigned s; asm(\"{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }\" : \"=r\"(s) : \"l\"(p)); return s;\n}\n"

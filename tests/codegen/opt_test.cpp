@@ -313,6 +313,37 @@ TEST(Opts, TensorCoresForHalfPrecisionMatmulsOnGpus) {
   EXPECT_EQ(opts_of(f32a.matmul(f32b), "CUDA").find("TC"), std::string::npos);  // no tf32 unless asked
 }
 
+// float32 matmuls use tensor cores (tf32) only under ANNEAL_TF32=1; then, on a GPU, they agree with
+// the float32 loop to tf32 rounding: each input loses 13 mantissa bits (relative 2^-11), so a sum of
+// 48 products of values below 1 is off by at most 48 * 2 * 2^-11 < 0.05 — far less in practice.
+TEST(Opts, Tf32OnlyWhenAsked) {
+  Tensor a = random({64, 48}, 1), b = random({48, 32}, 2);
+  const ScheduledKernel k = kernels_of(a.matmul(b)).at(0);
+  auto opts = [&] {
+    std::string s;
+    for (const Opt& o : hand_coded_opts(k, "CUDA")) s += o.str() + " ";
+    return s;
+  };
+  EXPECT_EQ(opts().find("TC"), std::string::npos);
+  struct Tf32 {
+    Tf32() { setenv("ANNEAL_TF32", "1", 1); }
+    ~Tf32() { unsetenv("ANNEAL_TF32"); }
+  } asked;
+  EXPECT_EQ(opts(), "TC(0, 0) ");
+  EXPECT_THROW(apply_opt(k, {OptOp::TensorCore, 0, 64}), Error);  // tf32 fragments are not staged
+  if (canonical_device("").rfind("CUDA", 0) != 0) return;
+  std::vector<float> want(size_t(64 * 32)), got(want.size());
+  const std::vector<uint8_t> w = run_kernel(k), g = run_kernel(apply_opt(k, {OptOp::TensorCore, 0, 0}));
+  std::memcpy(want.data(), w.data(), w.size());
+  std::memcpy(got.data(), g.data(), g.size());
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 2e-2 * (1 + std::fabs(want[i]))) << "element " << i;
+    worst = std::max(worst, double(std::fabs(got[i] - want[i])));
+  }
+  EXPECT_GT(worst, 0.0);  // tf32 inputs and another summation order: not the loop's bits
+}
+
 // The CPU register tile is meant for the C compiler's vectorizer: its assembly holds packed (SIMD)
 // multiply-adds. (The untiled loop, a sequential sum, compiles to scalar ones with clang.)
 TEST(Opts, CpuTilesCompileToPackedInstructions) {

@@ -7,6 +7,10 @@
 // loads, a 4-stage pipeline) when the operands' layouts allow 16-byte copies and the tile divides the
 // loops, or (TC(0, 0)) gives each warp tiles whose fragments every lane loads straight from memory.
 // Summation order differs from a loop's: results agree to float32 rounding, not bit for bit.
+//
+// float32 matmuls use tensor cores only when the user asks (ANNEAL_TF32=1, off by default as in
+// PyTorch): inputs rounded to tf32 (10-bit mantissa, cvt.rna), mma.sync m16n8k8, k a multiple of 8,
+// fragments loaded straight from memory (TC(0, 0) only).
 #pragma once
 #include <optional>
 
@@ -19,6 +23,9 @@ struct TensorCorePlan : GemmPlan {
 };
 
 std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& kernel);
+
+// ANNEAL_TF32=1.
+bool tf32_enabled();
 
 // Whether TC(0, tile) may stage through shared memory (tile 64 or 128).
 bool tensor_core_stages(const GemmPlan& plan, int64_t tile);
