@@ -35,7 +35,7 @@ bool collect_affine(const UOp& u, int64_t scale, std::unordered_map<const void*,
   }
 }
 
-GemmOperand operand(const UOp& load, const UOp& end, const UOp& range_k) {
+GemmOperand operand(const UOp& load, const UOp& end, const std::vector<UOp>& ranges_k) {
   GemmOperand op;
   op.load = load;
   const UOp& index = load.src(0);
@@ -44,7 +44,11 @@ GemmOperand operand(const UOp& load, const UOp& end, const UOp& range_k) {
   op.affine = index.src(1).dtype() == dtypes::weakint && collect_affine(index.src(1), 1, coef, op.offset);
   op.stride.assign(end.num_srcs() - 1, 0);
   size_t known = 0;
-  if (coef.count(range_k.get())) op.stride_k = coef[range_k.get()], ++known;
+  for (const UOp& r : ranges_k) {
+    op.strides_k.push_back(coef.count(r.get()) ? coef[r.get()] : 0);
+    if (coef.count(r.get())) ++known;
+  }
+  op.stride_k = op.strides_k[0];
   for (size_t i = 1; i < end.num_srcs(); ++i)
     if (coef.count(end.src(i).get())) op.stride[i - 1] = coef[end.src(i).get()], ++known;
   if (known != coef.size()) op.affine = false;  // a loop that is neither k nor an output loop
@@ -64,10 +68,11 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
       ++reduces;
       p.reduce = u;
     }
-  if (reduces != 1 || *p.reduce.arg().as_int() != int64_t(Ops::ADD) || p.reduce.num_srcs() != 2 ||
+  if (reduces != 1 || *p.reduce.arg().as_int() != int64_t(Ops::ADD) || p.reduce.num_srcs() < 2 ||
       p.reduce.dtype() != dtypes::float32)
     return std::nullopt;
-  p.range_k = p.reduce.src(1);
+  p.ranges_k.assign(p.reduce.srcs().begin() + 1, p.reduce.srcs().end());
+  p.range_k = p.ranges_k[0];
   const UOp& mul = strip_casts(p.reduce.src(0));
   if (!mul.is(Ops::MUL)) return std::nullopt;
   UOp load_a = strip_casts(mul.src(0)), load_b = strip_casts(mul.src(1));
@@ -92,9 +97,10 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
       p.axis_n = n;
       p.m = end.src(size_t(m) + 1).src(0).ival();
       p.n = end.src(size_t(n) + 1).src(0).ival();
-      p.k = p.range_k.src(0).ival();
-      p.a = operand(load_a, end, p.range_k);
-      p.b = operand(load_b, end, p.range_k);
+      p.k = 1;
+      for (const UOp& r : p.ranges_k) p.k *= r.src(0).ival();
+      p.a = operand(load_a, end, p.ranges_k);
+      p.b = operand(load_b, end, p.ranges_k);
       return p;
     }
     std::swap(load_a, load_b);
@@ -105,7 +111,7 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
 
 Staging staging_of(const GemmOperand& op, int axis, int64_t vector) {
   Staging s;
-  if (!op.affine || op.offset % vector != 0) return s;
+  if (!op.affine || op.strides_k.size() != 1 || op.offset % vector != 0) return s;
   if (op.stride_k == 1) s.k_contiguous = true;
   else if (op.stride[size_t(axis)] != 1) return s;
   for (size_t i = 0; i < op.stride.size(); ++i) {
@@ -122,9 +128,15 @@ bool stage_fits(const GemmPlan& p, int64_t tile) {
          p.k % 8 == 0 && staging_of(p.a, p.axis_m, 4).ok && staging_of(p.b, p.axis_n, 4).ok;
 }
 
+int64_t simd_rows(int64_t m) {
+  for (int64_t rows : {8, 6, 5, 4})
+    if (m % rows == 0) return rows;
+  return 0;
+}
+
 bool simd_fits(const GemmPlan& p, int64_t cols) {
-  return p.dtype == dtypes::float32 && p.bare && (cols == 16 || cols == 32) && p.m % 8 == 0 && p.n % cols == 0 &&
-         p.a.affine && p.b.affine;
+  return p.dtype == dtypes::float32 && p.bare && (cols == 16 || cols == 32) && simd_rows(p.m) > 0 &&
+         p.n % cols == 0 && p.a.affine && p.b.affine;
 }
 
 }  // namespace anneal

@@ -23,16 +23,16 @@ class CEmitter final : public CStyleEmitter {
   std::string render() { return k_.simd ? run_simd() : run(); }
 
  private:
-  // SIMD(0, cols): tiles of 8 rows x cols columns, numbered column panel by column panel (row tiles
+  // SIMD(0, cols): tiles of `rows` x cols columns, numbered column panel by column panel (row tiles
   // fastest, so one panel of B is reused from cache by every row tile) inside each batch position;
-  // each core takes a contiguous range of tiles.
+  // each core takes a contiguous range of tiles. The reduction loops nest as in the unoptimized kernel.
   std::string run_simd() {
     const std::optional<GemmPlan> found = match_gemm(k_);
     check(found.has_value() && simd_fits(*found, k_.simd), "C renderer: kernel " + k_.name + " cannot be a SIMD tile");
     const GemmPlan& p = *found;
     const UOp& end = k_.ast.src(0);
-    constexpr int64_t MR = 8, W = 16;
-    const int64_t NR = k_.simd, NV = NR / W, tiles_m = p.m / MR, tiles_n = p.n / NR;
+    constexpr int64_t W = 16;
+    const int64_t MR = simd_rows(p.m), NR = k_.simd, NV = NR / W, tiles_m = p.m / MR, tiles_n = p.n / NR;
     int64_t batch = 1;
     for (size_t i = 1; i < end.num_srcs(); ++i)
       if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n) batch *= end.src(i).src(0).ival();
@@ -43,11 +43,27 @@ class CEmitter final : public CStyleEmitter {
       out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
+    // The reduction loops k0, k1... (outermost first); an operand's offset at them.
+    auto k_offset = [&](const GemmOperand& op) {
+      std::string e = "0LL";
+      for (size_t j = 0; j < p.ranges_k.size(); ++j)
+        if (op.strides_k[j] != 0) e += " + (long long)k" + str(int64_t(j)) + " * " + str(op.strides_k[j]);
+      return e;
+    };
+    auto open_k_loops = [&] {
+      for (size_t j = 0; j < p.ranges_k.size(); ++j)
+        line("for (int k" + str(int64_t(j)) + " = 0; k" + str(int64_t(j)) + " < " + str(p.ranges_k[j].src(0).ival()) + "; k" +
+             str(int64_t(j)) + "++) {");
+      ++indent_;
+    };
+    auto close_k_loops = [&] {
+      --indent_;
+      line(std::string(p.ranges_k.size(), '}'));
+    };
     const bool packed = p.b.stride[size_t(p.axis_n)] != 1;
+    const std::string sbn = str(p.b.stride[size_t(p.axis_n)]), sam = str(p.a.stride[size_t(p.axis_m)]);
     line("const long long first = " + str(tiles) + "LL * core / cores;");
-    if (packed) {
-      line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
-    }
+    if (packed) line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
     line("for (long long t = first; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
     ++indent_;
     const std::string bn_of_t = tiles_n == 1 ? "0" : "(int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ")";
@@ -61,40 +77,45 @@ class CEmitter final : public CStyleEmitter {
     }
     line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
     line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
-    // B not contiguous along n: this panel's k x NR values copied into rows (once per panel).
-    std::string b_row = "pb + (long long)k * " + str(p.b.stride_k);
+    // B not contiguous along n: this panel's k x NR values copied into rows (once per panel); without
+    // a panel (no memory) the same values are gathered row by row.
     if (packed) {
       line("if (panel && (t == first || bm == 0)) {");
-      line("  for (int k = 0; k < " + str(p.k) + "; k++)");
-      line("    for (int j = 0; j < " + str(NR) + "; j++) panel[k * " + str(NR) + " + j] = pb[(long long)k * " +
-           str(p.b.stride_k) + " + (long long)j * " + str(p.b.stride[size_t(p.axis_n)]) + "];");
+      ++indent_;
+      line("long long kf = 0;");
+      open_k_loops();
+      line("const float* src = pb + " + k_offset(p.b) + ";");
+      line("for (int j = 0; j < " + str(NR) + "; j++) panel[kf * " + str(NR) + " + j] = src[(long long)j * " + sbn + "];");
+      line("kf++;");
+      close_k_loops();
+      --indent_;
       line("}");
-      b_row = "brow";
     }
     line("anneal_f32x16 acc[" + str(MR) + "][" + str(NV) + "] = {{0}};");
-    line("for (int k = 0; k < " + str(p.k) + "; k++) {");
-    ++indent_;
-    if (packed) {  // without a panel (no memory), the same values gathered row by row
+    if (packed) line("long long kf = 0;");
+    open_k_loops();
+    std::string b_row = "pb + " + k_offset(p.b);
+    if (packed) {
       line("float gathered[" + str(NR) + "];");
-      line("const float* brow = panel + k * " + str(NR) + ";");
+      line("const float* brow = panel + kf * " + str(NR) + ";");
       line("if (!panel) {");
-      line("  for (int j = 0; j < " + str(NR) + "; j++) gathered[j] = pb[(long long)k * " + str(p.b.stride_k) +
-           " + (long long)j * " + str(p.b.stride[size_t(p.axis_n)]) + "];");
+      line("  for (int j = 0; j < " + str(NR) + "; j++) gathered[j] = pb[" + k_offset(p.b) + " + (long long)j * " + sbn + "];");
       line("  brow = gathered;");
       line("}");
+      line("kf++;");
+      b_row = "brow";
     }
-    const std::string sak = str(p.a.stride_k), sam = str(p.a.stride[size_t(p.axis_m)]);
     for (int64_t v = 0; v < NV; ++v)
       line("const anneal_f32x16 b" + str(v) + " = anneal_load16(" + b_row + " + " + str(v * W) + ");");
+    line("const float* arow = pa + " + k_offset(p.a) + ";");
     for (int64_t i = 0; i < MR; ++i) {
       line("{");
-      line("  const anneal_f32x16 a = (anneal_f32x16){0} + pa[(long long)k * " + sak + " + " + str(i) + " * " + sam + "];");
+      line("  const anneal_f32x16 a = (anneal_f32x16){0} + arow[" + str(i) + " * " + sam + "];");
       for (int64_t v = 0; v < NV; ++v)
         line("  acc[" + str(i) + "][" + str(v) + "] = anneal_fma16(a, b" + str(v) + ", acc[" + str(i) + "][" + str(v) + "]);");
       line("}");
     }
-    --indent_;
-    line("}");
+    close_k_loops();
     const UOp bm = UOp::variable("bm", 0, tiles_m - 1), bn = UOp::variable("bn", 0, tiles_n - 1);
     const UOp i = UOp::variable("i", 0, MR - 1), j = UOp::variable("j", 0, NR - 1);
     const std::pair<UOp, const char*> names[] = {{bm, "bm"}, {bn, "bn"}, {i, "i"}, {j, "j"}};

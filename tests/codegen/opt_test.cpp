@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/buffer_io.h"
@@ -129,6 +130,7 @@ std::vector<Tensor> programs() {
       (a.matmul(b) + bias).relu(),                        // matmul with an epilogue
       bat.matmul(bat2),                                   // batched
       img.conv2d(w, {}, {1, 1}, {1, 1}),                  // padded convolution: gated loads
+      random({2, 3, 12, 12}, 8).conv2d(random({16, 3, 3, 3}, 9)),  // unpadded: SIMD over 3 reduction loops
       a.pad({{1, 1}, {2, 0}}).sum({1}),                   // reduction over padding
       a.max({0}),                                         // a MAX reduction
       a.matmul(b).softmax(1),                             // reductions inside reductions
@@ -203,6 +205,13 @@ TEST(Opts, StagingAppliesToEveryMatmulLayout) {
     const ScheduledKernel k = kernels_of(t).back();
     EXPECT_NO_THROW(apply_opt(k, {OptOp::Stage, 0, 64})) << k.name;
   }
+  // A convolution's sum runs over channels and the window (3 loops): SIMD tiles 5 x 16 of its
+  // (columns x output channels), the weights packed.
+  const ScheduledKernel conv = kernels_of(random({2, 3, 12, 12}, 8).conv2d(random({16, 3, 3, 3}, 9))).back();
+  ASSERT_EQ(hand_coded_opts(conv, "CPU").size(), 1u);
+  EXPECT_EQ(hand_coded_opts(conv, "CPU")[0].str(), "SIMD(0, 16)");
+  EXPECT_EQ(match_gemm(conv)->ranges_k.size(), 3u);
+  EXPECT_THROW(apply_opt(conv, {OptOp::Stage, 0, 64}), Error);  // staged GPU tiles take one reduction loop
   // SIMD reads B as vectors along n, packing a panel first where B runs along k.
   for (const Tensor& t : gemm_programs(dtypes::float32)) {
     const ScheduledKernel k = kernels_of(t).back();

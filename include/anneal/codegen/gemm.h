@@ -17,16 +17,20 @@
 namespace anneal {
 
 struct GemmOperand {
-  UOp load;                     // the LOAD node
-  int slot = 0;                 // its buffer's PARAM slot
-  bool affine = false;          // index == offset + stride_k * k + sum(stride[i] * output loop i), exactly
+  UOp load;                       // the LOAD node
+  int slot = 0;                   // its buffer's PARAM slot
+  bool affine = false;            // index == offset + sum(strides_k[j] * k_j) + sum(stride[i] * output loop i)
   int64_t offset = 0;
-  int64_t stride_k = 0;
-  std::vector<int64_t> stride;  // per output loop
+  int64_t stride_k = 0;           // along the first reduction loop
+  std::vector<int64_t> strides_k; // per reduction loop
+  std::vector<int64_t> stride;    // per output loop
 };
 
+// A sum may run over several loops (a convolution's channels and kernel window): ranges_k, outermost
+// first, as the unoptimized kernel nests them; k is their product. Staged GPU kernels take one.
 struct GemmPlan {
-  UOp reduce, range_k;
+  UOp reduce, range_k;     // range_k: the first of ranges_k
+  std::vector<UOp> ranges_k;
   GemmOperand a, b;        // a reads (m, k), b reads (k, n)
   int axis_m = 0, axis_n = 0;
   int64_t m = 0, n = 0, k = 0;
@@ -49,8 +53,11 @@ Staging staging_of(const GemmOperand& op, int axis, int64_t vector);
 // n, k a multiple of 8, both operands readable as float4.
 bool stage_fits(const GemmPlan& plan, int64_t tile);
 
-// Whether SIMD(0, cols) applies: float32 loads multiplied as they are, 8 rows and `cols` (16 or 32)
-// columns dividing m and n, both operands affine (B's rows are vector loads, copied into a packed
+// The rows of a SIMD tile for m outputs along m: 8, else 6, 5 or 4 when they divide it; 0 if none.
+int64_t simd_rows(int64_t m);
+
+// Whether SIMD(0, cols) applies: float32 loads multiplied as they are, simd_rows(m) rows and `cols`
+// (16 or 32) columns dividing m and n, any number of reduction loops, both operands affine (B's rows are vector loads, copied into a packed
 // panel first when B is not contiguous along n; A is read a scalar at a time and broadcast).
 bool simd_fits(const GemmPlan& plan, int64_t cols);
 
