@@ -83,14 +83,18 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
   if (load_b.dtype() != p.dtype) return std::nullopt;
   auto a = ranges_in(load_a.src(0)), b = ranges_in(load_b.src(0));
   if (!a.count(p.range_k.get()) || !b.count(p.range_k.get())) return std::nullopt;
-  // m: read by A only, n: read by B only (the innermost such loops; others are batch loops). The
-  // factors may come in either order.
+  // m: read by A only, n: read by B only (others are batch loops): the innermost such loops whose
+  // sizes suit a tile (a multiple of 4 rows, of 16 columns), else the innermost (a convolution's
+  // weight gradient has output channels, input channels and a 5 x 5 window to choose from). The factors
+  // may come in either order.
   for (int attempt = 0; attempt < 2; ++attempt) {
     int m = -1, n = -1;
+    bool m_fits = false, n_fits = false;
     for (int i = 0; i + 1 < int(end.num_srcs()); ++i) {
-      const void* r = end.src(size_t(i) + 1).get();
-      if (a.count(r) && !b.count(r)) m = i;
-      if (b.count(r) && !a.count(r)) n = i;
+      const UOp& r = end.src(size_t(i) + 1);
+      const int64_t size = r.src(0).ival();
+      if (a.count(r.get()) && !b.count(r.get()) && (!m_fits || size % 4 == 0)) m = i, m_fits = size % 4 == 0;
+      if (b.count(r.get()) && !a.count(r.get()) && (!n_fits || size % 16 == 0)) n = i, n_fits = size % 16 == 0;
     }
     if (m >= 0 && n >= 0) {
       p.axis_m = m;
