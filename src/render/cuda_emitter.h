@@ -28,7 +28,9 @@ class CudaEmitter final : public CStyleEmitter {
   std::string run_tensor_core();         // TC(0, 0): fragments straight from memory
   std::string run_staged_tensor_core();  // TC(0, tile): cp.async + ldmatrix through shared memory
   std::string run_staged();              // STAGE(0, tile): float32 tiles through shared memory
-  void open_gemm(int64_t threads, int64_t blocks);
+  // The launch entry and the kernel's signature, up to the opening brace.
+  void open_signature(int64_t threads, int64_t blocks);
+  void tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0);
   void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
 
   bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }

@@ -30,9 +30,39 @@ std::string swizzle(const std::string& row, const std::string& chunk, int64_t ch
   return "((" + chunk + ") ^ (((" + row + ") >> 1) & 3))";
 }
 
+// One mma.sync: accumulators c[0..3] (an lvalue prefix), A registers a0..a3 and B b0, b1 given by
+// `a(i)`, `b(i)`.
+std::string mma(const std::string& shape, const std::string& kind, const std::string& c,
+                const std::function<std::string(int)>& a, const std::function<std::string(int)>& b) {
+  return "asm(\"mma.sync.aligned." + shape + ".row.col.f32." + kind +
+         ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
+         "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a(0) + "), \"r\"(" + a(1) + "), \"r\"(" + a(2) +
+         "), \"r\"(" + a(3) + "), \"r\"(" + b(0) + "), \"r\"(" + b(1) + "));";
+}
+
 }  // namespace
 
-void CudaEmitter::open_gemm(int64_t threads, int64_t blocks) {
+// The accumulators of a warp's TM x TN mma tiles, acc[tm][tn][4]: tile (tm, tn) element s sits at row
+// row0 + 16 tm + g + 8 (s / 2), column col0 + 8 tn + 2 t + s % 2 (PTX's C fragment, lane = 4 g + t).
+void CudaEmitter::tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0) {
+  const UOp lg = var("lg", 0, 7), lt = var("lt", 0, 3);
+  const UOp tm = var("tm", 0, TM - 1), tn = var("tn", 0, TN - 1), sh = var("sh", 0, 1);
+  const std::pair<UOp, const char*> names[] = {{lg, "lg"}, {lt, "lt"}, {tm, "tm"}, {tn, "tn"}, {sh, "sh"}};
+  for (const auto& [u, name] : names) bind(u, name);
+  line("#pragma unroll");
+  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
+  line("#pragma unroll");
+  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
+  line("#pragma unroll");
+  line("for (int sh = 0; sh < 2; sh++) {");
+  ++indent_;
+  gemm_epilogue(p, row0 + tm * 16 + lg + sh * 8, col0 + tn * 8 + lt * 2, 2,
+                [](int c) { return "acc[tm][tn][sh * 2 + " + str(c) + "]"; }, true);
+  --indent_;
+  line("}");
+}
+
+void CudaEmitter::open_signature(int64_t threads, int64_t blocks) {
   if (entry_) {
     entry_->name = k_.name;
     entry_->local = {threads, 1, 1};
@@ -81,7 +111,7 @@ std::string CudaEmitter::run_tensor_core() {
   const UOp rm = end.src(size_t(p.axis_m) + 1), rn = end.src(size_t(p.axis_n) + 1);
   const int TM = p.tiles_m, TN = p.tiles_n;
   const int64_t tiles_m = p.m / (32 * TM), tiles_n = p.n / (16 * TN);
-  open_gemm(128, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  open_signature(128, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   line("const int lane = (int)(threadIdx.x & 31u), warp = (int)(threadIdx.x >> 5);");
   line("const int lg = lane >> 2, lt = lane & 3;");
   gemm_block_position(p, tiles_m, tiles_n);
@@ -151,32 +181,13 @@ std::string CudaEmitter::run_tensor_core() {
   const std::string kind = tf32 ? "tf32.tf32" : p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
   const std::string shape = tf32 ? "m16n8k8" : "m16n8k16";
   for (int tm = 0; tm < TM; ++tm)
-    for (int tn = 0; tn < TN; ++tn) {
-      const std::string c = "acc[" + str(tm) + "][" + str(tn) + "]";
-      const std::string a = "a" + str(tm) + "_", b = "b" + str(tn) + "_";
-      line("asm volatile(\"mma.sync.aligned." + shape + ".row.col.f32." + kind +
-           ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
-           "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a + "0), \"r\"(" + a + "1), \"r\"(" + a +
-           "2), \"r\"(" + a + "3), \"r\"(" + b + "0), \"r\"(" + b + "1));");
-    }
+    for (int tn = 0; tn < TN; ++tn)
+      line(mma(shape, kind, "acc[" + str(tm) + "][" + str(tn) + "]",
+               [&](int i) { return "a" + str(tm) + "_" + str(i); }, [&](int i) { return "b" + str(tn) + "_" + str(i); }));
   forget_since(scope);
   --indent_;
   line("}");
-  const UOp tm = var("tm", 0, TM - 1), tn = var("tn", 0, TN - 1), sh = var("sh", 0, 1);
-  bind(tm, "tm");
-  bind(tn, "tn");
-  bind(sh, "sh");
-  line("#pragma unroll");
-  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
-  line("#pragma unroll");
-  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
-  line("#pragma unroll");
-  line("for (int sh = 0; sh < 2; sh++) {");
-  ++indent_;
-  gemm_epilogue(p, (wm * TM + tm) * 16 + lg + sh * 8, (wn * TN + tn) * 8 + lt * 2, 2,
-                [](int c) { return "acc[tm][tn][sh * 2 + " + str(c) + "]"; }, true);
-  --indent_;
-  line("}");
+  tensor_core_epilogue(p, TM, TN, wm * (TM * 16), wn * (TN * 8));
   out_ << "}\n";
   return out_.str();
 }
@@ -197,7 +208,7 @@ std::string CudaEmitter::run_staged_tensor_core() {
   const Staging sa = staging_of(p.a, p.axis_m, 8), sb = staging_of(p.b, p.axis_n, 8);
   check(sa.ok && sb.ok && p.m % BM == 0 && p.n % BN == 0 && p.k % BK == 0,
         "CUDA renderer: kernel " + k_.name + " cannot stage its tensor-core tiles");
-  open_gemm(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   // Dynamic shared memory (a 3- or 4-stage ring of 128-row tiles exceeds the 48 KiB of static).
   if (entry_) entry_->shared_bytes = size_t(stages * (BM + BN) * BK * 2);
   // Shared layout per stage: rows along the operand's non-contiguous axis, each row 8-element chunks.
@@ -282,31 +293,17 @@ std::string CudaEmitter::run_staged_tensor_core() {
   line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
   line("#pragma unroll");
   line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
-  line("  asm(\"mma.sync.aligned.m16n8k16.row.col.f32." + kind +
-       ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(acc[tm][tn][0]), \"+f\"(acc[tm][tn][1]), "
-       "\"+f\"(acc[tm][tn][2]), \"+f\"(acc[tm][tn][3]) : \"r\"(a[tm][0]), \"r\"(a[tm][1]), \"r\"(a[tm][2]), "
-       "\"r\"(a[tm][3]), \"r\"(b[tn][0]), \"r\"(b[tn][1]));");
+  line("  " + mma("m16n8k16", kind, "acc[tm][tn]", [](int i) { return "a[tm][" + str(i) + "]"; },
+                  [](int i) { return "b[tn][" + str(i) + "]"; }));
   --indent_;
   line("}");
   --indent_;
   line("}");
   const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
-  const UOp wm = var("wm", 0, WM - 1), wn = var("wn", 0, WN - 1), lg = var("lg", 0, 7), lt = var("lt", 0, 3);
-  const UOp tm = var("tm", 0, TM - 1), tn = var("tn", 0, TN - 1), sh = var("sh", 0, 1);
-  const std::pair<UOp, const char*> names[] = {{wm, "wm"}, {wn, "wn"}, {lg, "lg"}, {lt, "lt"},
-                                               {tm, "tm"}, {tn, "tn"}, {sh, "sh"}};
-  for (const auto& [u, name] : names) bind(u, name);
-  line("#pragma unroll");
-  line("for (int tm = 0; tm < " + str(TM) + "; tm++)");
-  line("#pragma unroll");
-  line("for (int tn = 0; tn < " + str(TN) + "; tn++)");
-  line("#pragma unroll");
-  line("for (int sh = 0; sh < 2; sh++) {");
-  ++indent_;
-  gemm_epilogue(p, bm * BM + wm * WTM + tm * 16 + lg + sh * 8, bn * BN + wn * WTN + tn * 8 + lt * 2, 2,
-                [](int c) { return "acc[tm][tn][sh * 2 + " + str(c) + "]"; }, true);
-  --indent_;
-  line("}");
+  const UOp wm = var("wm", 0, WM - 1), wn = var("wn", 0, WN - 1);
+  bind(wm, "wm");
+  bind(wn, "wn");
+  tensor_core_epilogue(p, TM, TN, bm * BM + wm * WTM, bn * BN + wn * WTN);
   out_ << "}\n";
   return out_.str();
 }
@@ -325,7 +322,7 @@ std::string CudaEmitter::run_staged() {
   const int64_t BM = k_.stage, BN = k_.stage, BK = 8, threads = 256, GM = BM / 64, GN = BN / 64;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
   const Staging sa = staging_of(p.a, p.axis_m, 4), sb = staging_of(p.b, p.axis_n, 4);
-  open_gemm(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   line("__shared__ __align__(16) float sa[2][" + str(BK) + "][" + str(BM) + "];");
   line("__shared__ __align__(16) float sb[2][" + str(BK) + "][" + str(BN) + "];");
   line("const int tid = (int)threadIdx.x, tx = tid & 15, ty = tid >> 4;");

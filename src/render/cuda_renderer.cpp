@@ -56,17 +56,7 @@ CudaEmitter::CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : CStyleE
 
 void CudaEmitter::open_kernel(const UOp& end) {
   const int64_t n = outputs_, threads = threads_;
-  if (entry_) {
-    entry_->name = k_.name;
-    entry_->local = {threads, 1, 1};
-    entry_->global = {grouped_ ? n : (n + threads - 1) / threads, 1, 1};  // LOCAL sizes divide n exactly
-    entry_->buffers = k_.buffers.size();
-  }
-  out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
-  for (size_t i = 0; i < k_.buffers.size(); ++i)
-    out_ << (i ? ", const " : "") << buffer_type(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
-  out_ << ") {\n";
-  indent_ = 1;
+  open_signature(threads, grouped_ ? n : (n + threads - 1) / threads);  // LOCAL sizes divide n exactly
   if (end.num_srcs() < 2) return;
   const bool narrow = n + threads <= INT32_MAX;
   if (local_threads_ > 1) return open_tiled(end, narrow);
