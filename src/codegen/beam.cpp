@@ -14,7 +14,6 @@
 #include "anneal/support/error.h"
 #include "anneal/support/float_convert.h"
 #include "anneal/support/hash.h"
-#include "anneal/uop/graph.h"
 
 namespace anneal {
 namespace {
@@ -150,15 +149,7 @@ std::vector<Opt> actions(const ScheduledKernel& k, const std::vector<Opt>& opts,
   const int loops = int(k.ast.src(0).num_srcs()) - 1;
   std::vector<Opt> out;
   // Reductions can be unrolled (UNROLL's axis counts reduction loops in order of first use).
-  int reduce_loops = 0;
-  {
-    std::vector<const void*> seen;
-    for (const UOp& u : toposort(k.ast))
-      if (u.is(Ops::REDUCE))
-        for (size_t i = 1; i < u.num_srcs(); ++i)
-          if (std::find(seen.begin(), seen.end(), u.src(i).get()) == seen.end()) seen.push_back(u.src(i).get());
-    reduce_loops = int(seen.size());
-  }
+  const int reduce_loops = int(reduction_loops(k).size());
   for (int a = 0; a < reduce_loops; ++a)
     for (int64_t amount : {2, 4, 8}) out.push_back({OptOp::Unroll, a, amount});
   for (int a = 0; a < loops; ++a) {

@@ -123,96 +123,98 @@ std::string Opt::str() const {
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
 }
 
-ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
+namespace {
+
+bool has_local(const ScheduledKernel& k) {
+  for (int64_t l : k.local)
+    if (l > 1) return true;
+  return false;
+}
+
+// TC, STAGE, SIMD: a renderer takes over the whole kernel; nothing else may be applied.
+ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
-  const UOp& end = kernel.ast.src(0);
-  check(!kernel.tensor_core && kernel.stage == 0 && kernel.simd == 0, "a TC, STAGE or SIMD kernel takes no further opts");
+  check(kernel.local.empty() && kernel.group == 0 && kernel.unroll.empty() && kernel.thread_range < 0 && opt.axis == 0,
+        [&] { return opt.str() + ": must be the only opt of a kernel, with axis 0"; });
   if (opt.op == OptOp::TensorCore) {
     const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
-    check(kernel.local.empty() && kernel.group == 0 && plan.has_value(),
-          "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops (or has other opts)");
-    check(opt.axis == 0 && (opt.amount == 0 || tensor_core_stages(*plan, opt.amount)), [&] {
-      return "TC(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
-             "): staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and operands "
-             "that can be copied in 16-byte pieces";
+    check(plan.has_value(), "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops");
+    check(opt.amount == 0 || tensor_core_stages(*plan, opt.amount), [&] {
+      return opt.str() + ": staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and "
+                         "operands that can be copied in 16-byte pieces";
     });
     out.tensor_core = true;
     out.stage = opt.amount;
     return out;
   }
+  const std::optional<GemmPlan> plan = match_gemm(kernel);
   if (opt.op == OptOp::Simd) {
-    const std::optional<GemmPlan> plan = match_gemm(kernel);
-    check(kernel.local.empty() && kernel.group == 0 && plan.has_value() && opt.axis == 0 && simd_fits(*plan, opt.amount), [&] {
-      return opt.str() + ": needs a float32 matmul-like kernel without other opts, 8 rows and 16 or 32 columns dividing "
-                         "its output loops, and B contiguous along its columns";
+    check(plan.has_value() && simd_fits(*plan, opt.amount), [&] {
+      return opt.str() + ": needs a float32 matmul-like kernel whose output loops 4, 5, 6 or 8 rows and 16 or 32 "
+                         "columns divide, with affine operands";
     });
     out.simd = opt.amount;
     return out;
   }
-  if (opt.op == OptOp::Stage) {
-    const std::optional<GemmPlan> plan = match_gemm(kernel);
-    check(kernel.local.empty() && kernel.group == 0 && plan.has_value() && opt.axis == 0 && stage_fits(*plan, opt.amount), [&] {
-      return "STAGE(" + std::to_string(opt.axis) + ", " + std::to_string(opt.amount) +
-             "): needs a float32 matmul-like kernel without other opts, a tile of 64 or 128 dividing both output "
-             "loops, k a multiple of 8 and operands that can be read in 16-byte pieces";
-    });
-    out.stage = opt.amount;
-    return out;
-  }
+  check(plan.has_value() && stage_fits(*plan, opt.amount), [&] {
+    return opt.str() + ": needs a float32 matmul-like kernel, a tile of 64 or 128 dividing both output loops, one "
+                       "reduction loop, a multiple of 8 long, and operands that can be read in 16-byte pieces";
+  });
+  out.stage = opt.amount;
+  return out;
+}
+
+// NOLOCALS, UNROLL, THREAD, GROUP, GROUPTOP: marks that renderers read; the AST is unchanged.
+ScheduledKernel marker_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  ScheduledKernel out = kernel;
+  const UOp& end = kernel.ast.src(0);
   const size_t loops = end.num_srcs() - 1;
-  const bool cooperative = opt.op == OptOp::Local || opt.op == OptOp::Group || opt.op == OptOp::GroupTop ||
-                           opt.op == OptOp::Stage || opt.op == OptOp::TensorCore;
-  check(!(kernel.no_locals && cooperative), [&] { return opt.str() + ": the kernel is marked NOLOCALS"; });
-  if (opt.op == OptOp::NoLocals) {
-    bool local = false;
-    for (int64_t l : kernel.local) local = local || l > 1;
-    check(opt.axis == 0 && opt.amount == 0 && !local && kernel.group == 0, "NOLOCALS(0, 0): the kernel already has LOCAL or GROUP");
-    out.no_locals = true;
-    return out;
+  switch (opt.op) {
+    case OptOp::NoLocals:
+      check(opt.axis == 0 && opt.amount == 0 && !has_local(kernel) && kernel.group == 0,
+            "NOLOCALS(0, 0): the kernel already has LOCAL or GROUP");
+      out.no_locals = true;
+      return out;
+    case OptOp::Unroll: {
+      const std::vector<UOp> reduce_loops = reduction_loops(kernel);
+      check(opt.axis >= 0 && size_t(opt.axis) < reduce_loops.size(), [&] {
+        return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
+      });
+      const UOp& r = reduce_loops[size_t(opt.axis)];
+      const int64_t id = *r.arg().as_int(), n = r.src(0).ival();
+      check(opt.amount > 1 && n % opt.amount == 0, [&] {
+        return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
+      });
+      for (const auto& [rid, f] : kernel.unroll) check(rid != id, [&] { return opt.str() + ": the loop is already unrolled"; });
+      out.unroll.push_back({id, opt.amount});
+      return out;
+    }
+    case OptOp::Thread:
+      check(opt.axis >= 0 && size_t(opt.axis) < loops && opt.amount >= 1 && kernel.thread_range < 0, [&] {
+        return opt.str() + ": needs an output loop below " + std::to_string(loops) + ", at least one core, and no other THREAD";
+      });
+      out.thread_range = *end.src(size_t(opt.axis) + 1).arg().as_int();
+      out.thread_cores = opt.amount;
+      return out;
+    default: {  // GROUP, GROUPTOP
+      check(opt.axis == 0 && opt.amount >= 2 && opt.amount <= 1024 && (opt.amount & (opt.amount - 1)) == 0 &&
+                !reduction_loops(kernel).empty() && !has_local(kernel) && kernel.group == 0,
+            [&] {
+              return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 "
+                                 "to 1024 threads";
+            });
+      out.group = opt.amount;
+      out.group_top = opt.op == OptOp::GroupTop;
+      return out;
+    }
   }
-  if (opt.op == OptOp::Unroll) {
-    std::vector<UOp> reduce_loops;
-    for (const UOp& u : toposort(end))
-      if (u.is(Ops::REDUCE))
-        for (size_t i = 1; i < u.num_srcs(); ++i)
-          if (std::find(reduce_loops.begin(), reduce_loops.end(), u.src(i)) == reduce_loops.end())
-            reduce_loops.push_back(u.src(i));
-    check(opt.axis >= 0 && size_t(opt.axis) < reduce_loops.size(), [&] {
-      return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
-    });
-    const UOp& r = reduce_loops[size_t(opt.axis)];
-    const int64_t id = *r.arg().as_int(), n = r.src(0).ival();
-    check(opt.amount > 1 && n % opt.amount == 0, [&] {
-      return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
-    });
-    for (const auto& [rid, f] : kernel.unroll) check(rid != id, [&] { return opt.str() + ": the loop is already unrolled"; });
-    out.unroll.push_back({id, opt.amount});
-    return out;
-  }
-  if (opt.op == OptOp::Thread) {
-    check(opt.axis >= 0 && size_t(opt.axis) < loops && opt.amount >= 1 && kernel.thread_range < 0, [&] {
-      return opt.str() + ": needs an output loop below " + std::to_string(loops) + ", at least one core, and no other THREAD";
-    });
-    out.thread_range = *end.src(size_t(opt.axis) + 1).arg().as_int();
-    out.thread_cores = opt.amount;
-    return out;
-  }
-  if (opt.op == OptOp::Group || opt.op == OptOp::GroupTop) {
-    bool reduces = false;
-    for (const UOp& u : toposort(end))
-      if (u.is(Ops::REDUCE)) reduces = true;
-    bool local = false;
-    for (int64_t l : kernel.local) local = local || l > 1;
-    check(opt.axis == 0 && opt.amount >= 2 && opt.amount <= 1024 && (opt.amount & (opt.amount - 1)) == 0 && reduces &&
-              !local && kernel.group == 0,
-          [&] {
-            return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 to "
-                               "1024 threads";
-          });
-    out.group = opt.amount;
-    out.group_top = opt.op == OptOp::GroupTop;
-    return out;
-  }
+}
+
+// UPCAST, PADTO, SWAP, LOCAL: the loop nest (and the LOCAL sizes that follow its loops).
+ScheduledKernel loop_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  ScheduledKernel out = kernel;
+  const UOp& end = kernel.ast.src(0);
+  const size_t loops = end.num_srcs() - 1;
   if (out.local.empty()) out.local.assign(loops, 1);
   switch (opt.op) {
     case OptOp::Upcast: {
@@ -221,25 +223,17 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
       check(out.local[size_t(opt.axis)] == 1 || (n / opt.amount) % out.local[size_t(opt.axis)] == 0,
             "UPCAST: the loop's LOCAL size would no longer divide it");
       if (out.ast.src(0).num_srcs() - 1 < loops) out.local.erase(out.local.begin() + opt.axis);  // a whole loop
-      break;
+      return out;
     }
-    case OptOp::TensorCore:
-    case OptOp::Stage:
-    case OptOp::Group:
-    case OptOp::GroupTop:
-    case OptOp::Simd:
-    case OptOp::Unroll:
-    case OptOp::Thread:
-    case OptOp::NoLocals: break;  // handled above
     case OptOp::PadTo:
       out.ast = pad_to(kernel.ast, opt.axis, opt.amount);
       check(out.local[size_t(opt.axis)] == 1, "PADTO: pad a loop before giving it LOCAL threads");
-      break;
+      return out;
     case OptOp::Swap:
       out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
       std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);
-      break;
-    case OptOp::Local: {
+      return out;
+    default: {  // LOCAL
       check(kernel.group == 0, "LOCAL: a GROUP kernel's block already belongs to one output");
       check(opt.axis >= 0 && size_t(opt.axis) < loops, [&] {
         return "LOCAL: axis " + std::to_string(opt.axis) + " out of range (the kernel has " + std::to_string(loops) +
@@ -254,10 +248,42 @@ ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
       });
       check(threads <= 1024, "LOCAL: more than 1024 threads in a block");
       out.local[size_t(opt.axis)] *= opt.amount;
-      break;
+      return out;
     }
   }
+}
+
+}  // namespace
+
+std::vector<UOp> reduction_loops(const ScheduledKernel& kernel) {
+  std::vector<UOp> out;
+  for (const UOp& u : toposort(kernel.ast))
+    if (u.is(Ops::REDUCE))
+      for (size_t i = 1; i < u.num_srcs(); ++i)
+        if (std::find(out.begin(), out.end(), u.src(i)) == out.end()) out.push_back(u.src(i));
   return out;
+}
+
+ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  check(!kernel.tensor_core && kernel.stage == 0 && kernel.simd == 0, "a TC, STAGE or SIMD kernel takes no further opts");
+  const bool cooperative = opt.op == OptOp::Local || opt.op == OptOp::Group || opt.op == OptOp::GroupTop ||
+                           opt.op == OptOp::Stage || opt.op == OptOp::TensorCore;
+  check(!(kernel.no_locals && cooperative), [&] { return opt.str() + ": the kernel is marked NOLOCALS"; });
+  switch (opt.op) {
+    case OptOp::TensorCore:
+    case OptOp::Stage:
+    case OptOp::Simd: return whole_kernel_opt(kernel, opt);
+    case OptOp::NoLocals:
+    case OptOp::Unroll:
+    case OptOp::Thread:
+    case OptOp::Group:
+    case OptOp::GroupTop: return marker_opt(kernel, opt);
+    case OptOp::Upcast:
+    case OptOp::PadTo:
+    case OptOp::Swap:
+    case OptOp::Local: return loop_opt(kernel, opt);
+  }
+  throw Error("unknown opt " + opt.str());
 }
 
 bool reorders_sums(const std::vector<Opt>& opts) {

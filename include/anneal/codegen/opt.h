@@ -75,6 +75,9 @@ struct Opt {
 // not divide the loop).
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt);
 
+// The kernel's reduction loops in order of first use (UNROLL's axes).
+std::vector<UOp> reduction_loops(const ScheduledKernel& kernel);
+
 // Whether the opts change the order in which sums are accumulated (TC, GROUP, GROUPTOP): such a
 // kernel's results agree with the unoptimized one's to rounding rather than bit for bit.
 bool reorders_sums(const std::vector<Opt>& opts);
