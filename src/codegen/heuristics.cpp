@@ -113,11 +113,11 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   if (staging)
     if (const std::optional<GemmPlan> g = match_gemm(k))
       if (const int64_t tile = staging_tile(*g, outputs, stage_fits)) return {{OptOp::Stage, 0, tile}};
-  // GPUs need threads: below this many outputs a tile would leave SMs idle (and a few-output kernel
-  // is split across a block's threads by the renderer instead).
+  // GPUs need threads: below this many outputs a tile would leave SMs idle (few-output kernels with
+  // long reductions took GROUP above).
   if (gpu && outputs < 65536) return opts;
   if (!gpu) {
-    // float32 matmuls with B rows contiguous: explicit vector tiles (ANNEAL_SIMD=0 turns them off).
+    // float32 matmul-shaped kernels: explicit vector tiles (ANNEAL_SIMD=0 turns them off).
     if (!env_off("ANNEAL_SIMD"))
       if (const std::optional<GemmPlan> g = match_gemm(k))
         for (int64_t cols : {32, 16})
