@@ -93,9 +93,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   const std::optional<TensorCorePlan> tc = gpu && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
   if (gpu && !tc && outputs <= 8192) {
     int64_t longest = 0;
-    for (const UOp& r : toposort(end))
-      if (r.is(Ops::REDUCE))
-        for (size_t i = 1; i < r.num_srcs(); ++i) longest = std::max(longest, r.src(i).src(0).ival());
+    for (const UOp& r : reduction_loops(k)) longest = std::max(longest, r.src(0).ival());
     if (longest >= 64) {
       int64_t threads = 32;
       while (threads < 256 && threads < longest) threads *= 2;

@@ -266,28 +266,25 @@ std::string CudaEmitter::run_staged_tensor_core() {
   ++indent_;
   line("unsigned a[" + str(TM) + "][4], b[" + str(TN) + "][2];");
   line("const int j = lane >> 3, r = lane & 7;");
-  // ldmatrix.x4: lanes 8j..8j+7 give the rows of matrix j. A's matrices: (rows 0-7 | 8-15) x (k 0-7 | 8-15).
-  line("#pragma unroll");
-  line("for (int tm = 0; tm < " + str(TM) + "; tm++) {");
-  if (sa.k_contiguous) {
-    line("  const int row = wm * " + str(WTM) + " + tm * 16 + (j & 1) * 8 + r, ch = kk * 2 + (j >> 1);");
-    line("  anneal_ldsm4(a[tm], &ta[row * " + str(a_row) + " + (" + swizzle("row", "ch", a_row / 8) + " << 3)]);");
-  } else {
-    line("  const int row = kk * 16 + (j >> 1) * 8 + r, ch = (wm * " + str(WTM) + " + tm * 16 + (j & 1) * 8) >> 3;");
-    line("  anneal_ldsm4t(a[tm], &ta[row * " + str(a_row) + " + (" + swizzle("row", "ch", a_row / 8) + " << 3)]);");
-  }
-  line("}");
-  // B's: two n-tiles per ldmatrix.x4, matrices (n 0-7 | 8-15) x (k 0-7 | 8-15), k fastest.
-  line("#pragma unroll");
-  line("for (int tn = 0; tn < " + str(TN) + "; tn += 2) {");
-  if (sb.k_contiguous) {
-    line("  const int row = wn * " + str(WTN) + " + tn * 8 + (j >> 1) * 8 + r, ch = kk * 2 + (j & 1);");
-    line("  anneal_ldsm4(&b[tn][0], &tb[row * " + str(b_row) + " + (" + swizzle("row", "ch", b_row / 8) + " << 3)]);");
-  } else {
-    line("  const int row = kk * 16 + (j & 1) * 8 + r, ch = (wn * " + str(WTN) + " + tn * 8 + (j >> 1) * 8) >> 3;");
-    line("  anneal_ldsm4t(&b[tn][0], &tb[row * " + str(b_row) + " + (" + swizzle("row", "ch", b_row / 8) + " << 3)]);");
-  }
-  line("}");
+  // ldmatrix.x4: lanes 8j..8j+7 give the rows of matrix j. A's four matrices are (rows 0-7 | 8-15) x
+  // (k 0-7 | 8-15), row half j & 1; B's cover two n-tiles, (n 0-7 | 8-15) x (k 0-7 | 8-15), n half j >> 1.
+  // `start`: the first m (n) of the fragment; a k-contiguous tile stores rows of m (n) and is read as is,
+  // else rows of k read transposed.
+  auto fragments = [&](const Staging& s, int64_t row_len, const std::string& tile, const std::string& loop,
+                       const std::string& start, const std::string& mn_half, const std::string& k_half,
+                       const std::string& dst) {
+    line("#pragma unroll");
+    line(loop + " {");
+    if (s.k_contiguous) line("  const int row = " + start + " + " + mn_half + " * 8 + r, ch = kk * 2 + " + k_half + ";");
+    else line("  const int row = kk * 16 + " + k_half + " * 8 + r, ch = (" + start + " + " + mn_half + " * 8) >> 3;");
+    line("  anneal_ldsm4" + std::string(s.k_contiguous ? "" : "t") + "(" + dst + ", &" + tile + "[row * " + str(row_len) +
+         " + (" + swizzle("row", "ch", row_len / 8) + " << 3)]);");
+    line("}");
+  };
+  fragments(sa, a_row, "ta", "for (int tm = 0; tm < " + str(TM) + "; tm++)", "wm * " + str(WTM) + " + tm * 16", "(j & 1)",
+            "(j >> 1)", "a[tm]");
+  fragments(sb, b_row, "tb", "for (int tn = 0; tn < " + str(TN) + "; tn += 2)", "wn * " + str(WTN) + " + tn * 8", "(j >> 1)",
+            "(j & 1)", "&b[tn][0]");
   const std::string kind = p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16";
   line("#pragma unroll");
   line("for (int tm = 0; tm < " + str(TM) + "; tm++)");

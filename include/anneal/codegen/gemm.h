@@ -42,7 +42,7 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& kernel);
 
 // The operand can be copied in 16-byte pieces of `vector` elements along its contiguous axis (k, or
 // its own output loop `axis`): affine, stride 1 along that axis, and every other stride and the
-// offset multiples of `vector`. `k_major` says which axis it is.
+// offset multiples of `vector`. `k_contiguous` says which axis it is.
 struct Staging {
   bool ok = false;
   bool k_contiguous = false;
