@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "../runtime/disk_cache.h"
+#include "anneal/codegen/tensor_core.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
@@ -165,6 +166,25 @@ std::vector<Opt> actions(const ScheduledKernel& k, const std::vector<Opt>& opts,
   return out;
 }
 
+// The first round: no opts, the heuristic's, and on GPUs every whole-kernel form that applies (the
+// tensor-core and staged variants the heuristic chose between by rule).
+std::vector<std::vector<Opt>> seeds(const ScheduledKernel& k, const std::string& device, bool gpu) {
+  std::vector<std::vector<Opt>> out = {{}, hand_coded_opts(k, device)};
+  if (!gpu) return out;
+  const bool wgmma = warpgroup_available(device);
+  for (const Opt& o : {Opt{OptOp::TensorCore, 0, 0}, Opt{OptOp::TensorCore, 0, 64}, Opt{OptOp::TensorCore, 0, 128},
+                       Opt{OptOp::TensorCore, 1, 128}, Opt{OptOp::TensorCore, 1, 256}, Opt{OptOp::Stage, 0, 64},
+                       Opt{OptOp::Stage, 0, 128}}) {
+    if (o.axis == 1 && !wgmma) continue;
+    try {
+      with_opts(k, {o});
+      out.push_back({o});
+    } catch (const Error&) {
+    }
+  }
+  return out;
+}
+
 class Search {
  public:
   Search(const ScheduledKernel& k, const std::string& device, void* const* bufs)
@@ -315,7 +335,7 @@ std::vector<Opt> beam_search(const ScheduledKernel& kernel, const std::string& d
   }
   const bool gpu = canonical_device(device) != "CPU";
   Search search(kernel, device, bufs);
-  search.evaluate({{}, hand_coded_opts(kernel, device)});
+  search.evaluate(seeds(kernel, device, gpu));
   double best = search.best(1).empty() ? 0 : search.best(1)[0].first;
   for (int round = 0; round < kRounds; ++round) {
     std::vector<std::vector<Opt>> cands;

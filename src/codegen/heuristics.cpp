@@ -1,6 +1,7 @@
 // Hand-coded opts (tinygrad's hand_coded_optimizations, much reduced), first match wins:
 // - GPU, few outputs with long reductions: GROUP (a block shares each output's sums);
-// - GPU, float16/bfloat16 matmuls: TC, staged through shared memory where the layout allows;
+// - GPU, float16/bfloat16 matmuls: TC (wgmma on compute 9.0), staged through shared memory where the
+//   layout allows;
 // - GPU, float32 matmuls with tile-sized loops: STAGE; CPU, float32 matmuls: SIMD;
 // - otherwise register tiles (UPCAST, and LOCAL on GPUs) for kernels whose reductions read some input
 //   independently of an output loop — the data reuse that makes a tile pay (convolutions and their
@@ -27,12 +28,23 @@ bool env_off(const char* name) {
   return env && std::string(env) == "0";
 }
 
-// The largest staging tile (128, else 64) that `fits` and still gives every SM of an H100/H200 a block.
+// Blocks a staged kernel must have to give every SM of an H100/H200 one.
+constexpr int64_t kMinStagedBlocks = 132;
+
+// The largest staging tile (128, else 64) that `fits` and still gives every SM a block.
 int64_t staging_tile(const GemmPlan& p, int64_t outputs, bool (*fits)(const GemmPlan&, int64_t)) {
-  constexpr int64_t kMinBlocks = 132;
   for (int64_t tile : {128, 64})
-    if (fits(p, tile) && outputs / (tile * tile) >= kMinBlocks) return tile;
+    if (fits(p, tile) && outputs / (tile * tile) >= kMinStagedBlocks) return tile;
   return 0;
+}
+
+// Tensor cores: on compute 9.0 warpgroup MMA in 128 x 256 (else 128 x 128) tiles while that gives
+// every SM a block; else mma.sync, staged where it fits.
+Opt tensor_core_opt(const TensorCorePlan& p, int64_t outputs, const std::string& device, bool staging) {
+  if (staging && warpgroup_available(device))
+    for (int64_t n : {256, 128})
+      if (warpgroup_fits(p, n) && outputs / (128 * n) >= kMinStagedBlocks) return {OptOp::TensorCore, 1, n};
+  return {OptOp::TensorCore, 0, staging ? staging_tile(p, outputs, tensor_core_stages) : 0};
 }
 
 // Loads inside reductions, and for each the output loops its index depends on.
@@ -106,7 +118,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off), staged through shared
   // memory where the layouts allow (ANNEAL_STAGE=0 turns staging off).
   const bool staging = gpu && !env_off("ANNEAL_STAGE");
-  if (tc) return {{OptOp::TensorCore, 0, staging ? staging_tile(*tc, outputs, tensor_core_stages) : 0}};
+  if (tc) return {tensor_core_opt(*tc, outputs, device, staging)};
   // float32 matmuls: tiles through shared memory.
   if (staging)
     if (const std::optional<GemmPlan> g = match_gemm(k))

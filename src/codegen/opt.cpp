@@ -134,16 +134,26 @@ bool has_local(const ScheduledKernel& k) {
 // TC, STAGE, SIMD: a renderer takes over the whole kernel; nothing else may be applied.
 ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) {
   ScheduledKernel out = kernel;
-  check(kernel.local.empty() && kernel.group == 0 && kernel.unroll.empty() && kernel.thread_range < 0 && opt.axis == 0,
-        [&] { return opt.str() + ": must be the only opt of a kernel, with axis 0"; });
+  // TC's axis picks the instruction (0: mma.sync, 1: wgmma); the others have axis 0.
+  const int axes = opt.op == OptOp::TensorCore ? 2 : 1;
+  check(kernel.local.empty() && kernel.group == 0 && kernel.unroll.empty() && kernel.thread_range < 0 && opt.axis >= 0 &&
+            opt.axis < axes,
+        [&] { return opt.str() + ": must be the only opt of a kernel, with axis 0" + (axes > 1 ? " or 1" : ""); });
   if (opt.op == OptOp::TensorCore) {
     const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
     check(plan.has_value(), "TC: the kernel is not a float16/bfloat16 matmul-like reduction with tensor-core-sized loops");
-    check(opt.amount == 0 || tensor_core_stages(*plan, opt.amount), [&] {
-      return opt.str() + ": staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and "
-                         "operands that can be copied in 16-byte pieces";
-    });
+    if (opt.axis == 1)
+      check(warpgroup_fits(*plan, opt.amount), [&] {
+        return opt.str() + ": the warpgroup form needs float16/bfloat16, n 128 or 256 dividing the n loop, 128 dividing "
+                           "the m loop, k a multiple of 64 and operands that can be copied in 16-byte pieces";
+      });
+    else
+      check(opt.amount == 0 || tensor_core_stages(*plan, opt.amount), [&] {
+        return opt.str() + ": staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and "
+                           "operands that can be copied in 16-byte pieces";
+      });
     out.tensor_core = true;
+    out.warpgroup = opt.axis == 1;
     out.stage = opt.amount;
     return out;
   }

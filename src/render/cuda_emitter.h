@@ -27,6 +27,7 @@ class CudaEmitter final : public CStyleEmitter {
   // cuda_gemm.cpp
   std::string run_tensor_core();         // TC(0, 0): fragments straight from memory
   std::string run_staged_tensor_core();  // TC(0, tile): cp.async + ldmatrix through shared memory
+  std::string run_warpgroup_tensor_core();  // TC(1, n): cp.async into swizzled tiles + wgmma (sm_90a)
   std::string run_staged();              // STAGE(0, tile): float32 tiles through shared memory
   // The launch entry and the kernel's signature, up to the opening brace.
   void open_signature(int64_t threads, int64_t blocks);

@@ -40,6 +40,21 @@ std::string mma(const std::string& shape, const std::string& kind, const std::st
          "), \"r\"(" + a(3) + "), \"r\"(" + b(0) + "), \"r\"(" + b(1) + "));";
 }
 
+
+// One wgmma.m64n{n}k16 (`kind`: "f16.f16" / "bf16.bf16") accumulating into acc[0][j][s] (register
+// 4 j + s: PTX's D fragment, the same per 8 columns as mma.sync's C), A and B read through the
+// descriptors da and db, transposed where the tile is m- (n-) contiguous.
+std::string wgmma(int64_t n, const std::string& kind, bool trans_a, bool trans_b) {
+  const int64_t regs = n / 2;
+  std::string s = "asm volatile(\"{ .reg .pred p; setp.ne.b32 p, 1, 0; wgmma.mma_async.sync.aligned.m64n" + str(n) +
+                  "k16.f32." + kind + " {";
+  for (int64_t i = 0; i < regs; ++i) s += (i ? "," : "") + ("%" + str(i));
+  s += "}, %" + str(regs) + ", %" + str(regs + 1) + ", p, 1, 1, " + (trans_a ? "1" : "0") + ", " + (trans_b ? "1" : "0") +
+       "; }\" : ";
+  for (int64_t i = 0; i < regs; ++i) s += (i ? ", " : "") + ("\"+f\"(acc[0][" + str(i / 4) + "][" + str(i % 4) + "])");
+  return s + " : \"l\"(da), \"l\"(db));";
+}
+
 }  // namespace
 
 // The accumulators of a warp's TM x TN mma tiles, acc[tm][tn][4]: tile (tm, tn) element s sits at row
@@ -301,6 +316,102 @@ std::string CudaEmitter::run_staged_tensor_core() {
   bind(wm, "wm");
   bind(wn, "wn");
   tensor_core_epilogue(p, TM, TN, bm * BM + wm * WTM, bn * BN + wn * WTN);
+  out_ << "}\n";
+  return out_.str();
+}
+
+// TC(1, n): two warpgroups (256 threads) per block, each computing 64 x n of the block's 128 x n tile
+// with one wgmma.m64nNk16 per 16-step of k, its operands read by the tensor cores straight from
+// shared memory. Per k-step of 64 the block copies A's 128 x 64 and B's 64 x n pieces with cp.async
+// into a 4-stage ring, in the layout of the descriptors' 128-byte swizzle: 8-row groups (1 KiB) of
+// 128-byte rows, 16-byte chunk c of row r stored at chunk c ^ (r & 7). A k-contiguous tile has a row
+// of 64 k per m (n); an m- (n-) contiguous one a row of 64 m (n) per k, in 8 KiB blocks of 64 m (n),
+// which the instruction reads transposed. The wgmmas run asynchronously: a step's copies are issued
+// while the previous step's products finish, and a stage is refilled two steps after it was read.
+std::string CudaEmitter::run_warpgroup_tensor_core() {
+  const TensorCorePlan& p = *plan_;
+  const int64_t BM = 128, BN = k_.stage, BK = 64, stages = 4, threads = 256;
+  const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
+  const int64_t a_bytes = BM * BK * 2, stage_bytes = a_bytes + BN * BK * 2;
+  check(warpgroup_fits(p, BN), "CUDA renderer: kernel " + k_.name + " does not fit TC(1, " + str(BN) + ")");
+  const Staging sa = staging_of(p.a, p.axis_m, 8), sb = staging_of(p.b, p.axis_n, 8);
+  open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
+  if (entry_) {
+    entry_->shared_bytes = size_t(stages * stage_bytes + 1024);  // + alignment of the ring to 1 KiB
+    entry_->sm90a = true;
+  }
+  line("extern __shared__ __align__(1024) unsigned char anneal_shared[];");
+  line("const unsigned base = (anneal_smem(anneal_shared) + 1023u) & ~1023u;");
+  line("const int tid = (int)threadIdx.x, wg = tid >> 7;");
+  gemm_block_position(p, tiles_m, tiles_n);
+  line("const unsigned short* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
+  line("const unsigned short* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  auto copy_stage = [&](const std::string& slot, const std::string& kt) {
+    for (int which = 0; which < 2; ++which) {
+      const Staging& s = which ? sb : sa;
+      const GemmOperand& op = which ? p.b : p.a;
+      const int64_t rows = which ? BN : BM;
+      const std::string src = which ? "pb" : "pa";
+      const std::string dst = "base + (" + slot + ") * " + str(stage_bytes) + (which ? " + " + str(a_bytes) : "");
+      line("#pragma unroll");
+      line("for (int c = 0; c < " + str(rows * BK / 8 / threads) + "; c++) {");
+      if (s.k_contiguous) {
+        line("  const int idx = tid + c * " + str(threads) + ", row = idx >> 3, ch = idx & 7;");
+        line("  anneal_cp16s(" + dst + " + row * 128 + ((ch ^ (row & 7)) << 4), " + src + " + (long long)row * " +
+             str(op.stride[size_t(which ? p.axis_n : p.axis_m)]) + " + (" + kt + ") * " + str(BK) + " + ch * 8);");
+      } else {
+        line("  const int idx = tid + c * " + str(threads) + ", kr = idx / " + str(rows / 8) + ", mc = idx % " +
+             str(rows / 8) + ";");
+        line("  anneal_cp16s(" + dst + " + (mc >> 3) * 8192 + kr * 128 + (((mc & 7) ^ (kr & 7)) << 4), " + src +
+             " + (long long)((" + kt + ") * " + str(BK) + " + kr) * " + str(op.stride_k) + " + mc * 8);");
+      }
+      line("}");
+    }
+  };
+  const int64_t KT = p.k / BK;
+  line("float acc[1][" + str(BN / 8) + "][4] = {};");
+  for (int64_t s = 0; s + 2 < stages; ++s) {
+    if (s < KT) copy_stage(str(s), str(s));
+    line("anneal_cp_commit();");
+  }
+  line("for (int kt = 0; kt < " + str(KT) + "; kt++) {");
+  ++indent_;
+  // Stage kt has landed (this thread's copies, then everyone's), in view of the tensor cores' async
+  // proxy; past the barrier every warpgroup has also finished reading stage kt - 2.
+  line("anneal_cp_wait<" + str(stages - 3) + ">();");
+  line("asm volatile(\"fence.proxy.async.shared::cta;\" ::: \"memory\");");
+  line("__syncthreads();");
+  line("if (kt + " + str(stages - 2) + " < " + str(KT) + ") {");
+  ++indent_;
+  copy_stage("(kt + " + str(stages - 2) + ") % " + str(stages), "kt + " + str(stages - 2));
+  --indent_;
+  line("}");
+  line("anneal_cp_commit();");
+  line("const unsigned ta = base + (kt % " + str(stages) + ") * " + str(stage_bytes) + ", tb = ta + " + str(a_bytes) + ";");
+  line("asm volatile(\"wgmma.fence.sync.aligned;\" ::: \"memory\");");
+  line("#pragma unroll");
+  line("for (int kk = 0; kk < " + str(BK / 16) + "; kk++) {");
+  ++indent_;
+  // A k-step of 16 starts 32 bytes into a k-contiguous row, or 16 rows (2 KiB) down an m-contiguous
+  // tile; a warpgroup's 64 rows of A are 8 KiB in either layout.
+  auto desc = [&](const Staging& s, const std::string& start) {
+    return "anneal_wgmma_desc(" + start + " + kk * " + (s.k_contiguous ? "32, 16" : "2048, 8192") + ", 1024)";
+  };
+  line("const unsigned long long da = " + desc(sa, "ta + wg * 8192") + ", db = " + desc(sb, "tb") + ";");
+  line(wgmma(BN, p.dtype == dtypes::float16 ? "f16.f16" : "bf16.bf16", !sa.k_contiguous, !sb.k_contiguous));
+  --indent_;
+  line("}");
+  line("asm volatile(\"wgmma.commit_group.sync.aligned;\" ::: \"memory\");");
+  line("asm volatile(\"wgmma.wait_group.sync.aligned 1;\" ::: \"memory\");");
+  --indent_;
+  line("}");
+  line("asm volatile(\"wgmma.wait_group.sync.aligned 0;\" ::: \"memory\");");
+  line("const int lane = tid & 31, lg = lane >> 2, lt = lane & 3, ww = (tid >> 5) & 3;");
+  const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
+  const UOp wg = var("wg", 0, 1), ww = var("ww", 0, 3);
+  bind(wg, "wg");
+  bind(ww, "ww");
+  tensor_core_epilogue(p, 1, BN / 8, bm * BM + wg * 64 + ww * 16, bn * BN);
   out_ << "}\n";
   return out_.str();
 }

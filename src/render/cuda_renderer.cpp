@@ -130,7 +130,7 @@ std::string CudaEmitter::unary_math(Ops op, DType d) const {
 }
 
 std::string CudaEmitter::render() {
-  if (plan_) return k_.stage ? run_staged_tensor_core() : run_tensor_core();
+  if (plan_) return k_.warpgroup ? run_warpgroup_tensor_core() : k_.stage ? run_staged_tensor_core() : run_tensor_core();
   return k_.stage ? run_staged() : run();
 }
 
@@ -155,8 +155,14 @@ const std::string& cuda_prelude() {
       // Shared-memory staging (cuda_gemm.cpp): asynchronous 16-byte copies and ldmatrix fragment loads.
       "__device__ __forceinline__ unsigned anneal_smem(const void* p) {\n"
       "  unsigned s; asm(\"{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }\" : \"=r\"(s) : \"l\"(p)); return s;\n}\n"
-      "__device__ __forceinline__ void anneal_cp16(void* dst, const void* src) {\n"
-      "  asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" :: \"r\"(anneal_smem(dst)), \"l\"(src));\n}\n"
+      "__device__ __forceinline__ void anneal_cp16s(unsigned dst, const void* src) {\n"
+      "  asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" :: \"r\"(dst), \"l\"(src));\n}\n"
+      "__device__ __forceinline__ void anneal_cp16(void* dst, const void* src) { anneal_cp16s(anneal_smem(dst), src); }\n"
+      // A wgmma shared-memory matrix descriptor with the 128-byte swizzle: start address, leading and
+      // stride byte offsets, each in 16-byte units.
+      "__device__ __forceinline__ unsigned long long anneal_wgmma_desc(unsigned addr, unsigned lead, unsigned stride) {\n"
+      "  return (unsigned long long)((addr & 0x3FFFFu) >> 4) | ((unsigned long long)(lead >> 4) << 16) |\n"
+      "         ((unsigned long long)(stride >> 4) << 32) | (1ull << 62);\n}\n"
       "__device__ __forceinline__ void anneal_cp_commit() { asm volatile(\"cp.async.commit_group;\"); }\n"
       "template <int N> __device__ __forceinline__ void anneal_cp_wait() { asm volatile(\"cp.async.wait_group %0;\" :: \"n\"(N)); }\n"
       "__device__ __forceinline__ void anneal_ldsm4(unsigned* r, const void* p) {\n"

@@ -10,6 +10,7 @@
 
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
+#include "anneal/codegen/tensor_core.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/cpu_compiler.h"
@@ -55,6 +56,19 @@ std::vector<uint8_t> run_kernel(const ScheduledKernel& k) {
 }
 
 // Every single opt that applies to `k`, and some pairs.
+// A kernel's float32 / float16 / bfloat16 output bytes as values.
+std::vector<double> as_doubles(const std::vector<uint8_t>& bytes, DType d) {
+  std::vector<double> v(bytes.size() / size_t(d.itemsize()));
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (d == dtypes::float32) v[i] = double(anneal::bit_cast<float>(reinterpret_cast<const uint32_t*>(bytes.data())[i]));
+    else {
+      const uint16_t h = reinterpret_cast<const uint16_t*>(bytes.data())[i];
+      v[i] = d == dtypes::float16 ? half_bits_to_float(h) : bf16_bits_to_float(h);
+    }
+  }
+  return v;
+}
+
 std::vector<std::vector<Opt>> candidate_opts(const ScheduledKernel& k) {
   std::vector<std::vector<Opt>> out;
   const int loops = int(k.ast.src(0).num_srcs()) - 1;
@@ -241,17 +255,7 @@ TEST(Opts, StagedTensorCoresAgreeWithTheLoop) {
     for (const Tensor& t : gemm_programs(d)) {
       const ScheduledKernel k = kernels_of(t).back();
       const DType out = k.buffers[0].dtype();
-      auto values = [&](const std::vector<uint8_t>& bytes) {
-        std::vector<double> v(bytes.size() / size_t(out.itemsize()));
-        for (size_t i = 0; i < v.size(); ++i) {
-          if (out == dtypes::float32) v[i] = double(anneal::bit_cast<float>(reinterpret_cast<const uint32_t*>(bytes.data())[i]));
-          else {
-            const uint16_t h = reinterpret_cast<const uint16_t*>(bytes.data())[i];
-            v[i] = out == dtypes::float16 ? half_bits_to_float(h) : bf16_bits_to_float(h);
-          }
-        }
-        return v;
-      };
+      auto values = [&](const std::vector<uint8_t>& bytes) { return as_doubles(bytes, out); };
       const std::vector<double> want = values(run_kernel(k));
       const double tol = d == dtypes::float16 ? 4e-3 : 3e-2;
       for (int64_t tile : {64, 128}) {
@@ -269,6 +273,54 @@ TEST(Opts, StagedTensorCoresAgreeWithTheLoop) {
       }
     }
   EXPECT_GE(checked, 12);
+}
+
+// Warpgroup MMA (TC(1, n): wgmma, compute 9.0 only): all four operand layouts, a batch, float16
+// and float32 epilogues, in both tile widths. Everywhere the opt applies and renders a kernel that
+// asks for sm_90a; on such a GPU its values agree with the plain loop's to float32 rounding of the
+// f16/bf16 products (k = 128: |error| far below the tolerance).
+TEST(Opts, WarpgroupTensorCoresAgreeWithTheLoop) {
+  const bool gpu = warpgroup_available(default_device());
+  int checked = 0;
+  for (DType d : {dtypes::float16, dtypes::bfloat16}) {
+    auto input = [&](const Shape& s, uint64_t seed) { return random(s, seed).cast(d).realize(); };
+    auto f32 = [](const Tensor& t) { return t.cast(dtypes::float32); };
+    Tensor a = input({128, 128}, 31), b = input({128, 256}, 32), at = input({128, 128}, 33), bt = input({256, 128}, 34);
+    Tensor ba = input({2, 128, 64}, 35), bb = input({2, 64, 256}, 36), bias = random({256}, 37);
+    const std::vector<std::pair<const char*, Tensor>> layouts = {
+        {"A along k, B along n", (f32(a.matmul(b)) + bias).relu()},
+        {"A along m, B along n", (f32(at.reshape({128, 128, 1})) * f32(b.reshape({128, 1, 256}))).sum({0})},
+        {"A along k, B along k", (f32(a.reshape({128, 1, 128})) * f32(bt.reshape({1, 256, 128}))).sum({2})},
+        {"A along m, B along k", at.transpose().matmul(bt.transpose())},  // float16 / bfloat16 out
+        {"batched", f32(ba.matmul(bb)) * 0.5},
+    };
+    for (const auto& [what, t] : layouts) {
+      const ScheduledKernel k = kernels_of(t).back();
+      ASSERT_TRUE(match_tensor_core(k).has_value()) << what;
+      for (int64_t n : {128, 256}) {
+        const ScheduledKernel o = apply_opt(k, {OptOp::TensorCore, 1, n});
+        KernelEntry entry;
+        const std::string code = render_cuda(o, &entry);
+        EXPECT_NE(code.find("wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) + "k16"), std::string::npos) << what;
+        EXPECT_TRUE(entry.sm90a) << what;
+        EXPECT_EQ(entry.local[0], 256) << what;
+        if (!gpu) continue;
+        const DType out = k.buffers[0].dtype();
+        auto values = [&](const std::vector<uint8_t>& bytes) { return as_doubles(bytes, out); };
+        const std::vector<double> want = values(run_kernel(k)), got = values(run_kernel(o));
+        const double tol = d == dtypes::float16 ? 4e-3 : 3e-2;
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], want[i], tol * (1 + std::fabs(want[i]))) << d.name() << " " << what << " TC(1, " << n << ") element " << i;
+        ++checked;
+      }
+    }
+  }
+  // 64 rows, or k = 32: not the warpgroup tile's.
+  Tensor h = random({64, 64}, 1).cast(dtypes::float16).realize(), w = random({64, 256}, 2).cast(dtypes::float16).realize();
+  EXPECT_THROW(apply_opt(kernels_of(h.matmul(w)).at(0), {OptOp::TensorCore, 1, 128}), Error);
+  if (gpu) EXPECT_EQ(checked, 20);
+  else GTEST_SKIP() << "rendered only: running wgmma needs a compute 9.0 GPU (ANNEAL_DEVICE=CUDA on an H100/H200)";
 }
 
 TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {

@@ -13,8 +13,9 @@
 // (through L1) instead of each block streaming its own. The CPU renderer ignores it.
 //
 // TC(0, tile) renders the kernel with tensor cores (codegen/tensor_core.h), tile 0 loading fragments
-// straight from memory, 64 or 128 staging block tiles of that side through shared memory; it must be
-// the only opt.
+// straight from memory, 64 or 128 staging block tiles of that side through shared memory; TC(1, n)
+// with Hopper's warpgroup MMA (wgmma, compute 9.0 only) in 128 x n block tiles. It must be the only
+// opt.
 //
 // STAGE(0, tile) renders a float32 matmul-shaped kernel (codegen/gemm.h) with tile x tile outputs per
 // block of 256 threads: tiles of A and B pass through shared memory (16-byte loads, double-buffered)

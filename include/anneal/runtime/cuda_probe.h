@@ -24,4 +24,9 @@ struct CudaInfo {
 
 CudaInfo probe_cuda();
 
+// Whether CUDA device `index` can run kernels compiled for sm_90a (Hopper's warpgroup MMA, wgmma):
+// compute capability exactly 9.0 and an NVRTC (12.0 or newer) that targets it. Probed once per
+// process; false where there is no usable CUDA.
+bool cuda_has_sm90a(int index);
+
 }  // namespace anneal

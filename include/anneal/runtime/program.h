@@ -14,6 +14,7 @@ struct KernelEntry {
   std::array<int64_t, 3> local{1, 1, 1};   // threads per block
   size_t buffers = 0;                      // PARAM slots, in order
   size_t shared_bytes = 0;                 // dynamic shared memory per block (CUDA)
+  bool sm90a = false;                      // uses Hopper-only instructions (wgmma): compiled for sm_90a
 };
 
 struct ProgramSource {

@@ -21,8 +21,9 @@ struct ScheduledKernel {
   Shape shape;                  // the output's shape (the loop nest)
   std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
   std::vector<int64_t> local;   // GPU threads per block along each output loop (LOCAL opts); empty = default
-  bool tensor_core = false;     // rendered with mma.sync (the TC opt; codegen/tensor_core.h)
-  int64_t stage = 0;            // block tile side staged through shared memory (STAGE / TC; codegen/gemm.h)
+  bool tensor_core = false;     // rendered with tensor cores (the TC opt; codegen/tensor_core.h)...
+  bool warpgroup = false;       // ...with Hopper's warpgroup MMA (TC(1, n): wgmma) rather than mma.sync
+  int64_t stage = 0;            // block tile side staged through shared memory (STAGE / TC; TC(1, n): n)
   int64_t simd = 0;             // CPU: columns of the SIMD register tile (SIMD; codegen/gemm.h); 0 = none
   int64_t group = 0;            // GPU threads sharing each output's reductions (GROUP / GROUPTOP); 0 = none
   bool group_top = false;       // GROUPTOP: each thread sums one contiguous chunk instead of a stride

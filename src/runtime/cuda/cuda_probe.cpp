@@ -37,4 +37,11 @@ CudaInfo probe_cuda() {
   return info;
 }
 
+bool cuda_has_sm90a(int index) {
+  static const CudaInfo info = probe_cuda();
+  if (!info.usable || index < 0 || size_t(index) >= info.devices.size() || info.nvrtc_major < 12) return false;
+  const CudaDevice& d = info.devices[size_t(index)];
+  return d.cc_major == 9 && d.cc_minor == 0;
+}
+
 }  // namespace anneal

@@ -43,11 +43,18 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
   int major = 0, minor = 0;
   n->nvrtcVersion(&major, &minor);
   const auto [arch, cubin] = target_arch(*n, cc_major * 10 + cc_minor);
+  // Kernels with Hopper-only instructions (wgmma) need the architecture-specific target sm_90a, whose
+  // code runs on compute 9.0 alone.
+  const bool sm90a = std::any_of(program.kernels.begin(), program.kernels.end(), [](const KernelEntry& k) { return k.sm90a; });
+  check(!sm90a || (cc_major == 9 && cc_minor == 0 && arch == 90), [&] {
+    return "CUDA: kernels " + kernel_names(program) + " use sm_90a instructions (wgmma), but the device is compute " +
+           std::to_string(cc_major) + "." + std::to_string(cc_minor);
+  });
   // No FMA contraction: like -ffp-contract=off on the CPU, a value recomputed in two kernels must come
   // out bit-identical (the max gradient compares them).
   const std::vector<std::string> options = {
-      std::string("--gpu-architecture=") + (cubin ? "sm_" : "compute_") + std::to_string(arch), "--fmad=false",
-      "-default-device"};
+      std::string("--gpu-architecture=") + (cubin ? "sm_" : "compute_") + std::to_string(arch) + (sm90a ? "a" : ""),
+      "--fmad=false", "-default-device"};
 
   Hasher h;
   h.bytes(program.code);
