@@ -1,10 +1,12 @@
 #include "c_style.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +22,44 @@ bool fits_int32(const UOp& u) { return u.vmin() >= INT32_MIN && u.vmax() <= INT3
 
 namespace {
 bool is_half(DType d) { return d == dtypes::float16; }
+
+bool ungated(const UOp& access, size_t gate) {
+  return access.num_srcs() <= gate || (access.src(gate).is_const() && access.src(gate).const_value().as_bool());
+}
+
+// Runs of 4 neighbouring elements that start at a multiple of 4 among `accesses` (buffer, index):
+// indices rest + 4q, + 1, + 2, + 3 with `rest` provably a multiple of 4. Positions into `accesses`, in
+// order of first appearance.
+std::vector<std::array<size_t, 4>> aligned_quads(const std::vector<std::pair<UOp, UOp>>& accesses) {
+  struct Base {
+    UOp buffer, rest;
+    std::map<int64_t, size_t> offsets;
+  };
+  std::vector<Base> bases;
+  for (size_t i = 0; i < accesses.size(); ++i) {
+    auto [rest, c] = sym_helpers::pop_const(accesses[i].second);
+    auto it = std::find_if(bases.begin(), bases.end(), [&](const Base& b) { return b.buffer == accesses[i].first && b.rest == rest; });
+    if (it == bases.end()) it = bases.insert(bases.end(), Base{accesses[i].first, rest, {}});
+    it->offsets.emplace(c, i);
+  }
+  std::vector<std::array<size_t, 4>> out;
+  for (const Base& b : bases) {
+    if (b.offsets.size() < 4 || !sym_helpers::divides(b.rest, 4)) continue;
+    for (const auto& [c, first] : b.offsets) {
+      if (c % 4 != 0) continue;
+      std::array<size_t, 4> q{first, 0, 0, 0};
+      bool whole = true;
+      for (int j = 1; j < 4 && whole; ++j) {
+        const auto it = b.offsets.find(c + j);
+        whole = it != b.offsets.end();
+        if (whole) q[size_t(j)] = it->second;
+      }
+      if (whole) out.push_back(q);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 bool is_bf16(DType d) { return d == dtypes::bfloat16; }
 // Rounds a float value to the 16-bit format `d` (kept as float).
 std::string round_to(DType d, const std::string& x) {
@@ -94,17 +134,34 @@ std::string CStyleEmitter::run() {
     emit(store.src(0).src(1));
     if (store.num_srcs() > 2) emit(store.src(2));  // PADTO's gate
   }
+  emit_stores(stores);
+  close_kernel(end);
+  return out_.str();
+}
+
+void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
   const DType out = k_.buffers[0].dtype();
-  for (const UOp& store : stores) {
+  std::vector<bool> done(stores.size(), false);
+  if (vector_memory() && out == dtypes::float32) {
+    std::vector<std::pair<UOp, UOp>> accesses;
+    for (const UOp& store : stores) accesses.push_back({store.src(0).src(0), store.src(0).src(1)});
+    for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
+      if (!std::all_of(q.begin(), q.end(), [&](size_t i) { return ungated(stores[i], 2) && !done[i]; })) continue;
+      std::string v;
+      for (size_t i : q) v += (v.empty() ? "" : ", ") + val(stores[i].src(1));
+      line(store_guard() + "*(float4*)&data0[" + val(stores[q[0]].src(0).src(1)) + "] = make_float4(" + v + ");");
+      for (size_t i : q) done[i] = true;
+    }
+  }
+  for (size_t i = 0; i < stores.size(); ++i) {
+    if (done[i]) continue;
+    const UOp& store = stores[i];
     std::string v = val(store.src(1));
     if (is_half(out)) v = "anneal_f2h(" + v + ")";
     if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
-    const bool gated = store.num_srcs() > 2 && !(store.src(2).is_const() && store.src(2).const_value().as_bool());
-    const std::string gate = gated ? "if (" + val(store.src(2)) + ") " : "";
+    const std::string gate = ungated(store, 2) ? "" : "if (" + val(store.src(2)) + ") ";
     line(store_guard() + gate + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
   }
-  close_kernel(end);
-  return out_.str();
 }
 
 // The loop variables each node depends on (reductions close their own).
@@ -209,7 +266,7 @@ std::string CStyleEmitter::expr(const UOp& u) {
       std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
       if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
-      if (u.num_srcs() == 1 || (u.src(2).is_const() && u.src(2).const_value().as_bool())) return access;  // ungated, or a gate folded to true
+      if (ungated(u, 2)) return access;  // ungated, or a gate folded to true
       return s(2) + " ? " + access + " : " + s(1);
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));
@@ -232,18 +289,46 @@ void CStyleEmitter::emit(const UOp& u) {
 
 // Emits `r` together with its siblings: the reductions over the same loops that can be computed here
 // (an upcast kernel's copies). They share one loop nest, one accumulator each.
+bool CStyleEmitter::in_scope(const UOp& u) const {
+  const auto it = deps_.find(u.get());
+  return it == deps_.end() || std::all_of(it->second.begin(), it->second.end(), [&](const void* p) { return open_.count(p) > 0; });
+}
+
+// The float32 loads among `roots` that can be computed here, 4 neighbours at a time (vector_memory):
+// one float4 load each, its lanes bound as the loads' values.
+void CStyleEmitter::emit_vector_loads(const std::vector<UOp>& roots) {
+  if (!vector_memory()) return;
+  std::vector<UOp> loads;
+  std::unordered_set<const void*> seen;
+  for (const UOp& root : roots)
+    for (const UOp& u : toposort(root))
+      if (u.is(Ops::LOAD) && u.dtype() == dtypes::float32 && ungated(u, 2) && !names_.count(u.get()) && in_scope(u) &&
+          seen.insert(u.get()).second)
+        loads.push_back(u);
+  if (loads.size() < 4) return;
+  std::vector<std::pair<UOp, UOp>> accesses;
+  for (const UOp& l : loads) accesses.push_back({l.src(0).src(0), l.src(0).src(1)});
+  for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
+    const UOp& index = loads[q[0]].src(0);
+    emit(index);
+    const std::string name = "v" + std::to_string(counter_++);
+    line("const float4 " + name + " = *(const float4*)(" + val(index.src(0)) + " + " + val(index.src(1)) + ");");
+    for (size_t j = 0; j < 4; ++j) bind(loads[q[j]], name + "." + "xyzw"[j]);
+  }
+}
+
 void CStyleEmitter::emit_reduce(const UOp& r) {
-  auto ready = [&](const UOp& u) {
-    const auto& d = deps_[u.get()];
-    return std::all_of(d.begin(), d.end(), [&](const void* p) { return open_.count(p) > 0; });
-  };
+  auto ready = [&](const UOp& u) { return in_scope(u); };
   std::vector<UOp> group;
   for (const UOp& q : reduces_)
     if (q == r || (!names_.count(q.get()) && q.arg() == r.arg() && q.num_srcs() == r.num_srcs() &&
                    std::equal(q.srcs().begin() + 1, q.srcs().end(), r.srcs().begin() + 1) && ready(q)))
       group.push_back(q);
+  std::vector<UOp> bodies;
+  for (const UOp& g : group) bodies.push_back(g.src(0));
   // Hoist what the bodies compute with the loops already open (not their own, nor those of
   // reductions nested in them).
+  emit_vector_loads(bodies);
   for (const UOp& g : group)
     for (const UOp& u : toposort(g.src(0)))
       if (ready(u)) emit(u);
@@ -260,6 +345,7 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
     std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
   const Loop shared = group_chunks() ? Loop::ChunkOfGroup : Loop::StridedOverGroup;
   for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? shared : Loop::Plain);
+  emit_vector_loads(bodies);
   for (size_t i = 0; i < group.size(); ++i) {
     const UOp& x = group[i].src(0);
     const std::string& acc = accs[i];

@@ -46,6 +46,9 @@ class CStyleEmitter {
   virtual void unroll_hint(int64_t factor) { line("#pragma unroll " + std::to_string(factor)); }
   // Put before the output store (e.g. so that one thread of a group writes).
   virtual std::string store_guard() const { return ""; }
+  // Whether an upcast's float32 loads and stores of 4 neighbouring elements starting at a multiple of
+  // 4 become one 16-byte access (CUDA; the C compiler finds the CPU's vectors itself).
+  virtual bool vector_memory() const { return false; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
   enum class Loop { Plain, SplitAcrossCores, StridedOverGroup, ChunkOfGroup };
@@ -95,6 +98,9 @@ class CStyleEmitter {
   void compute_deps();
   std::string expr(const UOp& u);
   void emit_reduce(const UOp& r);
+  bool in_scope(const UOp& u) const;  // every loop `u` depends on is open
+  void emit_vector_loads(const std::vector<UOp>& roots);
+  void emit_stores(const std::vector<UOp>& stores);
 
   std::unordered_map<const void*, std::string> names_;
   std::unordered_map<const void*, std::unordered_set<const void*>> deps_;

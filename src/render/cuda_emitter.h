@@ -39,6 +39,7 @@ class CudaEmitter final : public CStyleEmitter {
   std::string thread_lane() const override { return "(int)threadIdx.x"; }
   int group_size() const override { return int(threads_); }
   std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }
+  bool vector_memory() const override { return true; }
   void combine(const std::string& acc, Ops op, DType d) override;
 
   std::string type_name(DType d) const override {

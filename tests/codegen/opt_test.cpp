@@ -176,6 +176,23 @@ TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
   EXPECT_GT(checked, 40);
 }
 
+// On CUDA an upcast of 4 along a contiguous loop reads and writes 16 bytes at a time, only where
+// the 4 elements provably start at a multiple of 4 (the values: EveryOptKeepsTheValuesBitIdentical
+// under ANNEAL_DEVICE=CUDA).
+TEST(Opts, CudaUpcastsUseVectorAccesses) {
+  auto cuda_code = [](const Tensor& t) {
+    return render_cuda(apply_opt(apply_opt(kernels_of(t).at(0), {OptOp::Upcast, 1, 4}), {OptOp::Upcast, 0, 2}));
+  };
+  const std::string aligned = cuda_code(random({64, 60}, 3).matmul(random({60, 64}, 4)));
+  EXPECT_NE(aligned.find("*(const float4*)(data2 + "), std::string::npos) << aligned;  // B's 4 columns
+  EXPECT_EQ(aligned.find("*(const float4*)(data1 + "), std::string::npos) << aligned;  // A: one value per row
+  EXPECT_NE(aligned.find("*(float4*)&data0["), std::string::npos) << aligned;
+  // B's rows 65 long, read from column 1: row starts are not multiples of 4.
+  const std::string odd = cuda_code(random({64, 60}, 3).matmul(random({60, 65}, 4).shrink({{0, 60}, {1, 65}})));
+  EXPECT_EQ(odd.find("float4*)(data2"), std::string::npos) << odd;
+  EXPECT_NE(odd.find("*(float4*)&data0["), std::string::npos) << odd;  // the output is still aligned
+}
+
 // GROUP / GROUPTOP share each output's reductions among a block's threads: the partial sums combine
 // in a tree, so results agree with the loop to float32 rounding (bit-identical on the CPU, which
 // ignores them). Sums, maxima, nested reductions (softmax), a scalar total, and a reduction shorter
