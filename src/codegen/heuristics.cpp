@@ -149,11 +149,16 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
     const UOp& cur_end = cur.ast.src(0);
     int64_t threads = 1, per_thread = 1;
     for (const Opt& o : cand) per_thread *= o.amount;
+    // Threads along the innermost loops (the contiguous ones: coalesced reads). A loop 16 does not
+    // divide (a convolution's 5 x 5 window, a 24-wide image) takes its largest divisor of at least 3
+    // below 16; a third loop joins while that leaves a block smaller than a warp.
     int placed = 0;
-    for (int i = int(cur_end.num_srcs()) - 1; i-- > 0 && placed < 2;) {
+    for (int i = int(cur_end.num_srcs()) - 1; i-- > 0 && (placed < 2 || (placed == 2 && threads < 32));) {
       const int64_t n = cur_end.src(size_t(i) + 1).src(0).ival();
-      const int64_t l = placed == 1 && n % c.local_rows == 0 ? c.local_rows : 16;
-      if (n % l != 0) continue;
+      int64_t l = placed == 1 && n % c.local_rows == 0 ? c.local_rows : 16;
+      if (n % l != 0)
+        for (l = 15; l >= 3 && n % l != 0;) --l;
+      if (l < 3) continue;
       cand.push_back({OptOp::Local, i, l});
       threads *= l;
       ++placed;
