@@ -93,6 +93,24 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
     case Ops::DETACH: return lower(n.src(0), idx, valid);
     case Ops::RESHAPE: {
       const Shape& in = shape_of(n.src(0));
+      // Only unit axes added or removed: the other axes keep their indices. (Through a flat index
+      // the same map needs div/mod that simplification cannot remove where an index may be out of
+      // range: a padded gradient's shifted positions, valid only under the pad's gate.)
+      std::vector<size_t> kept;
+      for (size_t j = 0; j < out.size(); ++j)
+        if (out[j] != 1) kept.push_back(j);
+      size_t next = 0;
+      bool unit_only = true;
+      std::vector<UOp> direct;
+      for (size_t j = 0; j < in.size() && unit_only; ++j) {
+        if (in[j] == 1) {
+          direct.push_back(idx_const(0));
+          continue;
+        }
+        unit_only = next < kept.size() && out[kept[next]] == in[j];
+        if (unit_only) direct.push_back(idx[kept[next++]]);
+      }
+      if (unit_only && next == kept.size()) return lower(n.src(0), direct, valid);
       const UOp flat = flat_index(idx, out);
       const Shape strides = strides_of(in);
       std::vector<UOp> src_idx;
@@ -125,6 +143,13 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
       const auto& p = targ(n);
       for (size_t i = 0; i < idx.size(); ++i)
         if (p[2 * i] != 0) src_idx[i] = idx[i] + p[2 * i];
+      return lower(n.src(0), src_idx, valid);
+    }
+    case Ops::WINDOW: {  // position o, window element j of the axis read element o s + j d
+      const auto& p = targ(n);
+      std::vector<UOp> src_idx(idx.begin(), idx.end() - 1);
+      const size_t axis = size_t(p[0]);
+      src_idx[axis] = idx[axis] * p[2] + idx.back() * p[3];
       return lower(n.src(0), src_idx, valid);
     }
     case Ops::FLIP: {

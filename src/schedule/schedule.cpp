@@ -35,7 +35,7 @@ bool is_buffer_view(const UOp& u) {
 }
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
-// that is broadcast (EXPAND) or padded to twice its size (PAD) by a consumer — otherwise the
+// that is broadcast (EXPAND, WINDOW) or padded to twice its size (PAD) by a consumer — otherwise the
 // reduction would be recomputed for every broadcast element, or run over the padding — and a
 // reduction, or a value with one inside, read by several consumers.
 std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order, std::span<const UOp> outputs) {
@@ -76,7 +76,7 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
         // of three matmuls as one kernel that runs all three reductions for every element. (Thin
         // borders, as in convolution gradients, stay fused.)
         const bool wide_pad = u.is(Ops::PAD) && numel(shape_of(u)) >= 2 * numel(shape_of(u.src(0)));
-        if (!u.is(Ops::EXPAND) && !wide_pad) continue;
+        if (!u.is(Ops::EXPAND) && !u.is(Ops::WINDOW) && !wide_pad) continue;  // WINDOW reads each element k times
         const UOp base = strip_movement(u.src(0));
         if (has_reduce[base.get()] && !realized.count(base.get())) {
           realized.insert(base.get());

@@ -25,6 +25,47 @@ UOp grads(std::initializer_list<UOp> gs) {
 Tensor G(const Match& m) { return T(m.ctx<UOp>()); }
 const Arg::Tuple& targ(const UOp& u) { return *u.arg().as_tuple(); }
 
+// The gradient of WINDOW(axis, k, s, d) (Tensor::windows) for input shape `in`: window element j of
+// position o read x[o s + j d], so x's gradient is the sum over j of g[..., j] spread to those places —
+// k shifted (and for s > 1 dilated) pads, each a gated read of g with plain index math.
+Tensor window_gradient(const Tensor& g, const Shape& in, const Arg::Tuple& p) {
+  const size_t axis = size_t(p[0]);
+  const int64_t k = p[1], s = p[2], d = p[3], i = in[axis];
+  const Shape& out = g.shape();
+  const int64_t o = out[axis], span = (o - 1) * s + 1;
+  // Each term keeps the (size 1) window axis until the end: the final reshape then sees indices in
+  // range and lowers to nothing, while the pad's shift and gate stay next to the read of g.
+  auto full = [](const Shape& shape) {
+    std::vector<std::pair<int64_t, int64_t>> r;
+    for (int64_t n : shape) r.push_back({0, n});
+    return r;
+  };
+  Shape term = out;
+  term.back() = 1;
+  Tensor sum;
+  for (int64_t j = 0; j < k; ++j) {
+    std::vector<std::pair<int64_t, int64_t>> pick = full(out);
+    pick.back() = {j, j + 1};
+    Tensor t = g.shrink(pick);
+    if (s > 1) {  // o values s apart: (o, 1) padded to (o, s), flattened, cut after the last value
+      Shape split = term;
+      split.insert(split.begin() + std::ptrdiff_t(axis) + 1, 1);
+      std::vector<std::pair<int64_t, int64_t>> gap(split.size(), {0, 0});
+      gap[axis + 1] = {0, s - 1};
+      Shape spread = term;
+      spread[axis] = o * s;
+      std::vector<std::pair<int64_t, int64_t>> cut = full(spread);
+      cut[axis] = {0, span};
+      t = t.reshape(split).pad(gap).reshape(spread).shrink(cut);
+    }
+    std::vector<std::pair<int64_t, int64_t>> place(term.size(), {0, 0});
+    place[axis] = {j * d, i - j * d - span};
+    t = t.pad(place);
+    sum = j == 0 ? t : sum + t;
+  }
+  return sum.reshape(in);
+}
+
 PatternMatcher build_rules() {
   PatternMatcher pm;
   const P any = P::any();
@@ -100,6 +141,9 @@ PatternMatcher build_rules() {
     for (size_t i = 0; i < in.size(); ++i) padding.push_back({p[2 * i], in[i] - p[2 * i + 1]});
     return grads({G(m).pad(padding).uop()});
   }, "d shrink = pad");
+  pm.add(op(Ops::WINDOW, 1), [&](const Match& m) {
+    return grads({window_gradient(G(m), shape_of(m["x"].src(0)), targ(m["x"])).uop()});
+  }, "d window = the sum of its elements' gradients, each padded back into place");
   pm.add(op(Ops::FLIP, 1), [&](const Match& m) {
     std::vector<int64_t> axes;
     const auto& flags = targ(m["x"]);

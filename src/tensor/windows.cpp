@@ -1,9 +1,14 @@
 // Sliding windows, convolution and pooling, built from movement ops only.
 //
-// windows(axis, k, s, d) views x[..., o*s + j*d, ...] as a new (o, j) pair of axes without a gather:
-// tile the axis R times, flatten, take the first k*(i+d) elements and read them as (k, i+d); row j
-// then starts at offset j*(i+d) = j*d (mod i), so element (j, o*s) is x[o*s + j*d] while that index
-// stays below i, which holds for every valid output position o.
+// windows(axis, k, s, d) views x[..., o*s + j*d, ...] as a new (o, j) pair of axes without a gather.
+// Short windows (convolutions, pools) are one WINDOW movement op: its index is o*s + j*d and its
+// gradient k shifted pads of the window elements' gradients (gradient.cpp). Long ones (cumsum's, as
+// long as the axis) are the reference's tiled copies: tile the axis R times, flatten, take the first
+// k*(i+d) elements and read them as (k, i+d); row j then starts at offset j*(i+d) = j*d (mod i), so
+// element (j, o*s) is x[o*s + j*d] while that index stays below i, which holds for every valid output
+// position o. Their gradient is a sum over the R copies (nested gated sums with div/mod index math:
+// a 5 x 5 convolution's input gradient ran 566 ms per W3 step on two cores that way, against k = 25
+// shifted reads), but it has R terms rather than k.
 #include <cmath>
 
 #include "anneal/tensor/tensor.h"
@@ -20,6 +25,8 @@ Tensor Tensor::windows(int64_t axis, int64_t k, int64_t s, int64_t d) const {
            std::to_string(i) + " in " + shape_str(shape());
   });
   const int64_t o = (i - d * (k - 1) - 1) / s + 1;
+  constexpr int64_t kLongestWindowOp = 16;
+  if (k <= kLongestWindowOp) return Tensor(movement(Ops::WINDOW, uop(), {axis, k, s, d}));
   const int64_t repeats = (k * (i + d) + i - 1) / i;
   // Move the axis last: (..., i).
   std::vector<int64_t> order;

@@ -37,7 +37,7 @@ const OpSet& elementwise() {
   return s;
 }
 const OpSet& movement() {
-  static const OpSet s{RESHAPE, EXPAND, PERMUTE, PAD, SHRINK, FLIP};
+  static const OpSet s{RESHAPE, EXPAND, PERMUTE, PAD, SHRINK, FLIP, WINDOW};
   return s;
 }
 const OpSet& commutative() {

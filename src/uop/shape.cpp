@@ -44,6 +44,14 @@ Shape compute(const UOp& u) {
       for (size_t i = 1; i < p.size(); ++i) out[size_t(p[i])] = 1;
       return out;
     }
+    case Ops::WINDOW: {  // (axis, k, s, d): axis i -> (i - d (k - 1) - 1) / s + 1 positions, k appended
+      const auto& p = tuple_arg(u);
+      Shape out = src(0);
+      const size_t axis = size_t(p[0]);
+      out[axis] = (out[axis] - p[3] * (p[1] - 1) - 1) / p[2] + 1;
+      out.push_back(p[1]);
+      return out;
+    }
     default:
       if (u.num_srcs() == 0) return {};
       // Elementwise and pass-through ops: the shape of the first shaped source (ALU sources are equal;

@@ -103,6 +103,13 @@ HostTensor eval_node(const UOp& u, const std::unordered_map<const void*, HostTen
           if ((*tup)[i]) idx[i] = shape[i] - 1 - idx[i];
         return true;
       });
+    case Ops::WINDOW:  // (axis, k, s, d): element (o, j) of the window is x[o s + j d]
+      return gather(in(0), shape, d, [&](std::vector<int64_t>& idx) {
+        const size_t axis = size_t((*tup)[0]);
+        idx[axis] = idx[axis] * (*tup)[2] + idx.back() * (*tup)[3];
+        idx.pop_back();
+        return true;
+      });
     case Ops::SHRINK:
       return gather(in(0), shape, d, [&](std::vector<int64_t>& idx) {
         for (size_t i = 0; i < idx.size(); ++i) idx[i] += (*tup)[2 * i];
