@@ -23,9 +23,11 @@ class CEmitter final : public CStyleEmitter {
   std::string render() { return k_.simd ? run_simd() : run(); }
 
  private:
-  // SIMD(0, cols): tiles of `rows` x cols columns, numbered column panel by column panel (row tiles
-  // fastest, so one panel of B is reused from cache by every row tile) inside each batch position;
-  // each core takes a contiguous range of tiles. The reduction loops nest as in the unoptimized kernel.
+  // SIMD(0, cols): tiles of `rows` x cols columns, numbered row tiles fastest, then the batch loops B
+  // does not read, then column panels, then the batch loops B reads: one panel of B serves every tile
+  // until it changes (a convolution's input gradient, whose weights depend on the window position
+  // only, packs 25 panels instead of one per 4 tiles); each core takes a contiguous range of tiles.
+  // The reduction loops nest as in the unoptimized kernel.
   std::string run_simd() {
     const std::optional<GemmPlan> found = match_gemm(k_);
     check(found.has_value() && simd_fits(*found, k_.simd), "C renderer: kernel " + k_.name + " cannot be a SIMD tile");
@@ -66,21 +68,32 @@ class CEmitter final : public CStyleEmitter {
     if (packed) line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
     line("for (long long t = first; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
     ++indent_;
-    const std::string bn_of_t = tiles_n == 1 ? "0" : "(int)(t / " + str(tiles_m) + " % " + str(tiles_n) + ")";
-    line("const int bm = " + (tiles_m == 1 ? std::string("0") : "(int)(t % " + str(tiles_m) + ")") + ", bn = " + bn_of_t + ";");
-    int64_t stride = tiles_m * tiles_n;
-    for (size_t i = end.num_srcs(); i-- > 1;) {
-      if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n) continue;
-      const int64_t n = end.src(i).src(0).ival();
-      declare_range(end.src(i), "t / " + str(stride) + " % " + str(n));
-      stride *= n;
+    line("const int bm = " + (tiles_m == 1 ? std::string("0") : "(int)(t % " + str(tiles_m) + ")") + ";");
+    int64_t stride = tiles_m;
+    for (bool read_by_b : {false, true}) {
+      if (read_by_b) {
+        line("const int bn = " + (tiles_n == 1 ? std::string("0") : "(int)(t / " + str(stride) + " % " + str(tiles_n) + ")") + ";");
+        stride *= tiles_n;
+      }
+      for (size_t i = end.num_srcs(); i-- > 1;) {
+        if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n || (p.b.stride[i - 1] != 0) != read_by_b) continue;
+        const int64_t n = end.src(i).src(0).ival();
+        declare_range(end.src(i), "t / " + str(stride) + " % " + str(n));
+        stride *= n;
+      }
     }
+    const int64_t same_panel = [&] {  // consecutive tiles that read one panel of B
+      int64_t run = tiles_m;
+      for (size_t i = 1; i < end.num_srcs(); ++i)
+        if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n && p.b.stride[i - 1] == 0) run *= end.src(i).src(0).ival();
+      return run;
+    }();
     line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
     line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
     // B not contiguous along n: this panel's k x NR values copied into rows (once per panel); without
     // a panel (no memory) the same values are gathered row by row.
     if (packed) {
-      line("if (panel && (t == first || bm == 0)) {");
+      line("if (panel && (t == first || t % " + str(same_panel) + " == 0)) {");
       ++indent_;
       line("long long kf = 0;");
       open_k_loops();

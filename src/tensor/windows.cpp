@@ -77,9 +77,12 @@ Tensor Tensor::conv2d(const Tensor& w, const Tensor& bias, std::pair<int64_t, in
   x = x.windows(2, kh, stride.first, dilation.first).windows(3, kw, stride.second, dilation.second);
   const int64_t oh = x.shape()[2], ow = x.shape()[3];
   const int64_t cout = o / groups;
-  Tensor xv = x.reshape({n, groups, 1, cin, oh, ow, kh, kw});
-  Tensor wv = w.reshape({1, groups, cout, cin, 1, 1, kh, kw});
-  Tensor out = (xv * wv).sum({3, 6, 7}).reshape({n, o, oh, ow});
+  // Input channels innermost, (N, G, 1, OH, OW, KH, KW, C/G): the input gradient before its windows
+  // are summed back, a (positions x channels*window) product, is then written in rows of channels
+  // (contiguous tiles) instead of one channel's plane at a time.
+  Tensor xv = x.reshape({n, groups, cin, oh, ow, kh, kw}).permute({0, 1, 3, 4, 5, 6, 2}).reshape({n, groups, 1, oh, ow, kh, kw, cin});
+  Tensor wv = w.reshape({groups, cout, cin, kh, kw}).permute({0, 1, 3, 4, 2}).reshape({1, groups, cout, 1, 1, kh, kw, cin});
+  Tensor out = (xv * wv).sum({5, 6, 7}).reshape({n, o, oh, ow});
   if (bias.uop()) {
     check(bias.shape() == Shape{o}, [&] { return "conv2d: bias " + shape_str(bias.shape()) + " for " + std::to_string(o) + " channels"; });
     out = out + bias.reshape({1, o, 1, 1});
