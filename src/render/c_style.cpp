@@ -22,9 +22,15 @@ bool fits_int32(const UOp& u) { return u.vmin() >= INT32_MIN && u.vmax() <= INT3
 
 namespace {
 bool is_half(DType d) { return d == dtypes::float16; }
+bool is_bf16(DType d) { return d == dtypes::bfloat16; }
+// Rounds a float value to the 16-bit format `d` (kept as float).
+std::string round_to(DType d, const std::string& x) {
+  return is_half(d) ? "anneal_h2f(anneal_f2h(" + x + "))" : "anneal_bf2f(anneal_f2bf(" + x + "))";
+}
 
-bool ungated(const UOp& access, size_t gate) {
-  return access.num_srcs() <= gate || (access.src(gate).is_const() && access.src(gate).const_value().as_bool());
+// Whether a LOAD or STORE is unconditional: no gate (source 2), or one folded to true.
+bool ungated(const UOp& access) {
+  return access.num_srcs() <= 2 || (access.src(2).is_const() && access.src(2).const_value().as_bool());
 }
 
 // Runs of 4 neighbouring elements that start at a multiple of 4 among `accesses` (buffer, index):
@@ -60,11 +66,7 @@ std::vector<std::array<size_t, 4>> aligned_quads(const std::vector<std::pair<UOp
   std::sort(out.begin(), out.end());
   return out;
 }
-bool is_bf16(DType d) { return d == dtypes::bfloat16; }
-// Rounds a float value to the 16-bit format `d` (kept as float).
-std::string round_to(DType d, const std::string& x) {
-  return is_half(d) ? "anneal_h2f(anneal_f2h(" + x + "))" : "anneal_bf2f(anneal_f2bf(" + x + "))";
-}
+
 }  // namespace
 
 std::string CStyleEmitter::buffer_type(DType d) const {
@@ -146,7 +148,7 @@ void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
     std::vector<std::pair<UOp, UOp>> accesses;
     for (const UOp& store : stores) accesses.push_back({store.src(0).src(0), store.src(0).src(1)});
     for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
-      if (!std::all_of(q.begin(), q.end(), [&](size_t i) { return ungated(stores[i], 2) && !done[i]; })) continue;
+      if (!std::all_of(q.begin(), q.end(), [&](size_t i) { return ungated(stores[i]) && !done[i]; })) continue;
       std::string v;
       for (size_t i : q) v += (v.empty() ? "" : ", ") + val(stores[i].src(1));
       line(store_guard() + "*(float4*)&data0[" + val(stores[q[0]].src(0).src(1)) + "] = make_float4(" + v + ");");
@@ -159,7 +161,7 @@ void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
     std::string v = val(store.src(1));
     if (is_half(out)) v = "anneal_f2h(" + v + ")";
     if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
-    const std::string gate = ungated(store, 2) ? "" : "if (" + val(store.src(2)) + ") ";
+    const std::string gate = ungated(store) ? "" : "if (" + val(store.src(2)) + ") ";
     line(store_guard() + gate + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
   }
 }
@@ -266,7 +268,7 @@ std::string CStyleEmitter::expr(const UOp& u) {
       std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
       if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
-      if (ungated(u, 2)) return access;  // ungated, or a gate folded to true
+      if (ungated(u)) return access;  // ungated, or a gate folded to true
       return s(2) + " ? " + access + " : " + s(1);
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));
@@ -287,8 +289,6 @@ void CStyleEmitter::emit(const UOp& u) {
   bind(u, name);
 }
 
-// Emits `r` together with its siblings: the reductions over the same loops that can be computed here
-// (an upcast kernel's copies). They share one loop nest, one accumulator each.
 bool CStyleEmitter::in_scope(const UOp& u) const {
   const auto it = deps_.find(u.get());
   return it == deps_.end() || std::all_of(it->second.begin(), it->second.end(), [&](const void* p) { return open_.count(p) > 0; });
@@ -302,7 +302,7 @@ void CStyleEmitter::emit_vector_loads(const std::vector<UOp>& roots) {
   std::unordered_set<const void*> seen;
   for (const UOp& root : roots)
     for (const UOp& u : toposort(root))
-      if (u.is(Ops::LOAD) && u.dtype() == dtypes::float32 && ungated(u, 2) && !names_.count(u.get()) && in_scope(u) &&
+      if (u.is(Ops::LOAD) && u.dtype() == dtypes::float32 && ungated(u) && !names_.count(u.get()) && in_scope(u) &&
           seen.insert(u.get()).second)
         loads.push_back(u);
   if (loads.size() < 4) return;
@@ -317,12 +317,13 @@ void CStyleEmitter::emit_vector_loads(const std::vector<UOp>& roots) {
   }
 }
 
+// Emits `r` together with its siblings: the reductions over the same loops that can be computed here
+// (an upcast kernel's copies). They share one loop nest, one accumulator each.
 void CStyleEmitter::emit_reduce(const UOp& r) {
-  auto ready = [&](const UOp& u) { return in_scope(u); };
   std::vector<UOp> group;
   for (const UOp& q : reduces_)
     if (q == r || (!names_.count(q.get()) && q.arg() == r.arg() && q.num_srcs() == r.num_srcs() &&
-                   std::equal(q.srcs().begin() + 1, q.srcs().end(), r.srcs().begin() + 1) && ready(q)))
+                   std::equal(q.srcs().begin() + 1, q.srcs().end(), r.srcs().begin() + 1) && in_scope(q)))
       group.push_back(q);
   std::vector<UOp> bodies;
   for (const UOp& g : group) bodies.push_back(g.src(0));
@@ -331,7 +332,7 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
   emit_vector_loads(bodies);
   for (const UOp& g : group)
     for (const UOp& u : toposort(g.src(0)))
-      if (ready(u)) emit(u);
+      if (in_scope(u)) emit(u);
   const Ops op = Ops(*r.arg().as_int());
   std::vector<std::string> accs;
   for (const UOp& g : group) {
