@@ -99,6 +99,14 @@ TEST(Gradient, ReductionsAndComposites) {
                   -2, 2, 1e-5);
   check_gradients("max_pool2d", [](auto& x) { return x[0].max_pool2d({2, 2}); }, {{1, 1, 4, 4}});
   check_gradients("cumsum", [](auto& x) { return x[0].cumsum(0); }, {{5}});
+  // Windows of up to 16 elements are a WINDOW op (gradient: shifted, dilated pads); longer ones the
+  // tiled copies (gradient through the movement ops): both, with strides and dilations.
+  check_gradients("windows stride 2 dilation 2", [](auto& x) { return x[0].windows(1, 3, 2, 2) * x[1]; }, {{2, 9}, {2, 3, 3}});
+  check_gradients("long windows", [](auto& x) { return x[0].windows(0, 17, 2, 1); }, {{20}});
+  check_gradients("cumsum 20", [](auto& x) { return x[0].cumsum(0); }, {{20}});
+  check_gradients("strided dilated conv2d", [](auto& x) { return x[0].conv2d(x[1], Tensor(), {2, 1}, {1, 0}, {1, 2}); },
+                  {{1, 2, 6, 7}, {2, 2, 2, 3}}, -2, 2, 1e-5);
+  check_gradients("overlapping max_pool2d", [](auto& x) { return x[0].max_pool2d({3, 3}, {2, 2}, {1, 1}); }, {{1, 2, 5, 5}});
 }
 
 TEST(Gradient, WholeMlpWithCrossEntropy) {
