@@ -4,6 +4,7 @@
 // register tiles over a matmul's output.
 #include "c_renderer.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,10 +53,12 @@ class CEmitter final : public CStyleEmitter {
         if (op.strides_k[j] != 0) e += " + (long long)k" + str(int64_t(j)) + " * " + str(op.strides_k[j]);
       return e;
     };
-    auto open_k_loops = [&] {
-      for (size_t j = 0; j < p.ranges_k.size(); ++j)
-        line("for (int k" + str(int64_t(j)) + " = 0; k" + str(int64_t(j)) + " < " + str(p.ranges_k[j].src(0).ival()) + "; k" +
-             str(int64_t(j)) + "++) {");
+    // The reduction loops, the outermost over [from, to) (a chunk of it) or whole.
+    auto open_k_loops = [&](const std::string& from = "0", const std::string& to = "") {
+      for (size_t j = 0; j < p.ranges_k.size(); ++j) {
+        const std::string kj = "k" + str(int64_t(j)), n = j == 0 && !to.empty() ? to : str(p.ranges_k[j].src(0).ival());
+        line("for (int " + kj + " = " + (j == 0 ? from : "0") + "; " + kj + " < " + n + "; " + kj + "++) {");
+      }
       ++indent_;
     };
     auto close_k_loops = [&] {
@@ -64,81 +67,147 @@ class CEmitter final : public CStyleEmitter {
     };
     const bool packed = p.b.stride[size_t(p.axis_n)] != 1;
     const std::string sbn = str(p.b.stride[size_t(p.axis_n)]), sam = str(p.a.stride[size_t(p.axis_m)]);
-    line("const long long first = " + str(tiles) + "LL * core / cores;");
-    if (packed) line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
-    line("for (long long t = first; t < " + str(tiles) + "LL * (core + 1) / cores; t++) {");
-    ++indent_;
-    line("const int bm = " + (tiles_m == 1 ? std::string("0") : "(int)(t % " + str(tiles_m) + ")") + ";");
-    int64_t stride = tiles_m;
-    for (bool read_by_b : {false, true}) {
-      if (read_by_b) {
-        line("const int bn = " + (tiles_n == 1 ? std::string("0") : "(int)(t / " + str(stride) + " % " + str(tiles_n) + ")") + ";");
-        stride *= tiles_n;
-      }
-      for (size_t i = end.num_srcs(); i-- > 1;) {
-        if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n || (p.b.stride[i - 1] != 0) != read_by_b) continue;
-        const int64_t n = end.src(i).src(0).ival();
-        declare_range(end.src(i), "t / " + str(stride) + " % " + str(n));
-        stride *= n;
-      }
-    }
     const int64_t same_panel = [&] {  // consecutive tiles that read one panel of B
       int64_t run = tiles_m;
       for (size_t i = 1; i < end.num_srcs(); ++i)
         if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n && p.b.stride[i - 1] == 0) run *= end.src(i).src(0).ival();
       return run;
     }();
-    line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
-    line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
-    // B not contiguous along n: this panel's k x NR values copied into rows (once per panel); without
-    // a panel (no memory) the same values are gathered row by row.
-    if (packed) {
-      line("if (panel && (t == first || t % " + str(same_panel) + " == 0)) {");
-      ++indent_;
+    // Tile t's position (row tile, batch loops, column panel) and operand pointers.
+    auto tile_position = [&] {
+      line("const int bm = " + (tiles_m == 1 ? std::string("0") : "(int)(t % " + str(tiles_m) + ")") + ";");
+      int64_t stride = tiles_m;
+      for (bool read_by_b : {false, true}) {
+        if (read_by_b) {
+          line("const int bn = " + (tiles_n == 1 ? std::string("0") : "(int)(t / " + str(stride) + " % " + str(tiles_n) + ")") + ";");
+          stride *= tiles_n;
+        }
+        for (size_t i = end.num_srcs(); i-- > 1;) {
+          if (int(i) - 1 == p.axis_m || int(i) - 1 == p.axis_n || (p.b.stride[i - 1] != 0) != read_by_b) continue;
+          const int64_t n = end.src(i).src(0).ival();
+          declare_range(end.src(i), "t / " + str(stride) + " % " + str(n));
+          stride *= n;
+        }
+      }
+      line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
+      line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
+    };
+    // B not contiguous along n: the panel's k x NR values (k0 over [from, to)) copied into rows.
+    auto pack = [&](const std::string& from, const std::string& to) {
       line("long long kf = 0;");
-      open_k_loops();
+      open_k_loops(from, to);
       line("const float* src = pb + " + k_offset(p.b) + ";");
       line("for (int j = 0; j < " + str(NR) + "; j++) panel[kf * " + str(NR) + " + j] = src[(long long)j * " + sbn + "];");
       line("kf++;");
       close_k_loops();
+    };
+    // acc += A's rows x B's rows for k0 over [from, to); without a panel (no memory) B's values are
+    // gathered row by row.
+    auto accumulate = [&](const std::string& from, const std::string& to) {
+      if (packed) line("long long kf = 0;");
+      open_k_loops(from, to);
+      std::string b_row = "pb + " + k_offset(p.b);
+      if (packed) {
+        line("float gathered[" + str(NR) + "];");
+        line("const float* brow = panel + kf * " + str(NR) + ";");
+        line("if (!panel) {");
+        line("  for (int j = 0; j < " + str(NR) + "; j++) gathered[j] = pb[" + k_offset(p.b) + " + (long long)j * " + sbn + "];");
+        line("  brow = gathered;");
+        line("}");
+        line("kf++;");
+        b_row = "brow";
+      }
+      for (int64_t v = 0; v < NV; ++v)
+        line("const anneal_f32x16 b" + str(v) + " = anneal_load16(" + b_row + " + " + str(v * W) + ");");
+      line("const float* arow = pa + " + k_offset(p.a) + ";");
+      for (int64_t i = 0; i < MR; ++i) {
+        line("{");
+        line("  const anneal_f32x16 a = (anneal_f32x16){0} + arow[" + str(i) + " * " + sam + "];");
+        for (int64_t v = 0; v < NV; ++v)
+          line("  acc[" + str(i) + "][" + str(v) + "] = anneal_fma16(a, b" + str(v) + ", acc[" + str(i) + "][" + str(v) + "]);");
+        line("}");
+      }
+      close_k_loops();
+    };
+    auto epilogue = [&] {
+      const UOp bm = UOp::variable("bm", 0, tiles_m - 1), bn = UOp::variable("bn", 0, tiles_n - 1);
+      const UOp i = UOp::variable("i", 0, MR - 1), j = UOp::variable("j", 0, NR - 1);
+      const std::pair<UOp, const char*> names[] = {{bm, "bm"}, {bn, "bn"}, {i, "i"}, {j, "j"}};
+      for (const auto& [u, name] : names) bind(u, name);
+      line("for (int i = 0; i < " + str(MR) + "; i++)");
+      line("for (int j = 0; j < " + str(NR) + "; j++) {");
+      ++indent_;
+      gemm_epilogue(p, bm * MR + i, bn * NR + j, 1, [&](int) { return "acc[i][j / " + str(W) + "][j % " + str(W) + "]"; }, false);
+      --indent_;
+      line("}");
+    };
+    const std::string acc_decl = "anneal_f32x16 acc[" + str(MR) + "][" + str(NV) + "]";
+    line("const long long first = " + str(tiles) + "LL * core / cores, last = " + str(tiles) + "LL * (core + 1) / cores;");
+    // A long sum over a packed panel (a convolution's weight gradient: 51200 k-steps, a 6.5 MB panel per
+    // window position that every row tile would stream again) runs in chunks of the outermost k loop:
+    // each chunk's panel (at most kChunkSteps rows) stays in cache while every tile that reads it
+    // continues its sums, which wait in `saved` between chunks. Each output still sums in k order.
+    constexpr int64_t kChunkSteps = 2048, kMaxSavedTiles = 64;
+    const int64_t k0 = p.ranges_k[0].src(0).ival(), inner = p.k / k0;
+    const int64_t chunk = std::max<int64_t>(1, kChunkSteps / inner);
+    if (packed && p.k > kChunkSteps && chunk < k0 && same_panel <= kMaxSavedTiles) {
+      line("float* panel = (float*)malloc(" + str(chunk * inner * NR) + " * sizeof(float));");
+      line("for (long long t0 = first; t0 < last;) {");
+      ++indent_;
+      line("const long long t1 = (t0 / " + str(same_panel) + " + 1) * " + str(same_panel) + " < last ? (t0 / " + str(same_panel) +
+           " + 1) * " + str(same_panel) + " : last;");
+      line("anneal_f32x16 saved[" + str(same_panel) + "][" + str(MR) + "][" + str(NV) + "];");
+      line("for (int c = 0; c < " + str(k0) + "; c += " + str(chunk) + ") {");
+      ++indent_;
+      line("const int c_end = c + " + str(chunk) + " < " + str(k0) + " ? c + " + str(chunk) + " : " + str(k0) + ";");
+      line("for (long long t = t0; t < t1; t++) {");
+      ++indent_;
+      tile_position();
+      line("if (panel && t == t0) {");
+      ++indent_;
+      pack("c", "c_end");
+      --indent_;
+      line("}");
+      line(acc_decl + ";");
+      line("for (int i = 0; i < " + str(MR) + "; i++)");
+      line("  for (int v = 0; v < " + str(NV) + "; v++) acc[i][v] = c == 0 ? (anneal_f32x16){0} : saved[t - t0][i][v];");
+      accumulate("c", "c_end");
+      line("for (int i = 0; i < " + str(MR) + "; i++)");
+      line("  for (int v = 0; v < " + str(NV) + "; v++) saved[t - t0][i][v] = acc[i][v];");
+      --indent_;
+      line("}");
+      --indent_;
+      line("}");
+      line("for (long long t = t0; t < t1; t++) {");
+      ++indent_;
+      tile_position();
+      line(acc_decl + ";");
+      line("for (int i = 0; i < " + str(MR) + "; i++)");
+      line("  for (int v = 0; v < " + str(NV) + "; v++) acc[i][v] = saved[t - t0][i][v];");
+      epilogue();
+      --indent_;
+      line("}");
+      line("t0 = t1;");
+      --indent_;
+      line("}");
+      line("free(panel);");
+      out_ << "}\n";
+      return out_.str();
+    }
+    if (packed) line("float* panel = (float*)malloc(" + str(p.k * NR) + " * sizeof(float));");
+    line("for (long long t = first; t < last; t++) {");
+    ++indent_;
+    tile_position();
+    if (packed) {
+      line("if (panel && (t == first || t % " + str(same_panel) + " == 0)) {");
+      ++indent_;
+      pack("0", "");
       --indent_;
       line("}");
     }
-    line("anneal_f32x16 acc[" + str(MR) + "][" + str(NV) + "] = {{0}};");
-    if (packed) line("long long kf = 0;");
-    open_k_loops();
-    std::string b_row = "pb + " + k_offset(p.b);
-    if (packed) {
-      line("float gathered[" + str(NR) + "];");
-      line("const float* brow = panel + kf * " + str(NR) + ";");
-      line("if (!panel) {");
-      line("  for (int j = 0; j < " + str(NR) + "; j++) gathered[j] = pb[" + k_offset(p.b) + " + (long long)j * " + sbn + "];");
-      line("  brow = gathered;");
-      line("}");
-      line("kf++;");
-      b_row = "brow";
-    }
-    for (int64_t v = 0; v < NV; ++v)
-      line("const anneal_f32x16 b" + str(v) + " = anneal_load16(" + b_row + " + " + str(v * W) + ");");
-    line("const float* arow = pa + " + k_offset(p.a) + ";");
-    for (int64_t i = 0; i < MR; ++i) {
-      line("{");
-      line("  const anneal_f32x16 a = (anneal_f32x16){0} + arow[" + str(i) + " * " + sam + "];");
-      for (int64_t v = 0; v < NV; ++v)
-        line("  acc[" + str(i) + "][" + str(v) + "] = anneal_fma16(a, b" + str(v) + ", acc[" + str(i) + "][" + str(v) + "]);");
-      line("}");
-    }
-    close_k_loops();
-    const UOp bm = UOp::variable("bm", 0, tiles_m - 1), bn = UOp::variable("bn", 0, tiles_n - 1);
-    const UOp i = UOp::variable("i", 0, MR - 1), j = UOp::variable("j", 0, NR - 1);
-    const std::pair<UOp, const char*> names[] = {{bm, "bm"}, {bn, "bn"}, {i, "i"}, {j, "j"}};
-    for (const auto& [u, name] : names) bind(u, name);
-    line("for (int i = 0; i < " + str(MR) + "; i++)");
-    line("for (int j = 0; j < " + str(NR) + "; j++) {");
-    ++indent_;
-    gemm_epilogue(p, bm * MR + i, bn * NR + j, 1, [&](int) { return "acc[i][j / " + str(W) + "][j % " + str(W) + "]"; }, false);
-    --indent_;
-    line("}");
+    line(acc_decl + " = {{0}};");
+    accumulate("0", "");
+    epilogue();
     --indent_;
     line("}");
     if (packed) line("free(panel);");

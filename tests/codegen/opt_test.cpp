@@ -193,6 +193,23 @@ TEST(Opts, CudaUpcastsUseVectorAccesses) {
   EXPECT_NE(odd.find("*(float4*)&data0["), std::string::npos) << odd;  // the output is still aligned
 }
 
+// A long sum over a packed panel (a convolution's weight gradient, 2 x 38 x 38 k-steps) runs in
+// chunks of its outermost k loop, the tiles' sums waiting between chunks: still bit-identical.
+TEST(Opts, ChunkedSimdTilesKeepTheValuesBitIdentical) {
+  Tensor x = random({2, 16, 40, 40}, 11), w = random({16, 16, 3, 3}, 12).requires_grad(), up = random({2, 16, 38, 38}, 13);
+  (x.conv2d(w) * up).sum().backward();
+  int checked = 0;
+  for (const ScheduledKernel& k : kernels_of(w.grad())) {
+    const std::vector<Opt> opts = hand_coded_opts(k, "CPU");
+    if (opts.size() != 1 || opts[0].op != OptOp::Simd) continue;
+    const ScheduledKernel o = apply_opt(k, opts[0]);
+    if (render_c(o).find("saved[") == std::string::npos) continue;
+    EXPECT_EQ(run_kernel(o), run_kernel(k)) << k.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1);
+}
+
 // GROUP / GROUPTOP share each output's reductions among a block's threads: the partial sums combine
 // in a tree, so results agree with the loop to float32 rounding (bit-identical on the CPU, which
 // ignores them). Sums, maxima, nested reductions (softmax), a scalar total, and a reduction shorter
