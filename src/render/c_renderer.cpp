@@ -89,8 +89,7 @@ class CEmitter final : public CStyleEmitter {
           stride *= n;
         }
       }
-      line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(MR)) + ";");
-      line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(NR)) + ";");
+      declare_tile_pointers(p, MR, NR);
     };
     // B not contiguous along n: the panel's k x NR values (k0 over [from, to)) copied into rows.
     auto pack = [&](const std::string& from, const std::string& to) {

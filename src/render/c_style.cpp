@@ -380,6 +380,12 @@ std::string CStyleEmitter::operand_pointer(const GemmPlan& p, const GemmOperand&
   return "data" + std::to_string(op.slot) + " + (" + e + ")";
 }
 
+void CStyleEmitter::declare_tile_pointers(const GemmPlan& p, int64_t rows, int64_t cols) {
+  const std::string t = buffer_type(p.dtype);
+  line("const " + t + "* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + std::to_string(rows)) + ";");
+  line("const " + t + "* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + std::to_string(cols)) + ";");
+}
+
 void CStyleEmitter::gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, int width,
                                   const std::function<std::string(int)>& acc, bool vector_stores) {
   const UOp& end = k_.ast.src(0);

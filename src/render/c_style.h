@@ -79,6 +79,8 @@ class CStyleEmitter {
   // the start of tile `tile` (an expression) along its own output loop `axis`, and k = 0; the batch
   // loops must be declared.
   std::string operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const;
+  // Declares pa and pb: A at row tile bm (of `rows`) and B at column tile bn (of `cols`).
+  void declare_tile_pointers(const GemmPlan& p, int64_t rows, int64_t cols);
   // The kernel's store for `width` neighbouring columns col, col + 1...: the sum replaced by
   // accumulator acc(c) (an expression) and m, n by `row`, col + c (in variables the caller bound).
   // With `vector_stores` (CUDA), consecutive aligned output elements are written by one 8- or 16-byte

@@ -235,8 +235,7 @@ std::string CudaEmitter::run_staged_tensor_core() {
   line("const int tid = (int)threadIdx.x, lane = tid & 31, warp = tid >> 5;");
   line("const int wm = warp / " + str(WN) + ", wn = warp % " + str(WN) + ", lg = lane >> 2, lt = lane & 3;");
   gemm_block_position(p, tiles_m, tiles_n);
-  line("const unsigned short* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
-  line("const unsigned short* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  declare_tile_pointers(p, BM, BN);
   // One stage's copies: chunk c of the tile is row c / chunks, chunk c % chunks of that row.
   auto copy_stage = [&](const std::string& stage, const std::string& kt) {
     for (int which = 0; which < 2; ++which) {
@@ -344,8 +343,7 @@ std::string CudaEmitter::run_warpgroup_tensor_core() {
   line("const unsigned base = (anneal_smem(anneal_shared) + 1023u) & ~1023u;");
   line("const int tid = (int)threadIdx.x, wg = tid >> 7;");
   gemm_block_position(p, tiles_m, tiles_n);
-  line("const unsigned short* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
-  line("const unsigned short* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  declare_tile_pointers(p, BM, BN);
   auto copy_stage = [&](const std::string& slot, const std::string& kt) {
     for (int which = 0; which < 2; ++which) {
       const Staging& s = which ? sb : sa;
@@ -435,8 +433,7 @@ std::string CudaEmitter::run_staged() {
   line("__shared__ __align__(16) float sb[2][" + str(BK) + "][" + str(BN) + "];");
   line("const int tid = (int)threadIdx.x, tx = tid & 15, ty = tid >> 4;");
   gemm_block_position(p, tiles_m, tiles_n);
-  line("const float* pa = " + operand_pointer(p, p.a, p.axis_m, "bm * " + str(BM)) + ";");
-  line("const float* pb = " + operand_pointer(p, p.b, p.axis_n, "bn * " + str(BN)) + ";");
+  declare_tile_pointers(p, BM, BN);
   const int64_t per_a = (BM * BK / 4 + threads - 1) / threads, per_b = (BN * BK / 4 + threads - 1) / threads;
   line("float4 ra[" + str(per_a) + "], rb[" + str(per_b) + "];");
   // Register loads of k-step kt, and their stores into shared buffer `buf`.
