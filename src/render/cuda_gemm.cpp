@@ -2,6 +2,7 @@
 // shared memory (STAGE). Each block computes one tile of the (m, n) output; the batch loops come from
 // the block index too. The epilogue — the kernel's store with the sum replaced by an accumulator and m, n
 // by the accumulator's position — is emitted once inside unrolled loops over a thread's accumulators.
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,6 +29,23 @@ UOp var(const std::string& name, int64_t lo, int64_t hi) { return UOp::variable(
 std::string swizzle(const std::string& row, const std::string& chunk, int64_t chunks) {
   if (chunks >= 8) return "((" + chunk + ") ^ ((" + row + ") & 7))";
   return "((" + chunk + ") ^ (((" + row + ") >> 1) & 3))";
+}
+
+// One operand of a staged tile, as the copy loops see it: its layout (`staging`), strides, the output
+// loop it tiles, the tile's extent along that loop, and the letter of its names (pa / sa / ra...).
+struct StagedOperand {
+  Staging staging;
+  const GemmOperand* op;
+  int axis;
+  int64_t tile;
+  std::string name;
+  int64_t stride_along_tile() const { return op->stride[size_t(axis)]; }
+};
+
+// A and B of a block tile of bm x bn outputs, copied in pieces of `vector` elements.
+std::array<StagedOperand, 2> staged_operands(const GemmPlan& p, int64_t bm, int64_t bn, int64_t vector) {
+  return {StagedOperand{staging_of(p.a, p.axis_m, vector), &p.a, p.axis_m, bm, "a"},
+          StagedOperand{staging_of(p.b, p.axis_n, vector), &p.b, p.axis_n, bn, "b"}};
 }
 
 // One mma.sync: accumulators c[0..3] (an lvalue prefix), A registers a0..a3 and B b0, b1 given by
@@ -220,7 +238,8 @@ std::string CudaEmitter::run_staged_tensor_core() {
   const int64_t BM = k_.stage, BN = k_.stage, BK = 32, stages = 4, WM = 2, WN = 2, threads = WM * WN * 32;
   const int64_t WTM = BM / WM, WTN = BN / WN, TM = WTM / 16, TN = WTN / 8;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
-  const Staging sa = staging_of(p.a, p.axis_m, 8), sb = staging_of(p.b, p.axis_n, 8);
+  const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 8);
+  const Staging &sa = operands[0].staging, &sb = operands[1].staging;
   check(sa.ok && sb.ok && p.m % BM == 0 && p.n % BN == 0 && p.k % BK == 0,
         "CUDA renderer: kernel " + k_.name + " cannot stage its tensor-core tiles");
   open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
@@ -238,15 +257,13 @@ std::string CudaEmitter::run_staged_tensor_core() {
   declare_tile_pointers(p, BM, BN);
   // One stage's copies: chunk c of the tile is row c / chunks, chunk c % chunks of that row.
   auto copy_stage = [&](const std::string& stage, const std::string& kt) {
-    for (int which = 0; which < 2; ++which) {
-      const Staging& s = which ? sb : sa;
-      const GemmOperand& op = which ? p.b : p.a;
-      const int64_t row_len = which ? b_row : a_row, tile = which ? BN : BM, chunks = row_len / 8;
-      const int64_t per_thread = tile * BK / 8 / threads;
-      const int axis = which ? p.axis_n : p.axis_m;
-      const std::string src = which ? "pb" : "pa", dst = which ? "sb" : "sa";
+    for (const StagedOperand& o : operands) {
+      const Staging& s = o.staging;
+      const int64_t row_len = s.k_contiguous ? BK : o.tile, chunks = row_len / 8;
+      const int64_t per_thread = o.tile * BK / 8 / threads;
+      const std::string src = "p" + o.name, dst = "s" + o.name;
       // K-contiguous: rows are m (n), the row's columns k; otherwise rows are k, columns m (n).
-      const std::string row_stride = str(s.k_contiguous ? op.stride[size_t(axis)] : op.stride_k);
+      const std::string row_stride = str(s.k_contiguous ? o.stride_along_tile() : o.op->stride_k);
       const std::string row_base = s.k_contiguous ? "" : "(" + kt + ") * " + str(BK) + " + ";
       const std::string col_base = s.k_contiguous ? "(" + kt + ") * " + str(BK) + " + " : "";
       line("#pragma unroll");
@@ -333,7 +350,8 @@ std::string CudaEmitter::run_warpgroup_tensor_core() {
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
   const int64_t a_bytes = BM * BK * 2, stage_bytes = a_bytes + BN * BK * 2;
   check(warpgroup_fits(p, BN), "CUDA renderer: kernel " + k_.name + " does not fit TC(1, " + str(BN) + ")");
-  const Staging sa = staging_of(p.a, p.axis_m, 8), sb = staging_of(p.b, p.axis_n, 8);
+  const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 8);
+  const Staging &sa = operands[0].staging, &sb = operands[1].staging;
   open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   if (entry_) {
     entry_->shared_bytes = size_t(stages * stage_bytes + 1024);  // + alignment of the ring to 1 KiB
@@ -345,23 +363,22 @@ std::string CudaEmitter::run_warpgroup_tensor_core() {
   gemm_block_position(p, tiles_m, tiles_n);
   declare_tile_pointers(p, BM, BN);
   auto copy_stage = [&](const std::string& slot, const std::string& kt) {
-    for (int which = 0; which < 2; ++which) {
-      const Staging& s = which ? sb : sa;
-      const GemmOperand& op = which ? p.b : p.a;
-      const int64_t rows = which ? BN : BM;
-      const std::string src = which ? "pb" : "pa";
-      const std::string dst = "base + (" + slot + ") * " + str(stage_bytes) + (which ? " + " + str(a_bytes) : "");
+    for (const StagedOperand& o : operands) {
+      const Staging& s = o.staging;
+      const int64_t rows = o.tile;
+      const std::string src = "p" + o.name;
+      const std::string dst = "base + (" + slot + ") * " + str(stage_bytes) + (o.name == "b" ? " + " + str(a_bytes) : "");
       line("#pragma unroll");
       line("for (int c = 0; c < " + str(rows * BK / 8 / threads) + "; c++) {");
       if (s.k_contiguous) {
         line("  const int idx = tid + c * " + str(threads) + ", row = idx >> 3, ch = idx & 7;");
         line("  anneal_cp16s(" + dst + " + row * 128 + ((ch ^ (row & 7)) << 4), " + src + " + (long long)row * " +
-             str(op.stride[size_t(which ? p.axis_n : p.axis_m)]) + " + (" + kt + ") * " + str(BK) + " + ch * 8);");
+             str(o.stride_along_tile()) + " + (" + kt + ") * " + str(BK) + " + ch * 8);");
       } else {
         line("  const int idx = tid + c * " + str(threads) + ", kr = idx / " + str(rows / 8) + ", mc = idx % " +
              str(rows / 8) + ";");
         line("  anneal_cp16s(" + dst + " + (mc >> 3) * 8192 + kr * 128 + (((mc & 7) ^ (kr & 7)) << 4), " + src +
-             " + (long long)((" + kt + ") * " + str(BK) + " + kr) * " + str(op.stride_k) + " + mc * 8);");
+             " + (long long)((" + kt + ") * " + str(BK) + " + kr) * " + str(o.op->stride_k) + " + mc * 8);");
       }
       line("}");
     }
@@ -427,7 +444,7 @@ std::string CudaEmitter::run_staged() {
   const GemmPlan& p = *found;
   const int64_t BM = k_.stage, BN = k_.stage, BK = 8, threads = 256, GM = BM / 64, GN = BN / 64;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
-  const Staging sa = staging_of(p.a, p.axis_m, 4), sb = staging_of(p.b, p.axis_n, 4);
+  const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 4);
   open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   line("__shared__ __align__(16) float sa[2][" + str(BK) + "][" + str(BM) + "];");
   line("__shared__ __align__(16) float sb[2][" + str(BK) + "][" + str(BN) + "];");
@@ -437,38 +454,34 @@ std::string CudaEmitter::run_staged() {
   const int64_t per_a = (BM * BK / 4 + threads - 1) / threads, per_b = (BN * BK / 4 + threads - 1) / threads;
   line("float4 ra[" + str(per_a) + "], rb[" + str(per_b) + "];");
   // Register loads of k-step kt, and their stores into shared buffer `buf`.
-  auto pieces = [&](int which, const std::function<void(const std::string& guard, int64_t c)>& body) {
-    const int64_t tile = which ? BN : BM, total = tile * BK / 4, per = which ? per_b : per_a;
+  auto pieces = [&](const StagedOperand& o, const std::function<void(const std::string& guard, int64_t c)>& body) {
+    const int64_t total = o.tile * BK / 4, per = o.name == "b" ? per_b : per_a;
     for (int64_t c = 0; c < per; ++c) {
       const std::string idx = "(tid + " + str(c * threads) + ")";
       body(total < (c + 1) * threads ? "if (" + idx + " < " + str(total) + ") " : "", c);
     }
   };
   auto load = [&](const std::string& kt) {
-    for (int which = 0; which < 2; ++which) {
-      const Staging& s = which ? sb : sa;
-      const GemmOperand& op = which ? p.b : p.a;
-      const int64_t tile = which ? BN : BM;
-      const std::string reg = which ? "rb" : "ra", src = which ? "pb" : "pa";
-      const int axis = which ? p.axis_n : p.axis_m;
-      pieces(which, [&](const std::string& guard, int64_t c) {
+    for (const StagedOperand& o : operands) {
+      const int64_t tile = o.tile;
+      const std::string reg = "r" + o.name, src = "p" + o.name;
+      pieces(o, [&](const std::string& guard, int64_t c) {
         const std::string idx = "(tid + " + str(c * threads) + ")";
         // k-contiguous: piece = (row of the tile, 4 consecutive k); else (k, 4 consecutive rows).
-        const std::string at = s.k_contiguous
-            ? "(long long)(" + idx + " >> 1) * " + str(op.stride[size_t(axis)]) + " + (" + kt + ") * " + str(BK) + " + (" + idx + " & 1) * 4"
-            : "(long long)((" + kt + ") * " + str(BK) + " + " + idx + " / " + str(tile / 4) + ") * " + str(op.stride_k) + " + (" + idx + " % " + str(tile / 4) + ") * 4";
+        const std::string at = o.staging.k_contiguous
+            ? "(long long)(" + idx + " >> 1) * " + str(o.stride_along_tile()) + " + (" + kt + ") * " + str(BK) + " + (" + idx + " & 1) * 4"
+            : "(long long)((" + kt + ") * " + str(BK) + " + " + idx + " / " + str(tile / 4) + ") * " + str(o.op->stride_k) + " + (" + idx + " % " + str(tile / 4) + ") * 4";
         line(guard + reg + "[" + str(c) + "] = *(const float4*)(" + src + " + " + at + ");");
       });
     }
   };
   auto store = [&](const std::string& buf) {
-    for (int which = 0; which < 2; ++which) {
-      const Staging& s = which ? sb : sa;
-      const int64_t tile = which ? BN : BM;
-      const std::string reg = which ? "rb" : "ra", dst = which ? "sb" : "sa";
-      pieces(which, [&](const std::string& guard, int64_t c) {
+    for (const StagedOperand& o : operands) {
+      const int64_t tile = o.tile;
+      const std::string reg = "r" + o.name, dst = "s" + o.name;
+      pieces(o, [&](const std::string& guard, int64_t c) {
         const std::string idx = "(tid + " + str(c * threads) + ")", r = reg + "[" + str(c) + "]";
-        if (s.k_contiguous) {
+        if (o.staging.k_contiguous) {
           const std::string row = idx + " >> 1", k0 = "(" + idx + " & 1) * 4";
           line(guard + "{ float* d = &" + dst + "[" + buf + "][" + k0 + "][" + row + "]; d[0] = " + r + ".x; d[" +
                str(tile) + "] = " + r + ".y; d[" + str(2 * tile) + "] = " + r + ".z; d[" + str(3 * tile) + "] = " + r + ".w; }");
