@@ -1,6 +1,7 @@
 // The CUDA emitter (internal to src/render): the generic kernel shapes live in cuda_renderer.cpp,
 // matmul-shaped kernels (tensor cores, shared-memory staging) in cuda_gemm.cpp.
 #pragma once
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -33,6 +34,8 @@ class CudaEmitter final : public CStyleEmitter {
   void open_signature(int64_t threads, int64_t blocks);
   void tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0);
   void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
+  void open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
+                      const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage);
 
   bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
   bool group_chunks() const override { return k_.group_top; }

@@ -109,6 +109,30 @@ void CudaEmitter::open_signature(int64_t threads, int64_t blocks) {
   indent_ = 1;
 }
 
+// The cp.async ring of the staged tensor-core kernels: `ahead` k-steps are copied before the loop;
+// step kt waits for its own copies (this thread's, then everyone's past the barrier) and issues those
+// of step kt + ahead into stage (kt + ahead) % stages. Opens the kt loop, which the caller closes.
+// `async_proxy`: the tensor cores read shared memory themselves (wgmma), so the copies are fenced into
+// their proxy first.
+void CudaEmitter::open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
+                                 const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage) {
+  for (int64_t s = 0; s < ahead; ++s) {
+    if (s < steps) copy_stage(str(s), str(s));
+    line("anneal_cp_commit();");
+  }
+  line("for (int kt = 0; kt < " + str(steps) + "; kt++) {");
+  ++indent_;
+  line("anneal_cp_wait<" + str(ahead - 1) + ">();");
+  if (async_proxy) line("asm volatile(\"fence.proxy.async.shared::cta;\" ::: \"memory\");");
+  line("__syncthreads();");
+  line("if (kt + " + str(ahead) + " < " + str(steps) + ") {");
+  ++indent_;
+  copy_stage("(kt + " + str(ahead) + ") % " + str(stages), "kt + " + str(ahead));
+  --indent_;
+  line("}");
+  line("anneal_cp_commit();");
+}
+
 // bm, bn: the block's output tile; batch loops from the block index above them. Tiles are walked in
 // groups of 8 rows of tiles (when the rows divide), so the blocks resident together read few distinct
 // tiles of A and B and L2 serves the rest.
@@ -274,22 +298,9 @@ std::string CudaEmitter::run_staged_tensor_core() {
       line("}");
     }
   };
-  const int64_t KT = p.k / BK;
   line("float acc[" + str(TM) + "][" + str(TN) + "][4] = {};");
-  for (int s = 0; s + 1 < stages; ++s) {
-    if (s < KT) copy_stage(str(s), str(s));
-    line("anneal_cp_commit();");
-  }
-  line("for (int kt = 0; kt < " + str(KT) + "; kt++) {");
-  ++indent_;
-  line("anneal_cp_wait<" + str(stages - 2) + ">();");
-  line("__syncthreads();");  // stage kt has landed for every thread; stage kt - 1 is no longer read
-  line("if (kt + " + str(stages - 1) + " < " + str(KT) + ") {");
-  ++indent_;
-  copy_stage("(kt + " + str(stages - 1) + ") % " + str(stages), "kt + " + str(stages - 1));
-  --indent_;
-  line("}");
-  line("anneal_cp_commit();");
+  // The warps read their fragments with ldmatrix, synchronously: stage kt - 1 is free past the barrier.
+  open_copy_ring(p.k / BK, stages, stages - 1, false, copy_stage);
   line("const unsigned short* ta = sa[kt % " + str(stages) + "];");
   line("const unsigned short* tb = sb[kt % " + str(stages) + "];");
   line("#pragma unroll");
@@ -383,25 +394,10 @@ std::string CudaEmitter::run_warpgroup_tensor_core() {
       line("}");
     }
   };
-  const int64_t KT = p.k / BK;
   line("float acc[1][" + str(BN / 8) + "][4] = {};");
-  for (int64_t s = 0; s + 2 < stages; ++s) {
-    if (s < KT) copy_stage(str(s), str(s));
-    line("anneal_cp_commit();");
-  }
-  line("for (int kt = 0; kt < " + str(KT) + "; kt++) {");
-  ++indent_;
-  // Stage kt has landed (this thread's copies, then everyone's), in view of the tensor cores' async
-  // proxy; past the barrier every warpgroup has also finished reading stage kt - 2.
-  line("anneal_cp_wait<" + str(stages - 3) + ">();");
-  line("asm volatile(\"fence.proxy.async.shared::cta;\" ::: \"memory\");");
-  line("__syncthreads();");
-  line("if (kt + " + str(stages - 2) + " < " + str(KT) + ") {");
-  ++indent_;
-  copy_stage("(kt + " + str(stages - 2) + ") % " + str(stages), "kt + " + str(stages - 2));
-  --indent_;
-  line("}");
-  line("anneal_cp_commit();");
+  // The wgmmas of step kt - 1 may still be reading (wait_group 1 below); past the barrier every
+  // warpgroup has finished step kt - 2, whose stage the copies refill.
+  open_copy_ring(p.k / BK, stages, stages - 2, true, copy_stage);
   line("const unsigned ta = base + (kt % " + str(stages) + ") * " + str(stage_bytes) + ", tb = ta + " + str(a_bytes) + ";");
   line("asm volatile(\"wgmma.fence.sync.aligned;\" ::: \"memory\");");
   line("#pragma unroll");
