@@ -17,7 +17,7 @@ WERROR := $(if $(filter true,$(CI)),ON,OFF)
 HASH := \#
 DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
-.PHONY: deps build test run bench clean install
+.PHONY: deps build test sanitize run bench clean install
 
 # Targets like `test: deps build` must run their prerequisites in order even under `make -j`
 # (Ninja already builds in parallel inside `build`).
@@ -55,6 +55,24 @@ build:
 test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
+# The sanitizer stage (CI runs it after `test`): the suites that read untrusted input (files, the
+# command line, the expression parser) and the concurrency tests under AddressSanitizer + UBSan, then
+# the concurrency tests under ThreadSanitizer. A subset, so that CI stays well inside its time: the
+# whole suite under ASan is a manual run (`make build BUILD_DIR=build-asan CMAKE_ARGS=-DANNEAL_SANITIZE=address`).
+# Each tree builds only the targets its tests need; ccache shares the unchanged objects between runs.
+SAN_FLAGS    := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=$(WERROR) -DANNEAL_BUILD_BENCH=OFF
+ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency
+ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency)\.
+TSAN_TARGETS := test_support test_concurrency
+TSAN_TESTS   := ^(AtomicFile|Concurrency)\.
+sanitize: deps
+	cmake -S . -B build-asan $(SAN_FLAGS) -DANNEAL_SANITIZE=address
+	cmake --build build-asan --target $(ASAN_TARGETS)
+	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --no-tests=error -R '$(ASAN_TESTS)'
+	cmake -S . -B build-tsan $(SAN_FLAGS) -DANNEAL_SANITIZE=thread -DANNEAL_BUILD_CLI=OFF
+	cmake --build build-tsan --target $(TSAN_TARGETS)
+	ctest --test-dir build-tsan --output-on-failure -j$(JOBS) --no-tests=error -R '$(TSAN_TESTS)'
+
 # The demo: a built-in program through the whole compiler (graph -> kernels -> C -> run on the CPU),
 # then a short training run of the MLP on Fashion-MNIST.
 run: deps build
@@ -75,7 +93,7 @@ bench: build
 
 # Remove the build tree (all build outputs live there).
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan
 
 # Build, then install the library, headers, CMake package and CLI under PREFIX (default /usr/local),
 # e.g. `make install PREFIX=$HOME/.local`.

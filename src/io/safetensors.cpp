@@ -8,12 +8,18 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 
 #include "anneal/runtime/buffer_io.h"
+#include "anneal/support/checked_int.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal::io {
 namespace {
+
+// More elements than any tensor this reads; a header claiming more is damaged or hostile.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
 
 const std::vector<std::pair<std::string, DType>>& dtype_names() {
   static const std::vector<std::pair<std::string, DType>> names = {
@@ -105,15 +111,17 @@ NamedTensors load_safetensors(const std::string& path) {
     const std::string dname = e["dtype"];
     auto dt = std::find_if(dtype_names().begin(), dtype_names().end(), [&](const auto& p) { return p.first == dname; });
     if (dt == dtype_names().end()) bad("unknown dtype '" + dname + "'");
-    Shape shape;
-    uint64_t count = 1;
     if (!e["shape"].is_array()) bad("shape is not an array");
+    Shape shape;
     for (const auto& d : e["shape"]) {
       if (!d.is_number_unsigned()) bad("shape has a non-integer or negative dimension");
-      shape.push_back(d.get<int64_t>());
-      count *= d.get<uint64_t>();
-      if (count > (uint64_t(1) << 40)) bad("shape is implausibly large");
+      const uint64_t extent = d.get<uint64_t>();
+      if (extent > uint64_t(kMaxElements)) bad("dimension " + std::to_string(extent) + " is implausibly large");
+      shape.push_back(int64_t(extent));
     }
+    // Checked before anything (numel, strides, the byte count below) multiplies the extents.
+    const std::optional<int64_t> count = checked_product(std::span<const int64_t>(shape));
+    if (!count || *count > kMaxElements) bad("shape " + shape_str(shape) + " is implausibly large (more than 2^40 elements)");
     const auto& off = e["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       bad("data_offsets must be two non-negative integers");
@@ -121,7 +129,7 @@ NamedTensors load_safetensors(const std::string& path) {
     if (begin > end || end > data_size)
       bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + ") are outside the " +
           std::to_string(data_size) + "-byte data section");
-    const uint64_t want = count * uint64_t(dt->second.itemsize());
+    const uint64_t want = uint64_t(*count) * uint64_t(dt->second.itemsize());  // <= 2^40 elements of <= 8 bytes
     if (end - begin != want)
       bad("holds " + std::to_string(end - begin) + " bytes but shape " + shape_str(shape) + " of " + dname + " needs " +
           std::to_string(want));

@@ -3,19 +3,48 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "anneal/nn/optim.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/support/checked_int.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
 
 namespace anneal {
 namespace {
 
+// Pixels per image, checked: batches index the host arrays with it.
+int64_t pixels_per_image(const io::Mnist& d) {
+  check(d.rows > 0 && d.cols > 0, [&] {
+    return "train: images are " + std::to_string(d.rows) + "x" + std::to_string(d.cols) + " pixels; rows and columns must be positive";
+  });
+  const std::optional<int64_t> px = checked_mul(d.rows, d.cols);
+  check(px.has_value(), [&] { return "train: images of " + std::to_string(d.rows) + "x" + std::to_string(d.cols) + " pixels are too large"; });
+  return *px;
+}
+
+// One split of an in-memory data set (it need not come from load_mnist) is non-empty, has one image
+// per label and only labels the models can predict, so that batches can index it unchecked.
+void check_split(const std::vector<float>& images, const std::vector<int32_t>& labels, int64_t pixels, const std::string& split) {
+  check(!labels.empty(), [&] { return "train: the " + split + " set is empty"; });
+  const std::optional<int64_t> values = checked_mul(int64_t(labels.size()), pixels);
+  check(values && uint64_t(*values) == images.size(), [&] {
+    return "train: the " + split + " set has " + std::to_string(labels.size()) + " labels but " + std::to_string(images.size()) +
+           " pixel values for images of " + std::to_string(pixels) + " pixels";
+  });
+  for (size_t i = 0; i < labels.size(); ++i)
+    check(labels[i] >= 0 && labels[i] < io::kMnistClasses, [&] {
+      return "train: " + split + " label " + std::to_string(labels[i]) + " at index " + std::to_string(i) + " is outside [0, " +
+             std::to_string(io::kMnistClasses) + ")";
+    });
+}
+
 // The input layout a model expects: flat rows for the MLP, (N, 1, H, W) images for the conv net.
 Tensor batch_input(const std::string& name, const io::Mnist& d, const std::vector<float>& src,
                    const std::vector<int64_t>& rows) {
+  // check_split has bounded (images x pixels) of the split that `rows` index into: no overflow here.
   const int64_t n = int64_t(rows.size()), px = d.rows * d.cols;
   std::vector<float> x(size_t(n * px));
   for (int64_t i = 0; i < n; ++i)
@@ -35,11 +64,11 @@ Tensor batch_labels(const std::vector<int32_t>& src, const std::vector<int64_t>&
 std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
   auto m = std::make_shared<nn::Sequential>();
   if (name == "mlp") {
-    m->add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, 10);
+    m->add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, io::kMnistClasses);
   } else if (name == "conv") {
     m->add<nn::Conv2d>(1, 32, 5).add<nn::ReLU>().add<nn::Conv2d>(32, 32, 5).add<nn::ReLU>().add<nn::MaxPool2d>(2);
     m->add<nn::Conv2d>(32, 64, 3).add<nn::ReLU>().add<nn::Conv2d>(64, 64, 3).add<nn::ReLU>().add<nn::MaxPool2d>(2);
-    m->add<nn::Flatten>().add<nn::Linear>(576, 10);
+    m->add<nn::Flatten>().add<nn::Linear>(576, io::kMnistClasses);
   } else {
     throw Error("unknown model '" + name + "' (known: mlp, conv)");
   }
@@ -47,6 +76,7 @@ std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
 }
 
 double test_accuracy(nn::Module& model, const std::string& name, const io::Mnist& data, int64_t limit) {
+  check_split(data.test_images, data.test_labels, pixels_per_image(data), "test");  // an empty one would be 0/0
   const int64_t n = limit > 0 ? std::min(limit, data.test_count()) : data.test_count();
   const int64_t chunk = 1000;
   int64_t correct = 0;
@@ -61,6 +91,14 @@ double test_accuracy(nn::Module& model, const std::string& name, const io::Mnist
 
 TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const std::function<void(const TrainLog&)>& on_log) {
   check(o.steps > 0 && o.batch > 0 && o.lr > 0, "train: steps, batch and lr must be positive");
+  const int64_t pixels = pixels_per_image(data);
+  check_split(data.train_images, data.train_labels, pixels, "training");
+  check_split(data.test_images, data.test_labels, pixels, "test");  // evaluated at the end: refuse it before training
+  // A batch is a slice of one shuffled epoch, so it cannot hold more images than the set has.
+  check(o.batch <= data.train_count(), [&] {
+    return "train: batch " + std::to_string(o.batch) + " is larger than the training set (" + std::to_string(data.train_count()) +
+           " images)";
+  });
   manual_seed(o.seed);
   auto model = make_classifier(o.model);
   nn::Adam opt(model->parameters(), o.lr);

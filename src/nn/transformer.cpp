@@ -4,7 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
+
+#include "anneal/support/checked_int.h"
 
 namespace anneal::nn {
 namespace {
@@ -17,6 +20,20 @@ Tensor normal_parameter(Shape shape, double std) {
 void init_linear(Linear& l, double std) {
   l.weight = normal_parameter(l.weight.shape(), std);
   l.bias = Tensor::zeros(l.bias.shape(), default_float()).contiguous().realize().requires_grad();
+}
+
+// Runs before any member is built (config is the first member): a negative or zero size must be an
+// error, not the shape of an embedding allocated from it.
+const GPTConfig& positive_sizes(const GPTConfig& c) {
+  check(c.vocab > 0 && c.context > 0 && c.layers > 0 && c.heads > 0 && c.width > 0, "GPT: every size must be positive");
+  return c;
+}
+
+// a * b + c, or std::nullopt when it overflows (or when a or c already did).
+std::optional<int64_t> mul_add(std::optional<int64_t> a, int64_t b, std::optional<int64_t> c) {
+  if (!a || !c) return std::nullopt;
+  const std::optional<int64_t> product = checked_mul(*a, b);
+  return product ? checked_add(*product, *c) : std::nullopt;
 }
 
 void add_prefixed(NamedTensors& out, const std::string& prefix, const NamedTensors& params) {
@@ -85,8 +102,7 @@ NamedTensors Block::named_parameters() {
   return out;
 }
 
-GPT::GPT(const GPTConfig& c) : config(c), wte(c.vocab, c.width), wpe(c.context, c.width), ln_f(c.width) {
-  check(c.vocab > 0 && c.context > 0 && c.layers > 0 && c.heads > 0 && c.width > 0, "GPT: every size must be positive");
+GPT::GPT(const GPTConfig& c) : config(positive_sizes(c)), wte(c.vocab, c.width), wpe(c.context, c.width), ln_f(c.width) {
   wte.weight = normal_parameter({c.vocab, c.width}, 0.02);
   wpe.weight = normal_parameter({c.context, c.width}, 0.02);
   for (int64_t i = 0; i < c.layers; ++i) blocks.push_back(std::make_shared<Block>(c));
@@ -112,6 +128,17 @@ NamedTensors GPT::named_parameters() {
     add_prefixed(out, "transformer.h." + std::to_string(i) + ".", blocks[i]->named_parameters());
   add_prefixed(out, "transformer.ln_f.", ln_f.named_parameters());
   return out;
+}
+
+std::optional<int64_t> parameter_count(const GPTConfig& c) {
+  const int64_t w = c.width;
+  // One block: ln_1, ln_2 (2w each); attn.c_attn (3w x w + 3w), attn.c_proj (w x w + w);
+  // mlp.c_fc (4w x w + 4w), mlp.c_proj (w x 4w + w): 12 w^2 + 13 w.
+  const std::optional<int64_t> block = mul_add(checked_mul(w, w), 12, mul_add(w, 13, 0));
+  std::optional<int64_t> total = mul_add(w, 2, 0);  // ln_f
+  total = mul_add(c.vocab, w, total);               // wte (also the output layer: the weights are tied)
+  total = mul_add(c.context, w, total);             // wpe
+  return mul_add(block, c.layers, total);
 }
 
 std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t new_tokens, double temperature,

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 
 namespace anneal::disk_cache {
@@ -34,14 +35,6 @@ std::optional<std::string> read(const std::string& path) {
   return s.str();
 }
 
-void write(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + "." + std::to_string(getpid()) + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!f) throw Error("cache: cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cache: cannot move a file into " + path);
-}
+void write(const std::string& path, const std::string& bytes) { write_file_atomically(path, "cache", bytes); }
 
 }  // namespace anneal::disk_cache

@@ -2,6 +2,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/gradient.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/uop/graph.h"
@@ -30,6 +31,9 @@ void check_scalar_loss(const Tensor& loss, const char* op) {
 Tensor& Tensor::requires_grad(bool on) {
   check(defined(), "requires_grad: uninitialised tensor");
   check(!on || dtype().is_float(), [&] { return "requires_grad: only float tensors have gradients, got " + std::string(dtype().name()); });
+  // A parameter is a leaf with an identity of its own. Two parameters made from equal lazy values
+  // (zeros of one shape) would otherwise be one interned node, and share their gradients.
+  if (on && !view_buffer(uop()).is(Ops::BUFFER)) s_->set_uop(contiguous().realize().uop());
   if (on && !s_->requires_grad) {
     std::lock_guard<std::mutex> lock(registry_mu);
     registry().push_back(std::static_pointer_cast<void>(s_));
@@ -51,7 +55,7 @@ Tensor& Tensor::assign(const Tensor& v) {
            shape_str(shape()) + " " + std::string(dtype().name());
   });
   if (jit_detail::Recorder* r = jit_detail::active_recorder()) r->before_assign.emplace(s_.get(), s_->uop);
-  s_->uop = v.uop();
+  s_->set_uop(v.uop());
   return *this;
 }
 
@@ -85,7 +89,7 @@ void Tensor::backward() {
         it = r.erase(it);
         continue;
       }
-      if (in_graph.count(p->uop.get())) params.push_back(p);
+      if (in_graph.count(p->node.load(std::memory_order_acquire))) params.push_back(p);
       ++it;
     }
   }

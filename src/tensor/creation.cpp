@@ -126,7 +126,7 @@ Tensor Tensor::to(const std::string& device) const {
 
 void Tensor::move_to(const std::string& device) {
   check(defined(), "move_to: uninitialised tensor");
-  s_->uop = to(device).uop();
+  s_->set_uop(to(device).uop());
 }
 
 }  // namespace anneal

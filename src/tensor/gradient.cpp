@@ -23,6 +23,9 @@ UOp grads(std::initializer_list<UOp> gs) {
   return UOp::make(Ops::TUPLE, dtypes::void_, v);
 }
 Tensor G(const Match& m) { return T(m.ctx<UOp>()); }
+// The matched node (every rule's pattern names it "x") and its i-th source.
+UOp x(const Match& m) { return m["x"]; }
+Tensor src(const Match& m, size_t i) { return T(m["x"].src(i)); }
 const Arg::Tuple& targ(const UOp& u) { return *u.arg().as_tuple(); }
 
 // The gradient of WINDOW(axis, k, s, d) (Tensor::windows) for input shape `in`: window element j of
@@ -70,40 +73,38 @@ PatternMatcher build_rules() {
   PatternMatcher pm;
   const P any = P::any();
   auto op = [&](Ops o, size_t n) { return P::op({o}, std::vector<P>(n, any)).named("x"); };
-  auto x = [](const Match& m) { return m["x"]; };
-  auto src = [](const Match& m, size_t i) { return T(m["x"].src(i)); };
 
   // ---- elementwise ----
   pm.add(op(Ops::ADD, 2), [](const Match& m) { return grads({m.ctx<UOp>(), m.ctx<UOp>()}); }, "d(a+b) = (g, g)");
-  pm.add(op(Ops::MUL, 2), [&](const Match& m) {
+  pm.add(op(Ops::MUL, 2), [](const Match& m) {
     return grads({(G(m) * src(m, 1)).uop(), (G(m) * src(m, 0)).uop()});
   }, "d(a*b) = (g*b, g*a)");
-  pm.add(op(Ops::MAX, 2), [&](const Match& m) {
+  pm.add(op(Ops::MAX, 2), [](const Match& m) {
     // Ties split the gradient evenly.
     const Tensor a = src(m, 0), b = src(m, 1);
     const Tensor share = a.gt(b).where(a.scalar_like(1.0), a.eq(b).where(a.scalar_like(0.5), a.scalar_like(0.0)));
     return grads({(G(m) * share).uop(), (G(m) * (1.0 - share)).uop()});
   }, "d max(a,b): to the larger, split on ties");
-  pm.add(op(Ops::WHERE, 3), [&](const Match& m) {
+  pm.add(op(Ops::WHERE, 3), [](const Match& m) {
     const Tensor c = src(m, 0), g = G(m), zero = g.scalar_like(0.0);
     return grads({UOp(), c.where(g, zero).uop(), c.where(zero, g).uop()});
   }, "d where(c,a,b) = (-, c?g:0, c?0:g)");
   for (Ops cmp : {Ops::CMPLT, Ops::CMPNE, Ops::CMPEQ})
     pm.add(op(cmp, 2), [](const Match&) { return grads({UOp(), UOp()}); }, "comparisons have no gradient");
-  pm.add(op(Ops::EXP2, 1), [&](const Match& m) { return grads({(G(m) * T(x(m)) * kLn2).uop()}); }, "d exp2(x) = g*exp2(x)*ln2");
-  pm.add(op(Ops::LOG2, 1), [&](const Match& m) { return grads({(G(m) / (src(m, 0) * kLn2)).uop()}); }, "d log2(x) = g/(x ln2)");
-  pm.add(op(Ops::SIN, 1), [&](const Match& m) { return grads({(G(m) * (kPi / 2 - src(m, 0)).sin()).uop()}); },
+  pm.add(op(Ops::EXP2, 1), [](const Match& m) { return grads({(G(m) * T(x(m)) * kLn2).uop()}); }, "d exp2(x) = g*exp2(x)*ln2");
+  pm.add(op(Ops::LOG2, 1), [](const Match& m) { return grads({(G(m) / (src(m, 0) * kLn2)).uop()}); }, "d log2(x) = g/(x ln2)");
+  pm.add(op(Ops::SIN, 1), [](const Match& m) { return grads({(G(m) * (kPi / 2 - src(m, 0)).sin()).uop()}); },
          "d sin(x) = g*cos(x)");
-  pm.add(op(Ops::SQRT, 1), [&](const Match& m) { return grads({(G(m) / (T(x(m)) * 2.0)).uop()}); }, "d sqrt(x) = g/(2 sqrt(x))");
-  pm.add(op(Ops::RECIPROCAL, 1), [&](const Match& m) { return grads({(-G(m) * T(x(m)) * T(x(m))).uop()}); },
+  pm.add(op(Ops::SQRT, 1), [](const Match& m) { return grads({(G(m) / (T(x(m)) * 2.0)).uop()}); }, "d sqrt(x) = g/(2 sqrt(x))");
+  pm.add(op(Ops::RECIPROCAL, 1), [](const Match& m) { return grads({(-G(m) * T(x(m)) * T(x(m))).uop()}); },
          "d (1/x) = -g/x^2");
-  pm.add(op(Ops::POW, 2), [&](const Match& m) {
+  pm.add(op(Ops::POW, 2), [](const Match& m) {
     const Tensor a = src(m, 0), b = src(m, 1), out = T(x(m)), g = G(m);
     const Tensor da = g * b * a.pow(b - 1.0);
     const Tensor db = a.gt(a.scalar_like(0.0)).where(g * out * a.log(), g.scalar_like(0.0));
     return grads({da.uop(), db.uop()});
   }, "d a^b = (g*b*a^(b-1), g*a^b*log a)");
-  pm.add(op(Ops::CAST, 1), [&](const Match& m) {
+  pm.add(op(Ops::CAST, 1), [](const Match& m) {
     const DType from = m["x"].src(0).dtype();
     return grads({from.is_float() ? G(m).cast(from).uop() : UOp()});
   }, "d cast = cast back (floats only)");
@@ -111,9 +112,9 @@ PatternMatcher build_rules() {
   pm.add(op(Ops::DETACH, 1), [](const Match&) { return grads({UOp()}); }, "detach stops the gradient");
 
   // ---- movement: the inverse movement ----
-  pm.add(op(Ops::RESHAPE, 1), [&](const Match& m) { return grads({G(m).reshape(shape_of(m["x"].src(0))).uop()}); },
+  pm.add(op(Ops::RESHAPE, 1), [](const Match& m) { return grads({G(m).reshape(shape_of(m["x"].src(0))).uop()}); },
          "d reshape = reshape back");
-  pm.add(op(Ops::EXPAND, 1), [&](const Match& m) {
+  pm.add(op(Ops::EXPAND, 1), [](const Match& m) {
     const Shape& in = shape_of(m["x"].src(0));
     const Shape& out = shape_of(m["x"]);
     std::vector<int64_t> axes;
@@ -121,30 +122,30 @@ PatternMatcher build_rules() {
       if (in[i] == 1 && out[i] != 1) axes.push_back(int64_t(i));
     return grads({G(m).sum(axes, true).uop()});
   }, "d expand = sum over the expanded axes");
-  pm.add(op(Ops::PERMUTE, 1), [&](const Match& m) {
+  pm.add(op(Ops::PERMUTE, 1), [](const Match& m) {
     const auto& order = targ(m["x"]);
     std::vector<int64_t> inverse(order.size());
     for (size_t i = 0; i < order.size(); ++i) inverse[size_t(order[i])] = int64_t(i);
     return grads({G(m).permute(inverse).uop()});
   }, "d permute = inverse permute");
-  pm.add(op(Ops::PAD, 1), [&](const Match& m) {
+  pm.add(op(Ops::PAD, 1), [](const Match& m) {
     const auto& p = targ(m["x"]);
     const Shape& in = shape_of(m["x"].src(0));
     std::vector<std::pair<int64_t, int64_t>> keep;
     for (size_t i = 0; i < in.size(); ++i) keep.push_back({p[2 * i], p[2 * i] + in[i]});
     return grads({G(m).shrink(keep).uop()});
   }, "d pad = shrink");
-  pm.add(op(Ops::SHRINK, 1), [&](const Match& m) {
+  pm.add(op(Ops::SHRINK, 1), [](const Match& m) {
     const auto& p = targ(m["x"]);
     const Shape& in = shape_of(m["x"].src(0));
     std::vector<std::pair<int64_t, int64_t>> padding;
     for (size_t i = 0; i < in.size(); ++i) padding.push_back({p[2 * i], in[i] - p[2 * i + 1]});
     return grads({G(m).pad(padding).uop()});
   }, "d shrink = pad");
-  pm.add(op(Ops::WINDOW, 1), [&](const Match& m) {
+  pm.add(op(Ops::WINDOW, 1), [](const Match& m) {
     return grads({window_gradient(G(m), shape_of(m["x"].src(0)), targ(m["x"])).uop()});
   }, "d window = the sum of its elements' gradients, each padded back into place");
-  pm.add(op(Ops::FLIP, 1), [&](const Match& m) {
+  pm.add(op(Ops::FLIP, 1), [](const Match& m) {
     std::vector<int64_t> axes;
     const auto& flags = targ(m["x"]);
     for (size_t i = 0; i < flags.size(); ++i)
@@ -153,7 +154,7 @@ PatternMatcher build_rules() {
   }, "d flip = flip");
 
   // ---- reductions ----
-  pm.add(op(Ops::REDUCE, 1), [&](const Match& m) {
+  pm.add(op(Ops::REDUCE, 1), [](const Match& m) {
     const Shape& in = shape_of(m["x"].src(0));
     const Ops rop = Ops(targ(m["x"])[0]);
     const Tensor g = G(m).expand(in);

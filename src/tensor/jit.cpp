@@ -57,6 +57,7 @@ Jit::Jit(Fn fn) : fn_(std::move(fn)) {}
 Jit::~Jit() = default;
 
 std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
+  std::lock_guard<std::mutex> turn(mu_);
   std::vector<Tensor> inputs = inputs_in;
   std::vector<std::pair<Shape, DType>> sig;
   for (Tensor& t : inputs) {
@@ -98,7 +99,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     p.current = 1 - p.current;
     for (Plan::Pair& pair : p.pairs)
       if (auto state = std::static_pointer_cast<Tensor::State>(pair.state.lock()))
-        state->uop = view_as(pair.buffers[p.current], pair.shape);
+        state->set_uop(view_as(pair.buffers[p.current], pair.shape));
     ++replays_;
     return outs;
   }

@@ -120,7 +120,7 @@ void realize(std::vector<Tensor*> tensors) {
   }
   const Schedule s = create_schedule(outs);
   const auto fns = run_schedule(s);
-  for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->uop = s.outputs[i];
+  for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->set_uop(s.outputs[i]);
   if (jit_detail::Recorder* r = jit_detail::active_recorder()) {
     for (size_t i = 0; i < fns.size(); ++i) r->launches.push_back({fns[i], s.kernels[i].buffers});
     for (Tensor* t : tensors) r->realized.push_back({std::static_pointer_cast<void>(t->s_), t->s_->uop});

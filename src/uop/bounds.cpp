@@ -1,5 +1,6 @@
 // Value bounds (vmin/vmax) by interval arithmetic, one node at a time from its sources' bounds.
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "anneal/support/int_math.h"
@@ -134,25 +135,48 @@ Bounds compute(const UOp& u) {
 
 }  // namespace
 
+namespace {
+
+// bounds_state_ of a node: its bounds_ may be read only once the state is Ready (acquire).
+enum BoundsState : uint8_t { kNone, kWriting, kReady };
+
+const Bounds* cached_bounds(const detail::UOpNode* n) {
+  return n->bounds_state_.load(std::memory_order_acquire) == kReady ? &n->bounds_ : nullptr;
+}
+
+// The first thread to claim the slot writes it; a thread that loses keeps its own (equal) value.
+void publish_bounds(const detail::UOpNode* n, const Bounds& b) {
+  uint8_t expected = kNone;
+  if (!n->bounds_state_.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) return;
+  n->bounds_ = b;
+  n->bounds_state_.store(kReady, std::memory_order_release);
+}
+
+}  // namespace
+
 Bounds UOp::bounds() const {
-  if (n_->bounds_ready_) return n_->bounds_;
-  // Fill the caches of every uncomputed node below this one, sources first, without recursion.
+  if (const Bounds* b = cached_bounds(n_)) return *b;
+  // Fill the caches of every uncomputed node below this one, sources first, without recursion. A
+  // source another thread is still writing is recomputed by compute() through its own bounds().
+  std::optional<Bounds> root;
   std::vector<std::pair<const UOp*, bool>> stack{{this, false}};
   while (!stack.empty()) {
     auto [u, expanded] = stack.back();
     stack.pop_back();
     const detail::UOpNode* n = u->get();
-    if (n->bounds_ready_) continue;
+    if (cached_bounds(n)) continue;
     if (!expanded) {
       stack.push_back({u, true});
       for (const UOp& s : u->srcs())
-        if (!s.get()->bounds_ready_) stack.push_back({&s, false});
+        if (!cached_bounds(s.get())) stack.push_back({&s, false});
       continue;
     }
-    n->bounds_ = compute(*u);
-    n->bounds_ready_ = true;
+    const Bounds b = compute(*u);
+    publish_bounds(n, b);
+    if (n == n_) root = b;
   }
-  return n_->bounds_;
+  if (const Bounds* b = cached_bounds(n_)) return *b;
+  return *root;
 }
 
 }  // namespace anneal

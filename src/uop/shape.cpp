@@ -1,7 +1,10 @@
 #include "anneal/uop/shape.h"
 
+#include <memory>
+#include <span>
 #include <vector>
 
+#include "anneal/support/checked_int.h"
 #include "anneal/support/error.h"
 
 namespace anneal {
@@ -14,7 +17,7 @@ const Arg::Tuple& tuple_arg(const UOp& u) {
 }
 
 Shape compute(const UOp& u) {
-  auto src = [&](size_t i) -> const Shape& { return *u.src(i).get()->shape_; };
+  auto src = [&](size_t i) -> const Shape& { return *u.src(i).get()->shape_.load(std::memory_order_acquire); };
   switch (u.op()) {
     case Ops::BUFFER: return {u.arg().as<BufferArg>()->size};
     case Ops::CONST: return {};
@@ -62,28 +65,35 @@ Shape compute(const UOp& u) {
 
 }  // namespace
 
+// Several threads may fill the cache of a shared node at once: the first to publish its (equal) shape
+// wins and the others drop theirs, so a published shape never changes while a reference to it lives.
 const Shape& shape_of(const UOp& root) {
-  if (root.get()->shape_) return *root.get()->shape_;
+  auto cached = [](const UOp& u) { return u.get()->shape_.load(std::memory_order_acquire); };
+  if (const Shape* s = cached(root)) return *s;
   std::vector<std::pair<const UOp*, bool>> stack{{&root, false}};
   while (!stack.empty()) {
     auto [u, expanded] = stack.back();
     stack.pop_back();
-    if (u->get()->shape_) continue;
+    if (cached(*u)) continue;
     if (!expanded) {
       stack.push_back({u, true});
       for (const UOp& s : u->srcs())
-        if (!s.get()->shape_) stack.push_back({&s, false});
+        if (!cached(s)) stack.push_back({&s, false});
       continue;
     }
-    u->get()->shape_ = std::make_shared<const Shape>(compute(*u));
+    auto fresh = std::make_unique<const Shape>(compute(*u));
+    const Shape* expected = nullptr;
+    if (u->get()->shape_.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) fresh.release();
   }
-  return *root.get()->shape_;
+  return *cached(root);
 }
 
+// Checked because shapes can come from files and flags: an overflowing product must be an error,
+// not a wrapped size that a later allocation or index trusts.
 int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
+  const std::optional<int64_t> n = checked_product(std::span<const int64_t>(s));
+  check(n.has_value(), [&] { return "shape " + shape_str(s) + " has more elements than an int64 can count"; });
+  return *n;
 }
 
 std::string shape_str(const Shape& s) {

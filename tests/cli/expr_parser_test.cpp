@@ -4,7 +4,21 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define ANNEAL_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/lsan_interface.h>
+#define ANNEAL_TEST_LSAN 1
+#endif
+#endif
+
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
@@ -303,6 +317,79 @@ TEST(ExprParserErrors, NestingDepthIsCapped) {
   std::string calls;
   for (int i = 0; i < n; ++i) calls += "max(0,";
   expect_error(calls + "max(0, 1" + std::string(size_t(n) + 1, ')'), 6 * size_t(n) + 4, "nested too deeply");
+}
+
+// ---- hostile input (issue 24): nesting at the cap fits the stack in every build -------------------------
+
+// Runs `body` on a thread with a stack of `bytes`, returning what it threw (or "" when nothing).
+// A stack overflow there is a crash, which is the point: the cap must hold with room to spare.
+std::string on_small_stack(size_t bytes, const std::function<void()>& body) {
+  struct Job {
+    const std::function<void()>* body;
+    std::string error;
+  } job{&body, ""};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+#ifdef ANNEAL_TEST_LSAN
+    // Releasing UOps keeps a per-thread work list alive on purpose (src/uop/intern_table.cpp); once
+    // this thread exits, LeakSanitizer would report it.
+    __lsan::ScopedDisabler immortal_work_list;
+#endif
+    Job* j = static_cast<Job*>(arg);
+    try {
+      (*j->body)();
+    } catch (const std::exception& e) {
+      j->error = e.what();
+    }
+    return nullptr;
+  };
+  EXPECT_EQ(pthread_create(&thread, &attr, run, &job), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  return job.error;
+}
+
+// Every kind of nesting, each at the cap and one past it.
+std::vector<std::pair<std::string, std::string>> nestings_at_and_past_cap() {
+  const size_t n = size_t(kMaxNestingDepth);
+  auto repeat = [](const std::string& s, size_t k) {
+    std::string out;
+    for (size_t i = 0; i < k; ++i) out += s;
+    return out;
+  };
+  auto parens = [&](size_t k) { return repeat("(", k) + "x" + repeat(")", k); };
+  auto calls = [&](size_t k) { return repeat("max(0, ", k) + "x" + repeat(")", k); };
+  auto nots = [&](size_t k) { return repeat("not ", k) + "x"; };
+  auto minuses = [&](size_t k) { return repeat("-", k) + "x"; };
+  auto mixed = [&](size_t k) { return repeat("-(", k / 2) + repeat("-", k % 2) + "x" + repeat(")", k / 2); };
+  return {{parens(n), parens(n + 1)}, {calls(n), calls(n + 1)}, {nots(n), nots(n + 1)},
+          {minuses(n), minuses(n + 1)}, {mixed(n), mixed(n + 1)}};
+}
+
+TEST(HostileExpr, NestingAtTheCapFitsInAQuarterOfTheDefaultStack) {
+  // The main thread has 8 MiB; frames grow under sanitizers. Parsing and simplifying at the cap must
+  // fit in 2 MiB in every build, and one level more must be a ParseError, not a stack overflow.
+  const std::map<std::string, UOp> vars = {{"x", UOp::variable("x", 0, 9)}};
+  for (const auto& [at_cap, past_cap] : nestings_at_and_past_cap()) {
+    EXPECT_EQ(on_small_stack(size_t(2) << 20, [&] { simplify_full(parse_expr(at_cap, vars)); }), "") << at_cap.substr(0, 40);
+    EXPECT_NE(on_small_stack(size_t(2) << 20, [&] { parse_expr(past_cap, vars); }).find("expression nested too deeply"),
+              std::string::npos)
+        << past_cap.substr(0, 40);
+  }
+}
+
+TEST(HostileExpr, NestingPastTheCapIsALocatedParseError) {
+  const std::map<std::string, UOp> vars = {{"x", UOp::variable("x", 0, 9)}};
+  try {
+    parse_expr(std::string(size_t(kMaxNestingDepth) + 1, '(') + "x" + std::string(size_t(kMaxNestingDepth) + 1, ')'), vars);
+    FAIL() << "no error";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.column(), size_t(kMaxNestingDepth) + 1);
+    EXPECT_STREQ(e.what(), "column 201: expression nested too deeply (more than 200 levels)");
+  }
 }
 
 TEST(ExprParserErrors, AreAnnealErrors) {

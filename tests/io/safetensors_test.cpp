@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "anneal/io/safetensors.h"
 #include "anneal/tensor/random.h"
@@ -147,4 +148,42 @@ TEST(Safetensors, ReadsAFileWrittenByThePythonLibrary) {
   EXPECT_EQ(get("i64").to_vector<double>(), (std::vector<double>{double(int64_t(1) << 40), -7}));
   EXPECT_EQ(get("u8").shape(), (Shape{3, 1}));
   EXPECT_EQ(get("u8").to_vector<int>(), (std::vector<int>{0, 255, 7}));
+}
+
+// ---- hostile files (issue 24) --------------------------------------------------------------------------
+
+TEST(HostileSafetensors, ShapesWhoseElementCountOverflowsAreRefused) {
+  // 2^24 * 2^40 = 2^64: unchecked, this reached numel's signed multiply before any check.
+  const std::string big = write_raw("overflow", R"({"a":{"dtype":"F32","shape":[16777216,1099511627776],"data_offsets":[0,0]}})", {});
+  EXPECT_EQ(error_of(big), "safetensors: " + big + ": tensor 'a': shape (16777216, 1099511627776) is implausibly large (more than 2^40 elements)");
+  // 2^32 * 2^32 wrapped to 0 in uint64, so an 87-byte file "held" a tensor of 2^64 elements.
+  const std::string wrap = write_raw("wrap", R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", {});
+  EXPECT_EQ(error_of(wrap), "safetensors: " + wrap + ": tensor 'a': shape (4294967296, 4294967296) is implausibly large (more than 2^40 elements)");
+  // A zero extent does not excuse an overflow among the others: the strides would still overflow.
+  const std::string zero = write_raw("zero", R"({"a":{"dtype":"U8","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", {});
+  EXPECT_EQ(error_of(zero), "safetensors: " + zero + ": tensor 'a': shape (0, 4294967296, 4294967296) is implausibly large (more than 2^40 elements)");
+  // Beyond int64: the value would turn negative as a dimension.
+  const std::string huge = write_raw("huge", R"({"a":{"dtype":"U8","shape":[18446744073709551615],"data_offsets":[0,0]}})", {});
+  EXPECT_EQ(error_of(huge), "safetensors: " + huge + ": tensor 'a': dimension 18446744073709551615 is implausibly large");
+  // An empty tensor with modest extents is still fine.
+  const std::string empty = write_raw("empty", R"({"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}})", {});
+  EXPECT_EQ(error_of(empty), "<no error>");
+}
+
+TEST(HostileSafetensors, HeaderLengthBeyondTheFileIsRefused) {
+  const std::string path = write_raw("len64", "{}", {}, UINT64_MAX - 1);
+  EXPECT_EQ(error_of(path), "safetensors: " + path + ": header length 18446744073709551614 runs past the end of the file");
+}
+
+TEST(HostileSafetensors, NumelIsOverflowChecked) {
+  // The last line of defence for shapes from any input: an anneal::Error, not signed overflow.
+  try {
+    numel({128, std::numeric_limits<int64_t>::max()});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "shape (128, 9223372036854775807) has more elements than an int64 can count");
+  }
+  EXPECT_THROW(Tensor::zeros({int64_t(1) << 32, int64_t(1) << 32}).numel(), Error);
+  EXPECT_EQ(numel({0, int64_t(1) << 40}), 0);
+  EXPECT_EQ(numel({}), 1);
 }

@@ -168,3 +168,16 @@ TEST(Gradient, Float32MaxOfRecomputedMatmulRoutesToTheArgmax) {
   }
   for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5) << i;
 }
+
+// Issue 22, cause 9: equal lazy constants intern to one node, so parameters made from them must still
+// be distinct leaves (a zeros bias once picked up another parameter's gradient).
+TEST(Gradient, ParametersFromEqualConstantsKeepTheirOwnGradients) {
+  Tensor p = Tensor::full({2}, 1.5).requires_grad(), q = Tensor::full({2}, 1.5).requires_grad();
+  Tensor bias = Tensor::zeros({2}).requires_grad(), other = Tensor::zeros({2}).requires_grad();
+  (p.sum() + (q * 3).sum() + (bias * 5).sum()).backward();
+  EXPECT_EQ(p.grad().to_vector<float>(), std::vector<float>({1, 1}));
+  EXPECT_EQ(q.grad().to_vector<float>(), std::vector<float>({3, 3}));
+  EXPECT_EQ(bias.grad().to_vector<float>(), std::vector<float>({5, 5}));
+  EXPECT_FALSE(other.grad().defined());  // not in the loss's graph
+  EXPECT_EQ(p.to_vector<float>(), std::vector<float>({1.5f, 1.5f}));
+}

@@ -14,9 +14,14 @@ struct IdxArray {
   std::vector<uint8_t> data;   // host byte order, row-major
 };
 
-// Reads an IDX file (gzip'd or not: detected by its magic bytes). A missing, truncated or corrupt
-// file raises anneal::Error naming the path and the problem; nothing is returned half-read.
+// Reads an IDX file (gzip'd or not: detected by its magic bytes; concatenated gzip members are one
+// stream, as for gunzip). A missing, truncated or corrupt file, a shape whose element count overflows
+// or is implausibly large, or data longer or shorter than the shape needs raises anneal::Error naming
+// the path and the problem; nothing is returned half-read.
 IdxArray read_idx(const std::string& path);
+
+// Labels of an MNIST-format data set are class numbers in [0, kMnistClasses).
+inline constexpr int kMnistClasses = 10;
 
 // Host copies: batches are gathered on the host and uploaded per step.
 struct Mnist {
@@ -27,7 +32,8 @@ struct Mnist {
   int64_t test_count() const { return int64_t(test_labels.size()); }
 };
 
-// Loads an MNIST-format data set from `dir` (train-/t10k- images and labels, .gz).
+// Loads an MNIST-format data set from `dir` (train-/t10k- images and labels, .gz). Refuses, naming the
+// file: an empty image set, images of zero rows or columns, and labels outside [0, kMnistClasses).
 Mnist load_mnist(const std::string& dir = "/usr/share/datasets/fashion-mnist");
 
 }  // namespace anneal::io

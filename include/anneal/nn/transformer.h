@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "anneal/nn/layers.h"
@@ -48,6 +49,11 @@ class GPT : public Module {
   std::vector<std::shared_ptr<Block>> blocks;
   LayerNorm ln_f;
 };
+
+// The number of parameter values of a GPT of config `c` (the sum over its named_parameters()), or
+// std::nullopt when it overflows int64. Lets a checkpoint's config be checked against the file
+// before a model is built: the constructor allocates every parameter.
+std::optional<int64_t> parameter_count(const GPTConfig& c);
 
 // Appends `new_tokens` tokens to `prompt`, each drawn from the model's distribution for the next token
 // given the last `context` tokens: logits / temperature, restricted to the top_k largest (0 = all),

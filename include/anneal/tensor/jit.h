@@ -10,9 +10,13 @@
 // between two buffers on replay, and their handles are re-pointed as realize would. Outputs are
 // copied into fresh buffers, so a returned tensor is never overwritten by a later replay. Tensors
 // that still hold an older value of an updated tensor share its buffers and are overwritten.
+//
+// A Jit may be shared between threads: its calls take turns (the plan and the buffers it alternates
+// between belong to one call at a time).
 #pragma once
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "anneal/tensor/tensor.h"
@@ -32,6 +36,7 @@ class Jit {
 
  private:
   Fn fn_;
+  std::mutex mu_;
   std::unique_ptr<Plan> plan_;
   std::vector<std::pair<Shape, DType>> signature_;
   int calls_with_signature_ = 0;

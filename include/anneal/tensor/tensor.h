@@ -4,6 +4,7 @@
 // operands are weak (they adopt the tensor's dtype). Movement ops never copy: they become index
 // arithmetic when the scheduler lowers the graph. Misuse raises anneal::Error naming the op and shapes.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -18,7 +19,7 @@ namespace anneal {
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(UOp u) : s_(std::make_shared<State>(State{std::move(u), nullptr, false})) {}
+  explicit Tensor(UOp u) : s_(std::make_shared<State>(std::move(u))) {}
 
   // ---- creation (device "" is the default device: see runtime/device.h) -------------------------------
   template <class T>
@@ -158,9 +159,18 @@ class Tensor {
   Tensor reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const;
   Tensor binary(Ops op, const Tensor& o, const char* name) const;
   struct State {
+    explicit State(UOp u) : node(u.get()), uop(std::move(u)) {}
+    // Points this handle at a new value. backward() in any thread scans every parameter for those its
+    // graph reaches, reading `node` and `requires_grad` (atomics) but never `uop`, which only the
+    // tensor's own thread touches.
+    void set_uop(UOp u) {
+      node.store(u.get(), std::memory_order_release);
+      uop = std::move(u);
+    }
+    std::atomic<const void*> node;
     UOp uop;
     std::shared_ptr<Tensor> grad;
-    bool requires_grad;
+    std::atomic<bool> requires_grad{false};
   };
   std::shared_ptr<State> s_;
 };

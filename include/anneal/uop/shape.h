@@ -23,7 +23,7 @@ namespace anneal {
 using Shape = std::vector<int64_t>;
 
 const Shape& shape_of(const UOp& u);
-int64_t numel(const Shape& s);
+int64_t numel(const Shape& s);                // anneal::Error when the product overflows int64
 std::string shape_str(const Shape& s);        // "(2, 3)"
 Shape strides_of(const Shape& s);             // row-major element strides
 

@@ -161,16 +161,20 @@ class UOpNode {
   UOp* src_storage() { return reinterpret_cast<UOp*>(this + 1); }
   const UOp* src_storage() const { return reinterpret_cast<const UOp*>(this + 1); }
 
+  ~UOpNode() { delete shape_.load(std::memory_order_relaxed); }
+
   mutable std::atomic<uint32_t> refs_{1};
   Ops op_;
   DType dtype_;
-  mutable bool bounds_ready_ = false;
+  // Caches filled on first use. Threads whose graphs share this node may fill them at once, so each
+  // is published atomically: a reader sees either nothing or the whole value, never half of it.
+  mutable std::atomic<uint8_t> bounds_state_{0};  // bounds.cpp: none, being written, ready
   uint32_t tag_;
   uint32_t nsrc_;
   Key128 key_;
   Arg arg_;
   mutable Bounds bounds_{0, 0};
-  mutable std::shared_ptr<const std::vector<int64_t>> shape_;  // tensor-level shape, filled by shape_of
+  mutable std::atomic<const std::vector<int64_t>*> shape_{nullptr};  // tensor-level shape (shape_of); owned
 };
 
 }  // namespace detail

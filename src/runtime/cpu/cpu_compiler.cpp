@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
 #include "../disk_cache.h"
@@ -75,18 +76,21 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
       disk_cache::make_dirs(dir);
-      const std::string tmp = dir + "/" + key + "." + std::to_string(getpid());
-      {
-        std::ofstream f(tmp + ".c");
-        f << source;
-        if (!f) throw Error("CPU compiler: cannot write " + tmp + ".c");
-      }
-      auto [status, out] = run_command(cc_ + " " + flags_ + " -o '" + tmp + ".so' '" + tmp + ".c' -lm");
-      std::remove((tmp + ".c").c_str());
-      if (status != 0)
-        throw Error("CPU compiler: " + cc_ + " failed (status " + std::to_string(status) + "):\n" + out + "\nsource:\n" + source);
+      // The compiler writes the object under a temporary name; processes sharing the cache folder
+      // see either no object or a whole one.
+      write_file_atomically(so, "CPU compiler", [&](const std::string& tmp_so) {
+        const std::string c_file = tmp_so + ".c";
+        {
+          std::ofstream f(c_file);
+          f << source;
+          if (!f) throw Error("CPU compiler: cannot write " + c_file);
+        }
+        auto [status, out] = run_command(cc_ + " " + flags_ + " -o '" + tmp_so + "' '" + c_file + "' -lm");
+        std::remove(c_file.c_str());
+        if (status != 0)
+          throw Error("CPU compiler: " + cc_ + " failed (status " + std::to_string(status) + "):\n" + out + "\nsource:\n" + source);
+      });
       ++compilations_;
-      if (std::rename((tmp + ".so").c_str(), so.c_str()) != 0) throw Error("CPU compiler: cannot move object into " + so);
     }
     // RTLD_NODELETE: unloading objects that have run is never safe with some runtimes (OpenMP).
     handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
