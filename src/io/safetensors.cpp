@@ -1,7 +1,5 @@
 #include "anneal/io/safetensors.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include <span>
 
 #include "anneal/runtime/buffer_io.h"
+#include "anneal/support/atomic_file.h"
 #include "anneal/support/checked_int.h"
 #include "anneal/uop/graph.h"
 
@@ -59,8 +58,8 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
   }
   std::string text = header.dump();
   while (text.size() % 8) text += ' ';  // the data starts 8-byte aligned, like the reference writer
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
+  // Checkpoints are rewritten while training runs: a process killed mid-write leaves the old file.
+  write_file_atomically(path, "safetensors", [&](const std::string& tmp) {
     std::ofstream f(tmp, std::ios::binary);
     check(bool(f), "safetensors: cannot write " + tmp);
     uint8_t len[8];
@@ -69,15 +68,8 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
     f.write(text.data(), std::streamsize(text.size()));
     for (const auto& b : blobs) f.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
     f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error("safetensors: writing " + path + " failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("safetensors: cannot move the file into " + path);
-  }
+    if (!f) throw Error("safetensors: writing " + path + " failed");
+  });
 }
 
 NamedTensors load_safetensors(const std::string& path) {

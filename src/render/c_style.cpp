@@ -43,7 +43,9 @@ std::vector<std::array<size_t, 4>> aligned_quads(const std::vector<std::pair<UOp
   };
   std::vector<Base> bases;
   for (size_t i = 0; i < accesses.size(); ++i) {
-    auto [rest, c] = sym_helpers::pop_const(accesses[i].second);
+    const auto split = sym_helpers::pop_const(accesses[i].second);  // not a structured binding: clang 14 cannot capture one
+    const UOp& rest = split.first;
+    const int64_t c = split.second;
     auto it = std::find_if(bases.begin(), bases.end(), [&](const Base& b) { return b.buffer == accesses[i].first && b.rest == rest; });
     if (it == bases.end()) it = bases.insert(bases.end(), Base{accesses[i].first, rest, {}});
     it->offsets.emplace(c, i);

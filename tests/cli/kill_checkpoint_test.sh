@@ -21,6 +21,9 @@ for i in $(seq "$kills"); do
   "$anneal" train nanogpt --data "$data" --steps 1000000 --batch 2 --plain \
     --checkpoint "$ckpt" --checkpoint-every 1 "${resume[@]}" >"$work/train.log" 2>&1 &
   pid=$!
+  if [ ${#resume[@]} -eq 0 ]; then  # the first run: kill only once a checkpoint exists, however slow the machine
+    for _ in $(seq 600); do [ -e "$ckpt" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   sleep "$((RANDOM % 3)).$((RANDOM % 10))$((RANDOM % 10))"
   if ! kill -0 "$pid" 2>/dev/null; then echo "the training run ended before kill $i:"; cat "$work/train.log"; exit 1; fi
   kill -9 "$pid"

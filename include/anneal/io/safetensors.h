@@ -13,8 +13,8 @@ namespace anneal::io {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
-// Writes the tensors (realizing them) to `path` atomically: a temporary file renamed into place, so a
-// failure never leaves a half-written file.
+// Writes the tensors (realizing them) to `path` atomically (support/atomic_file.h): a failure or a
+// SIGKILL at any moment leaves the old file or the new one, never a torn one.
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
