@@ -137,7 +137,6 @@ void write_entry(const std::string& path, const std::string& key, const std::str
                  const std::vector<Opt>& opts, double ms) {
   std::ostringstream body;
   body << kMagic << "\nkey " << key << "\ndevice " << device << "\nopts " << opts_text(opts) << "\nms " << ms << "\n";
-  disk_cache::make_dirs(path.substr(0, path.rfind('/')));
   disk_cache::write(path, body.str() + "checksum " + checksum(body.str()) + "\n");
 }
 
@@ -318,7 +317,7 @@ std::string beam_cache_path(const ScheduledKernel& kernel, const std::string& de
   Hasher h;
   h.key(kernel.ast.key());
   h.bytes(get_device(device).fingerprint());
-  return disk_cache::root() + "/beam/" + to_hex(h.finish()) + ".txt";
+  return disk_cache::folder("beam") + "/" + to_hex(h.finish()) + ".txt";
 }
 
 std::vector<Opt> beam_search(const ScheduledKernel& kernel, const std::string& device, void* const* bufs, int width) {

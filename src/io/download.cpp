@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "../runtime/disk_cache.h"
+#include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 
 namespace anneal::io {
@@ -87,14 +88,14 @@ std::string sha256_hex(const std::string& bytes) {
 }
 
 std::string fetch_asset(const Asset& a, const std::string& dir) {
-  const std::string folder = dir.empty() ? disk_cache::root() + "/assets" : dir;
+  const std::string folder = dir.empty() ? disk_cache::folder("assets") : dir;
   const std::string path = folder + "/" + a.name;
   if (const auto cached = disk_cache::read(path); cached && mismatch(a, *cached).empty()) return path;
   const std::string bytes = download(a, path);
   if (const std::string why = mismatch(a, bytes); !why.empty())
     throw Error("download of " + a.name + " from " + a.url + ": " + why + " (the file was not kept)");
   disk_cache::make_dirs(folder);
-  disk_cache::write(path, bytes);
+  write_file_atomically(path, "download of " + a.name, bytes);  // the caller reads this file: it must exist
   return path;
 }
 

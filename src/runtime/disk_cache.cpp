@@ -5,13 +5,53 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 
 namespace anneal::disk_cache {
+namespace {
+
+// Once per process: the cache is a convenience, and one line is enough to say it is off.
+void warn_once(const std::string& what) {
+  static std::once_flag said;
+  std::call_once(said, [&] { std::fprintf(stderr, "warning: %s; running without that cache\n", what.c_str()); });
+}
+
+bool writable_folder(const std::string& path) {
+  make_dirs(path);
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(path.c_str(), W_OK) != 0) return false;
+  // access() says yes to root on a read-only file system: try a file.
+  const std::string probe = temporary_path_for(path + "/.probe");
+  const bool ok = bool(std::ofstream(probe));
+  std::remove(probe.c_str());
+  return ok;
+}
+
+// This process's stand-in for an unusable cache folder, removed at exit. Immortal: the exit handler
+// must still find the name after static destructors have run.
+const std::string& private_root() {
+  static const std::string& dir = [] () -> const std::string& {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/anneal-nocache-XXXXXX";
+    if (!::mkdtemp(templ.data())) throw Error("cache: no usable cache folder and no temporary folder (" + templ + ")");
+    const std::string& made = *new std::string(templ);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(private_root(), ignored);
+    });
+    return made;
+  }();
+  return dir;
+}
+
+}  // namespace
 
 const std::string& root() {
   static const std::string dir = [] {
@@ -20,6 +60,20 @@ const std::string& root() {
     return std::string(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") + "/.cache/anneal";
   }();
   return dir;
+}
+
+std::string folder(const std::string& sub) {
+  static std::mutex mu;
+  static auto& decided = *new std::map<std::string, std::string>();  // sub -> folder, probed once
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = decided.find(sub); it != decided.end()) return it->second;
+  std::string chosen = root() + "/" + sub;
+  if (!writable_folder(chosen)) {
+    warn_once("the cache folder " + chosen + " cannot be written");
+    chosen = private_root() + "/" + sub;
+    make_dirs(chosen);
+  }
+  return decided.emplace(sub, chosen).first->second;
 }
 
 void make_dirs(const std::string& path) {
@@ -35,6 +89,12 @@ std::optional<std::string> read(const std::string& path) {
   return s.str();
 }
 
-void write(const std::string& path, const std::string& bytes) { write_file_atomically(path, "cache", bytes); }
+void write(const std::string& path, const std::string& bytes) {
+  try {
+    write_file_atomically(path, "cache", bytes);
+  } catch (const Error& e) {
+    warn_once(e.what());
+  }
+}
 
 }  // namespace anneal::disk_cache

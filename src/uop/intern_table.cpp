@@ -100,26 +100,32 @@ void retain(const UOpNode* n) noexcept { n->refs_.fetch_add(1, std::memory_order
 
 void release(const UOpNode* n) noexcept {
   if (n->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  // Destroy iteratively: a node's sources are released into `pending` instead of recursing,
-  // so dropping an arbitrarily deep graph uses constant stack.
-  // The work list is never destroyed: nodes may still be released by static destructors that run
-  // after this thread's thread_local objects are gone.
-  thread_local auto* pending = new std::vector<const UOpNode*>();
-  thread_local bool draining = false;
-  pending->push_back(n);
-  if (draining) return;
-  draining = true;
-  while (!pending->empty()) {
-    const UOpNode* dead = pending->back();
-    pending->pop_back();
+  // Destroy iteratively: while a node is being destroyed, sources that die with it are queued on the
+  // work list of the outermost release() of this thread instead of recursing, so dropping an
+  // arbitrarily deep graph uses constant stack. The list lives on that call's stack: the thread_local
+  // is a plain pointer, with no destructor to run at thread exit (static destructors may still
+  // release nodes after this thread's thread_local objects are gone) and nothing left behind.
+  thread_local std::vector<const UOpNode*>* pending = nullptr;
+  if (pending) {
+    pending->push_back(n);
+    return;
+  }
+  std::vector<const UOpNode*> list;
+  pending = &list;
+  for (const UOpNode* dead = n; dead;) {
     InternTable::instance().erase(dead);
     auto* node = const_cast<UOpNode*>(dead);
     UOp* own = node->src_storage();
     for (uint32_t k = 0; k < node->nsrc_; ++k) own[k].~UOp();
     node->~UOpNode();
     ::operator delete(node, std::align_val_t(alignof(UOpNode)));
+    dead = nullptr;
+    if (!list.empty()) {
+      dead = list.back();
+      list.pop_back();
+    }
   }
-  draining = false;
+  pending = nullptr;
 }
 
 }  // namespace detail

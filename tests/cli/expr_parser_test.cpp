@@ -6,16 +6,6 @@
 
 #include <pthread.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define ANNEAL_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/lsan_interface.h>
-#define ANNEAL_TEST_LSAN 1
-#endif
-#endif
-
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -333,11 +323,6 @@ std::string on_small_stack(size_t bytes, const std::function<void()>& body) {
   pthread_attr_setstacksize(&attr, bytes);
   pthread_t thread;
   auto run = [](void* arg) -> void* {
-#ifdef ANNEAL_TEST_LSAN
-    // Releasing UOps keeps a per-thread work list alive on purpose (src/uop/intern_table.cpp); once
-    // this thread exits, LeakSanitizer would report it.
-    __lsan::ScopedDisabler immortal_work_list;
-#endif
     Job* j = static_cast<Job*>(arg);
     try {
       (*j->body)();

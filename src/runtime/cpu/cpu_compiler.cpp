@@ -70,12 +70,11 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
     h.bytes(*s);
   const std::string key = to_hex(h.finish());
-  const std::string dir = cache_dir_ + "/cpu";
+  const std::string dir = disk_cache::folder("cpu");
   const std::string so = dir + "/" + key + ".so";
   void*& handle = loaded[so];
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
-      disk_cache::make_dirs(dir);
       // The compiler writes the object under a temporary name; processes sharing the cache folder
       // see either no object or a whole one.
       write_file_atomically(so, "CPU compiler", [&](const std::string& tmp_so) {

@@ -60,7 +60,7 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
   h.bytes(program.code);
   for (const std::string& o : options) h.bytes(o);
   h.bytes(std::to_string(major) + "." + std::to_string(minor));
-  const std::string dir = disk_cache::root() + "/cuda";
+  const std::string dir = disk_cache::folder("cuda");
   const std::string path = dir + "/" + to_hex(h.finish()) + (cubin ? ".cubin" : ".ptx");
   if (std::optional<std::string> cached = disk_cache::read(path); cached && !cached->empty()) return *cached;
 
@@ -93,7 +93,6 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
   }
   n->nvrtcDestroyProgram(&prog);
   if (got != 0) throw fail(cubin ? "nvrtcGetCUBIN" : "nvrtcGetPTX", got);
-  disk_cache::make_dirs(dir);
   disk_cache::write(path, image);
   return image;
 }
