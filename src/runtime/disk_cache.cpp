@@ -68,12 +68,15 @@ std::string folder(const std::string& sub) {
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = decided.find(sub); it != decided.end()) return it->second;
   std::string chosen = root() + "/" + sub;
-  if (!writable_folder(chosen)) {
-    warn_once("the cache folder " + chosen + " cannot be written");
-    chosen = private_root() + "/" + sub;
-    make_dirs(chosen);
-  }
+  if (!writable_folder(chosen)) chosen = stand_in_folder(sub, "the cache folder " + chosen + " cannot be written");
   return decided.emplace(sub, chosen).first->second;
+}
+
+std::string stand_in_folder(const std::string& sub, const std::string& why) {
+  warn_once(why);
+  const std::string dir = private_root() + "/" + sub;
+  make_dirs(dir);
+  return dir;
 }
 
 void make_dirs(const std::string& path) {

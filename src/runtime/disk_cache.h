@@ -13,6 +13,9 @@ namespace anneal::disk_cache {
 const std::string& root();
 // `root()/sub`, created; or, when that cannot be written, a subfolder of this process's temporary one.
 std::string folder(const std::string& sub);
+// This process's private folder for `sub`, for a cache folder that failed mid-run (`why` is warned
+// once, like folder()'s warning).
+std::string stand_in_folder(const std::string& sub, const std::string& why);
 void make_dirs(const std::string& path);
 std::optional<std::string> read(const std::string& path);
 // Writes through a temporary file and a rename (support/atomic_file.h), so readers never see half a

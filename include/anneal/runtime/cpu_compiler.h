@@ -30,6 +30,7 @@ class CpuCompiler {
   int compilations() const { return compilations_; }
 
  private:
+  void compile_into(const std::string& so, const std::string& source) const;
   CpuCompiler();
   std::string cc_, version_, flags_, cpu_model_, cache_dir_;
   int compilations_ = 0;

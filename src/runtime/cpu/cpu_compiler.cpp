@@ -62,6 +62,23 @@ CpuCompiler::CpuCompiler() {
   cache_dir_ = disk_cache::root();
 }
 
+// Compiles `source` into the object `so`. The compiler writes under a temporary name: processes
+// sharing the cache folder see either no object or a whole one.
+void CpuCompiler::compile_into(const std::string& so, const std::string& source) const {
+  write_file_atomically(so, "CPU compiler", [&](const std::string& tmp_so) {
+    const std::string c_file = tmp_so + ".c";
+    {
+      std::ofstream f(c_file);
+      f << source;
+      if (!f) throw Error("CPU compiler: cannot write " + c_file);
+    }
+    auto [status, out] = run_command(cc_ + " " + flags_ + " -o '" + tmp_so + "' '" + c_file + "' -lm");
+    std::remove(c_file.c_str());
+    if (status != 0)
+      throw Error("CPU compiler: " + cc_ + " failed (status " + std::to_string(status) + "):\n" + out + "\nsource:\n" + source);
+  });
+}
+
 std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::vector<std::string>& symbols) {
   static std::mutex mu;
   static std::unordered_map<std::string, void*> loaded;  // object path -> handle (never unloaded)
@@ -70,25 +87,21 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
     h.bytes(*s);
   const std::string key = to_hex(h.finish());
-  const std::string dir = disk_cache::folder("cpu");
-  const std::string so = dir + "/" + key + ".so";
+  std::string so = disk_cache::folder("cpu") + "/" + key + ".so";
   void*& handle = loaded[so];
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
-      // The compiler writes the object under a temporary name; processes sharing the cache folder
-      // see either no object or a whole one.
-      write_file_atomically(so, "CPU compiler", [&](const std::string& tmp_so) {
-        const std::string c_file = tmp_so + ".c";
-        {
-          std::ofstream f(c_file);
-          f << source;
-          if (!f) throw Error("CPU compiler: cannot write " + c_file);
-        }
-        auto [status, out] = run_command(cc_ + " " + flags_ + " -o '" + tmp_so + "' '" + c_file + "' -lm");
-        std::remove(c_file.c_str());
-        if (status != 0)
-          throw Error("CPU compiler: " + cc_ + " failed (status " + std::to_string(status) + "):\n" + out + "\nsource:\n" + source);
-      });
+      try {
+        compile_into(so, source);
+      } catch (const Error&) {
+        // A cache folder that is full (or stopped being writable) fails the write, not the source:
+        // compile again in this process's private folder, where a real compile error fails again.
+        const std::string stand_in = disk_cache::stand_in_folder("cpu", "the cache folder " + disk_cache::folder("cpu") +
+                                                                             " could not take a compiled kernel");
+        if (so.rfind(stand_in, 0) == 0) throw;
+        so = stand_in + "/" + key + ".so";
+        compile_into(so, source);
+      }
       ++compilations_;
     }
     // RTLD_NODELETE: unloading objects that have run is never safe with some runtimes (OpenMP).
