@@ -24,7 +24,8 @@ class CpuCompiler {
   const std::string& compiler() const { return cc_; }
   const std::string& version() const { return version_; }
   const std::string& flags() const { return flags_; }
-  const std::string& cache_dir() const { return cache_dir_; }
+  // Where compiled objects go: the cache folder, or this process's stand-in when it cannot be written.
+  std::string cache_dir() const;
   const std::string& cpu_model() const { return cpu_model_; }
   // Compiler processes started by this process (cache misses), for tests and reports.
   int compilations() const { return compilations_; }
@@ -32,7 +33,7 @@ class CpuCompiler {
  private:
   void compile_into(const std::string& so, const std::string& source) const;
   CpuCompiler();
-  std::string cc_, version_, flags_, cpu_model_, cache_dir_;
+  std::string cc_, version_, flags_, cpu_model_;
   int compilations_ = 0;
 };
 

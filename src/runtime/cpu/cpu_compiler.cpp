@@ -59,7 +59,6 @@ CpuCompiler::CpuCompiler() {
   version_ = first_line(out);
   flags_ = "-O2 -march=native -mprefer-vector-width=512 -fPIC -shared -fno-math-errno -ffp-contract=off -std=c11";
   cpu_model_ = read_cpu_model();
-  cache_dir_ = disk_cache::root();
 }
 
 // Compiles `source` into the object `so`. The compiler writes under a temporary name: processes
@@ -79,6 +78,8 @@ void CpuCompiler::compile_into(const std::string& so, const std::string& source)
   });
 }
 
+std::string CpuCompiler::cache_dir() const { return disk_cache::folder("cpu"); }
+
 std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::vector<std::string>& symbols) {
   static std::mutex mu;
   static std::unordered_map<std::string, void*> loaded;  // object path -> handle (never unloaded)
@@ -87,7 +88,7 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
   for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
     h.bytes(*s);
   const std::string key = to_hex(h.finish());
-  std::string so = disk_cache::folder("cpu") + "/" + key + ".so";
+  std::string so = cache_dir() + "/" + key + ".so";
   void*& handle = loaded[so];
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
@@ -96,7 +97,7 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
       } catch (const Error&) {
         // A cache folder that is full (or stopped being writable) fails the write, not the source:
         // compile again in this process's private folder, where a real compile error fails again.
-        const std::string stand_in = disk_cache::stand_in_folder("cpu", "the cache folder " + disk_cache::folder("cpu") +
+        const std::string stand_in = disk_cache::stand_in_folder("cpu", "the cache folder " + cache_dir() +
                                                                              " could not take a compiled kernel");
         if (so.rfind(stand_in, 0) == 0) throw;
         so = stand_in + "/" + key + ".so";
