@@ -8,7 +8,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "../runtime/disk_cache.h"
+#include "anneal/support/disk_cache.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"

@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "anneal/rewrite/graph_rewrite.h"
+#include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal {
@@ -141,6 +143,84 @@ int64_t simd_rows(int64_t m) {
 bool simd_fits(const GemmPlan& p, int64_t cols) {
   return p.dtype == dtypes::float32 && p.bare && (cols == 16 || cols == 32) && simd_rows(p.m) > 0 &&
          p.n % cols == 0 && p.a.affine && p.b.affine;
+}
+
+namespace {
+
+void append_operand(std::vector<int64_t>& w, const GemmOperand& op) {
+  w.insert(w.end(), {op.slot, op.affine, op.offset, op.stride_k, int64_t(op.strides_k.size())});
+  w.insert(w.end(), op.strides_k.begin(), op.strides_k.end());
+  w.push_back(int64_t(op.stride.size()));
+  w.insert(w.end(), op.stride.begin(), op.stride.end());
+}
+
+const char* form_name(GemmForm f) {
+  switch (f) {
+    case GemmForm::SimdTile: return "simd";
+    case GemmForm::StagedTile: return "stage";
+    case GemmForm::MmaDirect: return "mma";
+    case GemmForm::MmaStaged: return "mma-staged";
+    case GemmForm::Warpgroup: return "wgmma";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<int64_t> GemmArg::words() const {
+  std::vector<int64_t> w{int64_t(form), tile, tiles_m, tiles_n, plan.axis_m, plan.axis_n, plan.m, plan.n, plan.k,
+                         int64_t(plan.dtype.scalar()), plan.bare};
+  append_operand(w, plan.a);
+  append_operand(w, plan.b);
+  return w;
+}
+
+bool GemmArg::equals(const ArgObject& other) const {
+  const auto* o = dynamic_cast<const GemmArg*>(&other);
+  return o && words() == o->words();
+}
+
+void GemmArg::hash(Hasher& h) const {
+  h.bytes("GemmArg");
+  for (int64_t v : words()) h.word(uint64_t(v));
+}
+
+std::string GemmArg::str() const {
+  return std::string(form_name(form)) + " " + std::to_string(tile) + " m" + std::to_string(plan.m) + " n" +
+         std::to_string(plan.n) + " k" + std::to_string(plan.k);
+}
+
+UOp claim_gemm(const UOp& ast, const GemmPlan& plan, GemmForm form, int64_t tile, int tiles_m, int tiles_n) {
+  auto arg = std::make_shared<GemmArg>();
+  arg->form = form;
+  arg->tile = tile;
+  arg->tiles_m = tiles_m;
+  arg->tiles_n = tiles_n;
+  arg->plan = plan;
+  arg->plan.reduce = arg->plan.range_k = arg->plan.a.load = arg->plan.b.load = UOp();
+  arg->plan.ranges_k.clear();
+  std::vector<UOp> srcs{plan.a.load, plan.b.load};
+  srcs.insert(srcs.end(), plan.ranges_k.begin(), plan.ranges_k.end());
+  const UOp wmma = UOp::make(Ops::WMMA, plan.reduce.dtype(), srcs, Arg(Arg::Object(std::move(arg))));
+  return substitute(ast, {{plan.reduce, wmma}});
+}
+
+UOp find_wmma(const UOp& ast) {
+  for (const UOp& u : toposort(ast))
+    if (u.is(Ops::WMMA)) return u;
+  return UOp();
+}
+
+GemmPlan gemm_plan(const UOp& wmma) {
+  const GemmArg* arg = wmma.arg().as<GemmArg>();
+  check(arg != nullptr && wmma.num_srcs() >= 3, "gemm_plan: not a claimed matmul's WMMA node");
+  GemmPlan p = arg->plan;
+  p.reduce = wmma;
+  p.a.load = wmma.src(0);
+  p.b.load = wmma.src(1);
+  p.ranges_k.assign(wmma.srcs().begin() + 2, wmma.srcs().end());
+  p.range_k = p.ranges_k[0];
+  return p;
 }
 
 }  // namespace anneal

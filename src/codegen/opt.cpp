@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/rewrite/symbolic.h"
 #include "anneal/support/error.h"
+#include "anneal/uop/axis.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal {
@@ -23,8 +25,17 @@ std::vector<UOp> stores_of(const UOp& end) {
 int64_t next_range_id(const UOp& ast) {
   int64_t id = 0;
   for (const UOp& u : toposort(ast))
-    if (u.is(Ops::RANGE)) id = std::max(id, *u.arg().as_int() + 1);
+    if (u.is(Ops::RANGE)) id = std::max(id, range_id(u) + 1);
   return id;
+}
+
+// A kernel whose END is `end`, keeping the SINK's arg (KernelInfo).
+UOp with_end(const UOp& ast, const UOp& end) { return UOp::make(Ops::SINK, dtypes::void_, {end}, ast.arg()); }
+
+// UPCAST and PADTO replace a loop by a new one; it keeps the old one's axis type.
+UOp replacement_range(const UOp& old, int64_t size, int64_t id) {
+  const RangeInfo info = range_info(old);
+  return make_range(size, id, info.type, info.amount);
 }
 
 UOp upcast(const UOp& ast, int axis, int64_t amount) {
@@ -40,9 +51,12 @@ UOp upcast(const UOp& ast, int axis, int64_t amount) {
     return "UPCAST: amount " + std::to_string(amount) + " does not divide loop " + std::to_string(axis) + " of size " +
            std::to_string(n);
   });
+  const RangeInfo info = range_info(range);
+  check(info.type != AxisType::Local || (n / amount) % info.amount == 0,
+        "UPCAST: the loop's LOCAL size would no longer divide it");
   // Upcasting a whole loop removes it (the later axes move down by one).
   const bool whole = n == amount;
-  const UOp outer = UOp::make(Ops::RANGE, dtypes::weakint, {UOp::int_const(n / amount)}, Arg(next_range_id(ast)));
+  const UOp outer = replacement_range(range, n / amount, next_range_id(ast));
   std::vector<UOp> stores;
   for (int64_t c = 0; c < amount; ++c) {
     const UOp value = whole ? UOp::int_const(c) : outer * amount + c;
@@ -53,7 +67,7 @@ UOp upcast(const UOp& ast, int axis, int64_t amount) {
     if (i != size_t(axis) + 1) end_srcs.push_back(end.src(i));
     else if (!whole) end_srcs.push_back(outer);
   }
-  return symbolic_rewrite(UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)}));
+  return symbolic_rewrite(with_end(ast, UOp::make(Ops::END, dtypes::void_, end_srcs)));
 }
 
 // PADTO: the loop becomes one of n' = n rounded up to k iterations; every load reading it and the
@@ -70,7 +84,8 @@ UOp pad_to(const UOp& ast, int axis, int64_t k) {
     return "PADTO: " + std::to_string(k) + " must be above 1 and not already divide loop " + std::to_string(axis) +
            " of size " + std::to_string(n);
   });
-  const UOp padded = UOp::make(Ops::RANGE, dtypes::weakint, {UOp::int_const((n + k - 1) / k * k)}, Arg(next_range_id(ast)));
+  check(axis_type(range) != AxisType::Local, "PADTO: pad a loop before giving it LOCAL threads");
+  const UOp padded = replacement_range(range, (n + k - 1) / k * k, next_range_id(ast));
   const UOp inside = padded.lt(UOp::int_const(n));
   std::unordered_map<UOp, UOp> gated;
   for (const UOp& u : toposort(end))
@@ -91,7 +106,7 @@ UOp pad_to(const UOp& ast, int axis, int64_t k) {
   }
   std::vector<UOp> end_srcs{stores.size() == 1 ? stores[0] : UOp::make(Ops::GROUP, dtypes::void_, stores)};
   for (size_t i = 1; i < end.num_srcs(); ++i) end_srcs.push_back(i == size_t(axis) + 1 ? padded : end.src(i));
-  return symbolic_rewrite(UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)}));
+  return symbolic_rewrite(with_end(ast, UOp::make(Ops::END, dtypes::void_, end_srcs)));
 }
 
 UOp swap(const UOp& ast, int axis, int other) {
@@ -102,7 +117,7 @@ UOp swap(const UOp& ast, int axis, int other) {
   });
   std::vector<UOp> srcs(end.srcs().begin(), end.srcs().end());
   std::swap(srcs[size_t(axis) + 1], srcs[size_t(other) + 1]);
-  return UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, srcs)});
+  return with_end(ast, UOp::make(Ops::END, dtypes::void_, srcs));
 }
 
 }  // namespace
@@ -125,19 +140,45 @@ std::string Opt::str() const {
 
 namespace {
 
-bool has_local(const ScheduledKernel& k) {
-  for (int64_t l : k.local)
-    if (l > 1) return true;
+std::vector<UOp> output_loops(const UOp& ast) {
+  const UOp& end = ast.src(0);
+  return {end.srcs().begin() + 1, end.srcs().end()};
+}
+
+bool has_local(const UOp& ast) {
+  for (const UOp& r : output_loops(ast))
+    if (axis_type(r) == AxisType::Local) return true;
   return false;
 }
 
-// TC, STAGE, SIMD: a renderer takes over the whole kernel; nothing else may be applied.
-ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) {
+// Whether some loop of the kernel has axis type `want` (`pred`).
+template <class Pred>
+bool any_loop(const UOp& ast, Pred pred) {
+  for (const UOp& u : toposort(ast))
+    if (u.is(Ops::RANGE) && pred(axis_type(u))) return true;
+  return false;
+}
+
+bool grouped(const UOp& ast) { return any_loop(ast, is_group_axis); }
+
+ScheduledKernel with_ast(const ScheduledKernel& kernel, UOp ast) {
   ScheduledKernel out = kernel;
+  out.ast = std::move(ast);
+  return out;
+}
+
+// The kernel with loop `r` given axis type `type`.
+ScheduledKernel retype(const ScheduledKernel& kernel, const UOp& r, AxisType type, int64_t amount) {
+  return with_ast(kernel, substitute(kernel.ast, {{r, with_axis(r, type, amount)}}));
+}
+
+// TC, STAGE, SIMD: the matmul is claimed (its sum becomes a WMMA node) and rendered whole; nothing
+// else may be applied.
+ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) {
   // TC's axis picks the instruction (0: mma.sync, 1: wgmma); the others have axis 0.
   const int axes = opt.op == OptOp::TensorCore ? 2 : 1;
-  check(kernel.local.empty() && kernel.group == 0 && kernel.unroll.empty() && kernel.thread_range < 0 && opt.axis >= 0 &&
-            opt.axis < axes,
+  const bool typed = any_loop(kernel.ast, [](AxisType t) { return t != AxisType::Loop; });
+  check(!typed && opt.axis >= 0 && opt.axis < axes,
         [&] { return opt.str() + ": must be the only opt of a kernel, with axis 0" + (axes > 1 ? " or 1" : ""); });
   if (opt.op == OptOp::TensorCore) {
     const std::optional<TensorCorePlan> plan = match_tensor_core(kernel);
@@ -152,10 +193,8 @@ ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) 
         return opt.str() + ": staging needs a tile of 64 or 128 that divides both output loops, k a multiple of 32 and "
                            "operands that can be copied in 16-byte pieces";
       });
-    out.tensor_core = true;
-    out.warpgroup = opt.axis == 1;
-    out.stage = opt.amount;
-    return out;
+    const GemmForm form = opt.axis == 1 ? GemmForm::Warpgroup : opt.amount ? GemmForm::MmaStaged : GemmForm::MmaDirect;
+    return with_ast(kernel, claim_gemm(kernel.ast, *plan, form, opt.amount, plan->tiles_m, plan->tiles_n));
   }
   const std::optional<GemmPlan> plan = match_gemm(kernel);
   if (opt.op == OptOp::Simd) {
@@ -163,107 +202,132 @@ ScheduledKernel whole_kernel_opt(const ScheduledKernel& kernel, const Opt& opt) 
       return opt.str() + ": needs a float32 matmul-like kernel whose output loops 4, 5, 6 or 8 rows and 16 or 32 "
                          "columns divide, with affine operands";
     });
-    out.simd = opt.amount;
-    return out;
+    return with_ast(kernel, claim_gemm(kernel.ast, *plan, GemmForm::SimdTile, opt.amount));
   }
   check(plan.has_value() && stage_fits(*plan, opt.amount), [&] {
     return opt.str() + ": needs a float32 matmul-like kernel, a tile of 64 or 128 dividing both output loops, one "
                        "reduction loop, a multiple of 8 long, and operands that can be read in 16-byte pieces";
   });
-  out.stage = opt.amount;
-  return out;
+  return with_ast(kernel, claim_gemm(kernel.ast, *plan, GemmForm::StagedTile, opt.amount));
 }
 
-// NOLOCALS, UNROLL, THREAD, GROUP, GROUPTOP: marks that renderers read; the AST is unchanged.
-ScheduledKernel marker_opt(const ScheduledKernel& kernel, const Opt& opt) {
-  ScheduledKernel out = kernel;
-  const UOp& end = kernel.ast.src(0);
-  const size_t loops = end.num_srcs() - 1;
-  switch (opt.op) {
-    case OptOp::NoLocals:
-      check(opt.axis == 0 && opt.amount == 0 && !has_local(kernel) && kernel.group == 0,
-            "NOLOCALS(0, 0): the kernel already has LOCAL or GROUP");
-      out.no_locals = true;
-      return out;
-    case OptOp::Unroll: {
-      const std::vector<UOp> reduce_loops = reduction_loops(kernel);
-      check(opt.axis >= 0 && size_t(opt.axis) < reduce_loops.size(), [&] {
-        return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
-      });
-      const UOp& r = reduce_loops[size_t(opt.axis)];
-      const int64_t id = *r.arg().as_int(), n = r.src(0).ival();
-      check(opt.amount > 1 && n % opt.amount == 0, [&] {
-        return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
-      });
-      for (const auto& [rid, f] : kernel.unroll) check(rid != id, [&] { return opt.str() + ": the loop is already unrolled"; });
-      out.unroll.push_back({id, opt.amount});
-      return out;
-    }
-    case OptOp::Thread:
-      check(opt.axis >= 0 && size_t(opt.axis) < loops && opt.amount >= 1 && kernel.thread_range < 0, [&] {
-        return opt.str() + ": needs an output loop below " + std::to_string(loops) + ", at least one core, and no other THREAD";
-      });
-      out.thread_range = *end.src(size_t(opt.axis) + 1).arg().as_int();
-      out.thread_cores = opt.amount;
-      return out;
-    default: {  // GROUP, GROUPTOP
-      check(opt.axis == 0 && opt.amount >= 2 && opt.amount <= 1024 && (opt.amount & (opt.amount - 1)) == 0 &&
-                !reduction_loops(kernel).empty() && !has_local(kernel) && kernel.group == 0,
-            [&] {
-              return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 "
-                                 "to 1024 threads";
-            });
-      out.group = opt.amount;
-      out.group_top = opt.op == OptOp::GroupTop;
-      return out;
-    }
-  }
+ScheduledKernel no_locals_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  check(opt.axis == 0 && opt.amount == 0 && !has_local(kernel.ast) && !grouped(kernel.ast),
+        "NOLOCALS(0, 0): the kernel already has LOCAL or GROUP");
+  auto info = std::make_shared<KernelInfo>();
+  info->no_locals = true;
+  const UOp& ast = kernel.ast;
+  return with_ast(kernel, UOp::make(Ops::SINK, ast.dtype(), {ast.srcs().begin(), ast.srcs().end()},
+                                    Arg(Arg::Object(std::move(info)))));
 }
 
-// UPCAST, PADTO, SWAP, LOCAL: the loop nest (and the LOCAL sizes that follow its loops).
-ScheduledKernel loop_opt(const ScheduledKernel& kernel, const Opt& opt) {
-  ScheduledKernel out = kernel;
-  const UOp& end = kernel.ast.src(0);
-  const size_t loops = end.num_srcs() - 1;
-  if (out.local.empty()) out.local.assign(loops, 1);
-  switch (opt.op) {
-    case OptOp::Upcast: {
-      out.ast = upcast(kernel.ast, opt.axis, opt.amount);
-      const int64_t n = end.src(size_t(opt.axis) + 1).src(0).ival();
-      check(out.local[size_t(opt.axis)] == 1 || (n / opt.amount) % out.local[size_t(opt.axis)] == 0,
-            "UPCAST: the loop's LOCAL size would no longer divide it");
-      if (out.ast.src(0).num_srcs() - 1 < loops) out.local.erase(out.local.begin() + opt.axis);  // a whole loop
-      return out;
-    }
-    case OptOp::PadTo:
-      out.ast = pad_to(kernel.ast, opt.axis, opt.amount);
-      check(out.local[size_t(opt.axis)] == 1, "PADTO: pad a loop before giving it LOCAL threads");
-      return out;
-    case OptOp::Swap:
-      out.ast = swap(kernel.ast, opt.axis, int(opt.amount));
-      std::swap(out.local[size_t(opt.axis)], out.local[size_t(opt.amount)]);
-      return out;
-    default: {  // LOCAL
-      check(kernel.group == 0, "LOCAL: a GROUP kernel's block already belongs to one output");
-      check(opt.axis >= 0 && size_t(opt.axis) < loops, [&] {
-        return "LOCAL: axis " + std::to_string(opt.axis) + " out of range (the kernel has " + std::to_string(loops) +
-               " output loops)";
-      });
-      const int64_t n = end.src(size_t(opt.axis) + 1).src(0).ival();
-      int64_t threads = opt.amount;
-      for (int64_t l : out.local) threads *= l;
-      check(opt.amount > 1 && (n / out.local[size_t(opt.axis)]) % opt.amount == 0, [&] {
-        return "LOCAL: amount " + std::to_string(opt.amount) + " does not divide loop " + std::to_string(opt.axis) +
-               " of size " + std::to_string(n);
-      });
-      check(threads <= 1024, "LOCAL: more than 1024 threads in a block");
-      out.local[size_t(opt.axis)] *= opt.amount;
-      return out;
-    }
+ScheduledKernel unroll_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  const std::vector<UOp> reduce_loops = reduction_loops(kernel);
+  check(opt.axis >= 0 && size_t(opt.axis) < reduce_loops.size(), [&] {
+    return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
+  });
+  const UOp& r = reduce_loops[size_t(opt.axis)];
+  const int64_t n = r.src(0).ival();
+  check(opt.amount > 1 && n % opt.amount == 0, [&] {
+    return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
+  });
+  const AxisType type = axis_type(r);
+  check(type == AxisType::Loop, [&] {
+    return opt.str() + (type == AxisType::Unroll ? ": the loop is already unrolled" : ": the loop is shared by a GROUP");
+  });
+  return retype(kernel, r, AxisType::Unroll, opt.amount);
+}
+
+ScheduledKernel thread_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  const std::vector<UOp> loops = output_loops(kernel.ast);
+  const bool other = any_loop(kernel.ast, [](AxisType t) { return t == AxisType::Thread; });
+  check(opt.axis >= 0 && size_t(opt.axis) < loops.size() && opt.amount >= 1 && !other, [&] {
+    return opt.str() + ": needs an output loop below " + std::to_string(loops.size()) +
+           ", at least one core, and no other THREAD";
+  });
+  const UOp& r = loops[size_t(opt.axis)];
+  check(axis_type(r) == AxisType::Loop, [&] { return opt.str() + ": the loop already has LOCAL threads"; });
+  return retype(kernel, r, AxisType::Thread, opt.amount);
+}
+
+// GROUP, GROUPTOP: the largest loop of every reduction not nested in another's body is shared by the
+// block's threads.
+ScheduledKernel group_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  check(opt.axis == 0 && opt.amount >= 2 && opt.amount <= 1024 && (opt.amount & (opt.amount - 1)) == 0 &&
+            !reduction_loops(kernel).empty() && !has_local(kernel.ast) && !grouped(kernel.ast),
+        [&] {
+          return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 "
+                             "to 1024 threads";
+        });
+  const AxisType type = opt.op == OptOp::GroupTop ? AxisType::GroupChunked : AxisType::GroupStrided;
+  std::unordered_map<UOp, UOp> shared;
+  for (const UOp& r : top_level_reduces(kernel.ast)) {
+    UOp largest = r.src(1);
+    for (size_t i = 2; i < r.num_srcs(); ++i)
+      if (r.src(i).src(0).ival() > largest.src(0).ival()) largest = r.src(i);
+    check(axis_type(largest) == AxisType::Loop, [&] { return opt.str() + ": the reduction's largest loop is unrolled"; });
+    shared.emplace(largest, with_axis(largest, type, opt.amount));
   }
+  return with_ast(kernel, substitute(kernel.ast, shared));
+}
+
+// LOCAL: `amount` more threads of a block along the loop (a LOCAL again multiplies them).
+ScheduledKernel local_opt(const ScheduledKernel& kernel, const Opt& opt) {
+  check(!grouped(kernel.ast), "LOCAL: a GROUP kernel's block already belongs to one output");
+  const std::vector<UOp> loops = output_loops(kernel.ast);
+  check(opt.axis >= 0 && size_t(opt.axis) < loops.size(), [&] {
+    return "LOCAL: axis " + std::to_string(opt.axis) + " out of range (the kernel has " + std::to_string(loops.size()) +
+           " output loops)";
+  });
+  const UOp& r = loops[size_t(opt.axis)];
+  const RangeInfo info = range_info(r);
+  check(info.type == AxisType::Loop || info.type == AxisType::Local,
+        [&] { return opt.str() + ": the loop is split across CPU cores (THREAD)"; });
+  const int64_t n = r.src(0).ival(), before = info.type == AxisType::Local ? info.amount : 1;
+  int64_t threads = opt.amount;
+  for (const UOp& l : loops)
+    if (axis_type(l) == AxisType::Local) threads *= range_info(l).amount;
+  check(opt.amount > 1 && (n / before) % opt.amount == 0, [&] {
+    return "LOCAL: amount " + std::to_string(opt.amount) + " does not divide loop " + std::to_string(opt.axis) +
+           " of size " + std::to_string(n);
+  });
+  check(threads <= 1024, "LOCAL: more than 1024 threads in a block");
+  return retype(kernel, r, AxisType::Local, before * opt.amount);
 }
 
 }  // namespace
+
+bool KernelInfo::equals(const ArgObject& other) const {
+  const auto* o = dynamic_cast<const KernelInfo*>(&other);
+  return o && no_locals == o->no_locals;
+}
+void KernelInfo::hash(Hasher& h) const {
+  h.bytes("KernelInfo");
+  h.word(no_locals);
+}
+std::string KernelInfo::str() const { return no_locals ? "nolocals" : ""; }
+
+bool no_locals(const UOp& ast) {
+  const KernelInfo* info = ast.arg().as<KernelInfo>();
+  return info && info->no_locals;
+}
+
+std::vector<UOp> top_level_reduces(const UOp& ast) {
+  std::vector<UOp> out, stack{ast};
+  std::unordered_set<const void*> seen;
+  while (!stack.empty()) {
+    UOp u = stack.back();
+    stack.pop_back();
+    if (!seen.insert(u.get()).second) continue;
+    if (u.is(Ops::REDUCE)) {
+      out.push_back(u);
+      for (size_t i = 1; i < u.num_srcs(); ++i) stack.push_back(u.src(i));
+      continue;
+    }
+    for (const UOp& s : u.srcs()) stack.push_back(s);
+  }
+  return out;
+}
 
 std::vector<UOp> reduction_loops(const ScheduledKernel& kernel) {
   std::vector<UOp> out;
@@ -275,23 +339,23 @@ std::vector<UOp> reduction_loops(const ScheduledKernel& kernel) {
 }
 
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt) {
-  check(!kernel.tensor_core && kernel.stage == 0 && kernel.simd == 0, "a TC, STAGE or SIMD kernel takes no further opts");
+  check(!find_wmma(kernel.ast), "a TC, STAGE or SIMD kernel takes no further opts");
   const bool cooperative = opt.op == OptOp::Local || opt.op == OptOp::Group || opt.op == OptOp::GroupTop ||
                            opt.op == OptOp::Stage || opt.op == OptOp::TensorCore;
-  check(!(kernel.no_locals && cooperative), [&] { return opt.str() + ": the kernel is marked NOLOCALS"; });
+  check(!(no_locals(kernel.ast) && cooperative), [&] { return opt.str() + ": the kernel is marked NOLOCALS"; });
   switch (opt.op) {
     case OptOp::TensorCore:
     case OptOp::Stage:
     case OptOp::Simd: return whole_kernel_opt(kernel, opt);
-    case OptOp::NoLocals:
-    case OptOp::Unroll:
-    case OptOp::Thread:
+    case OptOp::NoLocals: return no_locals_opt(kernel, opt);
+    case OptOp::Unroll: return unroll_opt(kernel, opt);
+    case OptOp::Thread: return thread_opt(kernel, opt);
     case OptOp::Group:
-    case OptOp::GroupTop: return marker_opt(kernel, opt);
-    case OptOp::Upcast:
-    case OptOp::PadTo:
-    case OptOp::Swap:
-    case OptOp::Local: return loop_opt(kernel, opt);
+    case OptOp::GroupTop: return group_opt(kernel, opt);
+    case OptOp::Local: return local_opt(kernel, opt);
+    case OptOp::Upcast: return with_ast(kernel, upcast(kernel.ast, opt.axis, opt.amount));
+    case OptOp::PadTo: return with_ast(kernel, pad_to(kernel.ast, opt.axis, opt.amount));
+    case OptOp::Swap: return with_ast(kernel, swap(kernel.ast, opt.axis, int(opt.amount)));
   }
   throw Error("unknown opt " + opt.str());
 }

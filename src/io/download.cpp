@@ -8,7 +8,7 @@
 #include <memory>
 #include <mutex>
 
-#include "../runtime/disk_cache.h"
+#include "anneal/support/disk_cache.h"
 #include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 

@@ -21,7 +21,10 @@ std::string str(int64_t v) { return std::to_string(v); }
 class CEmitter final : public CStyleEmitter {
  public:
   using CStyleEmitter::CStyleEmitter;
-  std::string render() { return k_.simd ? run_simd() : run(); }
+  std::string render() {
+    const UOp wmma = find_wmma(k_.ast);
+    return wmma ? run_simd(gemm_plan(wmma), gemm_arg(wmma).tile) : run();
+  }
 
  private:
   // SIMD(0, cols): tiles of `rows` x cols columns, numbered row tiles fastest, then the batch loops B
@@ -29,13 +32,11 @@ class CEmitter final : public CStyleEmitter {
   // until it changes (a convolution's input gradient, whose weights depend on the window position
   // only, packs 25 panels instead of one per 4 tiles); each core takes a contiguous range of tiles.
   // The reduction loops nest as in the unoptimized kernel.
-  std::string run_simd() {
-    const std::optional<GemmPlan> found = match_gemm(k_);
-    check(found.has_value() && simd_fits(*found, k_.simd), "C renderer: kernel " + k_.name + " cannot be a SIMD tile");
-    const GemmPlan& p = *found;
+  std::string run_simd(const GemmPlan& p, int64_t cols) {
+    check(gemm_arg(p.reduce).form == GemmForm::SimdTile, "C renderer: kernel " + k_.name + " claims a GPU matmul form");
     const UOp& end = k_.ast.src(0);
     constexpr int64_t W = 16;
-    const int64_t MR = simd_rows(p.m), NR = k_.simd, NV = NR / W, tiles_m = p.m / MR, tiles_n = p.n / NR;
+    const int64_t MR = simd_rows(p.m), NR = cols, NV = NR / W, tiles_m = p.m / MR, tiles_n = p.n / NR;
     int64_t batch = 1;
     for (size_t i = 1; i < end.num_srcs(); ++i)
       if (int(i) - 1 != p.axis_m && int(i) - 1 != p.axis_n) batch *= end.src(i).src(0).ival();
@@ -222,12 +223,13 @@ class CEmitter final : public CStyleEmitter {
       out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
     }
     indent_ = 1;
-    // THREAD: that loop is split across at most thread_cores cores; else the outermost across all.
+    // A Thread axis (THREAD) is split across at most `amount` cores; else the outermost loop across all.
     size_t split = 1;
+    int64_t cores = 0;
     for (size_t i = 1; i < end.num_srcs(); ++i)
-      if (*end.src(i).arg().as_int() == k_.thread_range) split = i;
-    if (k_.thread_cores > 0 && end.num_srcs() >= 2) {
-      const std::string n = std::to_string(k_.thread_cores);
+      if (const RangeInfo info = range_info(end.src(i)); info.type == AxisType::Thread) split = i, cores = info.amount;
+    if (cores > 0) {
+      const std::string n = std::to_string(cores);
       line("if (core >= " + n + ") return;");
       line("if (cores > " + n + ") cores = " + n + ";");
     }

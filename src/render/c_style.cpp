@@ -184,8 +184,7 @@ void CStyleEmitter::compute_deps() {
 // StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
 // ChunkOfGroup: this thread's share [n*lane/group, n*(lane+1)/group).
 void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
-  for (const auto& [id, factor] : k_.unroll)
-    if (id == *r.arg().as_int()) unroll_hint(factor);
+  if (const RangeInfo info = range_info(r); info.type == AxisType::Unroll) unroll_hint(info.amount);
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
   bind(r, name);
@@ -341,12 +340,15 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
     accs.push_back("acc" + std::to_string(counter_++));
     line(type_name(g.dtype()) + " " + accs.back() + " = " + reduce_identity(op, g.dtype()) + ";");
   }
-  // A grouped reduction shares its largest range among the group's threads, as the outermost loop.
+  // A grouped reduction (GROUP gave its largest loop a group axis) shares that loop among the block's
+  // threads, as the outermost loop.
   std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
-  const bool grouped = group_reduce(r);
+  const bool grouped = cooperative_reductions() &&
+                       std::any_of(loops.begin(), loops.end(), [](const UOp& l) { return is_group_axis(axis_type(l)); });
   if (grouped)
     std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
-  const Loop shared = group_chunks() ? Loop::ChunkOfGroup : Loop::StridedOverGroup;
+  const Loop shared =
+      grouped && axis_type(loops[0]) == AxisType::GroupChunked ? Loop::ChunkOfGroup : Loop::StridedOverGroup;
   for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? shared : Loop::Plain);
   emit_vector_loads(bodies);
   for (size_t i = 0; i < group.size(); ++i) {

@@ -12,6 +12,7 @@
 
 #include "anneal/codegen/gemm.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/uop/axis.h"
 
 namespace anneal {
 
@@ -35,14 +36,14 @@ class CStyleEmitter {
   virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...
   virtual std::string pow_fn(DType d) const = 0;
   virtual std::string fma_fn(DType d) const = 0;
-  // Reductions split across the threads of a block (GPU): each thread loops over a strided share of
-  // the largest range, then `combine` merges the partial accumulators and gives every thread the total.
-  virtual bool group_reduce(const UOp&) const { return false; }
-  virtual bool group_chunks() const { return false; }  // contiguous shares (GROUPTOP) instead of strides
+  // Reductions whose loops have a group axis (GROUP, GROUPTOP) are split across the threads of a block
+  // (GPU): each thread loops over its share of that loop, then `combine` merges the partial
+  // accumulators and gives every thread the total. Renderers without blocks (C) ignore group axes.
+  virtual bool cooperative_reductions() const { return false; }
   virtual std::string thread_lane() const { return "0"; }
   virtual int group_size() const { return 1; }
   virtual void combine(const std::string&, Ops, DType) {}
-  // Asks the compiler to unroll the loop that follows by `factor` (UNROLL).
+  // Asks the compiler to unroll the loop that follows by `factor` (an Unroll axis).
   virtual void unroll_hint(int64_t factor) { line("#pragma unroll " + std::to_string(factor)); }
   // Put before the output store (e.g. so that one thread of a group writes).
   virtual std::string store_guard() const { return ""; }
@@ -54,7 +55,7 @@ class CStyleEmitter {
   enum class Loop { Plain, SplitAcrossCores, StridedOverGroup, ChunkOfGroup };
   void open_loop(const UOp& r, Loop kind = Loop::Plain);
   void close_loop(const UOp& r);
-  std::string range_name(const UOp& r) const { return "r" + std::to_string(*r.arg().as_int()); }
+  std::string range_name(const UOp& r) const { return "r" + std::to_string(range_id(r)); }
   void bind(const UOp& u, std::string name) {
     names_[u.get()] = std::move(name);
     bound_.push_back(u);

@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "anneal/codegen/tensor_core.h"
+#include "anneal/codegen/gemm.h"
 #include "anneal/runtime/program.h"
 #include "c_style.h"
 
@@ -25,11 +25,11 @@ class CudaEmitter final : public CStyleEmitter {
   void open_tiled(const UOp& end, bool narrow);
   void close_kernel(const UOp&) override { out_ << "}\n"; }
 
-  // cuda_gemm.cpp
-  std::string run_tensor_core();         // TC(0, 0): fragments straight from memory
-  std::string run_staged_tensor_core();  // TC(0, tile): cp.async + ldmatrix through shared memory
-  std::string run_warpgroup_tensor_core();  // TC(1, n): cp.async into swizzled tiles + wgmma (sm_90a)
-  std::string run_staged();              // STAGE(0, tile): float32 tiles through shared memory
+  // cuda_gemm.cpp: the claimed matmul forms (codegen/gemm.h)
+  std::string run_tensor_core(const GemmPlan& p, int TM, int TN);    // TC(0, 0): fragments straight from memory
+  std::string run_staged_tensor_core(const GemmPlan& p, int64_t tile);  // TC(0, tile): cp.async + ldmatrix
+  std::string run_warpgroup_tensor_core(const GemmPlan& p, int64_t n);  // TC(1, n): cp.async + wgmma (sm_90a)
+  std::string run_staged(const GemmPlan& p, int64_t tile);            // STAGE(0, tile): float32 tiles
   // The launch entry and the kernel's signature, up to the opening brace.
   void open_signature(int64_t threads, int64_t blocks);
   void tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0);
@@ -37,8 +37,7 @@ class CudaEmitter final : public CStyleEmitter {
   void open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
                       const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage);
 
-  bool group_reduce(const UOp& r) const override { return grouped_ && top_.count(r.get()); }
-  bool group_chunks() const override { return k_.group_top; }
+  bool cooperative_reductions() const override { return true; }
   std::string thread_lane() const override { return "(int)threadIdx.x"; }
   int group_size() const override { return int(threads_); }
   std::string store_guard() const override { return grouped_ ? "if (threadIdx.x == 0) " : ""; }
@@ -57,8 +56,6 @@ class CudaEmitter final : public CStyleEmitter {
   KernelEntry* entry_;
   int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1;
   bool grouped_ = false;
-  std::unordered_set<const void*> top_;
-  std::optional<TensorCorePlan> plan_;
   std::set<std::string> shared_declared_;
 };
 

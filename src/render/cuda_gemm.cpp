@@ -162,11 +162,9 @@ void CudaEmitter::gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_
 // layout: lane = 4 g + t; A row g (+8), columns 2t (+1, +8); B rows 2t (+1, +8), column g; C row g
 // (+8), columns 2t (+1). Index expressions are the kernel's own, with the loops replaced by those
 // positions and simplified.
-std::string CudaEmitter::run_tensor_core() {
-  const TensorCorePlan& p = *plan_;
+std::string CudaEmitter::run_tensor_core(const GemmPlan& p, int TM, int TN) {
   const UOp& end = k_.ast.src(0);
   const UOp rm = end.src(size_t(p.axis_m) + 1), rn = end.src(size_t(p.axis_n) + 1);
-  const int TM = p.tiles_m, TN = p.tiles_n;
   const int64_t tiles_m = p.m / (32 * TM), tiles_n = p.n / (16 * TN);
   open_signature(128, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
   line("const int lane = (int)(threadIdx.x & 31u), warp = (int)(threadIdx.x >> 5);");
@@ -254,12 +252,11 @@ std::string CudaEmitter::run_tensor_core() {
 // a 4-stage ring so three copies are in flight while the mmas run) and every warp loads its
 // fragments with ldmatrix (.trans where the operand is contiguous along m or n rather than k).
 // Shared rows are XOR-swizzled in 16-byte chunks so ldmatrix reads are free of bank conflicts.
-std::string CudaEmitter::run_staged_tensor_core() {
-  const TensorCorePlan& p = *plan_;
+std::string CudaEmitter::run_staged_tensor_core(const GemmPlan& p, int64_t block_tile) {
   // 2 x 2 warps, each a (tile/2)^2 piece, 4 stages of k-steps of 32 in flight: the best of the
   // arrangements measured for a 4096 fp16 matmul on an H200 (2 x 4 warps of 64 x 32, 128 x 256
   // tiles, 3 or 5 stages and k-steps of 64 were 5-25% slower).
-  const int64_t BM = k_.stage, BN = k_.stage, BK = 32, stages = 4, WM = 2, WN = 2, threads = WM * WN * 32;
+  const int64_t BM = block_tile, BN = block_tile, BK = 32, stages = 4, WM = 2, WN = 2, threads = WM * WN * 32;
   const int64_t WTM = BM / WM, WTN = BN / WN, TM = WTM / 16, TN = WTN / 8;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
   const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 8);
@@ -355,12 +352,10 @@ std::string CudaEmitter::run_staged_tensor_core() {
 // of 64 k per m (n); an m- (n-) contiguous one a row of 64 m (n) per k, in 8 KiB blocks of 64 m (n),
 // which the instruction reads transposed. The wgmmas run asynchronously: a step's copies are issued
 // while the previous step's products finish, and a stage is refilled two steps after it was read.
-std::string CudaEmitter::run_warpgroup_tensor_core() {
-  const TensorCorePlan& p = *plan_;
-  const int64_t BM = 128, BN = k_.stage, BK = 64, stages = 4, threads = 256;
+std::string CudaEmitter::run_warpgroup_tensor_core(const GemmPlan& p, int64_t n) {
+  const int64_t BM = 128, BN = n, BK = 64, stages = 4, threads = 256;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
   const int64_t a_bytes = BM * BK * 2, stage_bytes = a_bytes + BN * BK * 2;
-  check(warpgroup_fits(p, BN), "CUDA renderer: kernel " + k_.name + " does not fit TC(1, " + str(BN) + ")");
   const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 8);
   const Staging &sa = operands[0].staging, &sb = operands[1].staging;
   open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);
@@ -434,11 +429,8 @@ std::string CudaEmitter::run_warpgroup_tensor_core() {
 // while this step computes) and stores them into the other of two shared buffers, transposed where the
 // operand is contiguous along k. Each output accumulates with fmaf in k order: the same bits as the
 // unoptimized loop.
-std::string CudaEmitter::run_staged() {
-  const std::optional<GemmPlan> found = match_gemm(k_);
-  check(found.has_value() && stage_fits(*found, k_.stage), "CUDA renderer: kernel " + k_.name + " cannot be staged");
-  const GemmPlan& p = *found;
-  const int64_t BM = k_.stage, BN = k_.stage, BK = 8, threads = 256, GM = BM / 64, GN = BN / 64;
+std::string CudaEmitter::run_staged(const GemmPlan& p, int64_t block_tile) {
+  const int64_t BM = block_tile, BN = block_tile, BK = 8, threads = 256, GM = BM / 64, GN = BN / 64;
   const int64_t tiles_m = p.m / BM, tiles_n = p.n / BN;
   const std::array<StagedOperand, 2> operands = staged_operands(p, BM, BN, 4);
   open_signature(threads, outputs_ / (p.m * p.n) * tiles_m * tiles_n);

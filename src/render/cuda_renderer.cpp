@@ -8,49 +8,28 @@
 
 #include <algorithm>
 #include <climits>
-#include <unordered_set>
 #include <vector>
 
 #include "anneal/render/renderer.h"
 #include "anneal/support/error.h"
+#include "anneal/uop/graph.h"
 #include "cuda_emitter.h"
 
 namespace anneal {
-namespace {
-
-// Reductions not nested in another reduction, reachable from the store.
-std::vector<UOp> top_level_reduces(const UOp& store) {
-  std::vector<UOp> out, stack{store};
-  std::unordered_set<const void*> seen;
-  while (!stack.empty()) {
-    UOp u = stack.back();
-    stack.pop_back();
-    if (!seen.insert(u.get()).second) continue;
-    if (u.is(Ops::REDUCE)) {
-      out.push_back(u);
-      for (size_t i = 1; i < u.num_srcs(); ++i) stack.push_back(u.src(i));
-      continue;
-    }
-    for (const UOp& s : u.srcs()) stack.push_back(s);
-  }
-  return out;
-}
-
-}  // namespace
 
 CudaEmitter::CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : CStyleEmitter(k), entry_(entry) {
   const UOp& end = k.ast.src(0);
-  for (size_t i = 1; i < end.num_srcs(); ++i) outputs_ *= end.src(i).src(0).ival();
-  // GROUP: one block per output, its threads share the top-level reductions.
-  for (const UOp& r : top_level_reduces(end.src(0))) top_.insert(r.get());
-  if (k.tensor_core) {
-    plan_ = match_tensor_core(k);
-    check(plan_.has_value(), "CUDA renderer: kernel " + k.name + " is marked for tensor cores but does not match");
+  for (size_t i = 1; i < end.num_srcs(); ++i) {
+    outputs_ *= end.src(i).src(0).ival();
+    if (const RangeInfo info = range_info(end.src(i)); info.type == AxisType::Local) local_threads_ *= info.amount;
   }
-  for (int64_t l : k.local) local_threads_ *= l;
-  grouped_ = k.group > 0;
+  // GROUP: one block per output, its threads share the reductions' group-axis loops.
+  int64_t group = 0;
+  for (const UOp& u : toposort(k.ast))
+    if (u.is(Ops::RANGE) && is_group_axis(axis_type(u))) group = range_info(u).amount;
+  grouped_ = group > 0;
   if (local_threads_ > 1) threads_ = local_threads_;
-  else if (grouped_) threads_ = k.group;
+  else if (grouped_) threads_ = group;
   else threads_ = end.num_srcs() < 2 ? 1 : std::min(kThreadsPerBlock, std::max<int64_t>(32, (outputs_ + 31) / 32 * 32));
 }
 
@@ -82,7 +61,8 @@ void CudaEmitter::open_tiled(const UOp& end, bool narrow) {
   line("const int lid = (int)threadIdx.x;");
   int64_t block_stride = 1, lane_stride = 1;
   for (size_t i = end.num_srcs(); i-- > 1;) {
-    const int64_t n = end.src(i).src(0).ival(), l = k_.local[i - 1], tiles = n / l;
+    const RangeInfo info = range_info(end.src(i));
+    const int64_t n = end.src(i).src(0).ival(), l = info.type == AxisType::Local ? info.amount : 1, tiles = n / l;
     std::string tile = block_stride == 1 ? "bid" : "bid / " + std::to_string(block_stride);
     if (i != 1) tile = "(" + tile + ") % " + std::to_string(tiles);
     std::string v = l == 1 ? "(" + tile + ")" : "(" + tile + ") * " + std::to_string(l);
@@ -130,8 +110,18 @@ std::string CudaEmitter::unary_math(Ops op, DType d) const {
 }
 
 std::string CudaEmitter::render() {
-  if (plan_) return k_.warpgroup ? run_warpgroup_tensor_core() : k_.stage ? run_staged_tensor_core() : run_tensor_core();
-  return k_.stage ? run_staged() : run();
+  const UOp wmma = find_wmma(k_.ast);
+  if (!wmma) return run();
+  const GemmArg& arg = gemm_arg(wmma);
+  const GemmPlan plan = gemm_plan(wmma);
+  switch (arg.form) {
+    case GemmForm::StagedTile: return run_staged(plan, arg.tile);
+    case GemmForm::MmaDirect: return run_tensor_core(plan, arg.tiles_m, arg.tiles_n);
+    case GemmForm::MmaStaged: return run_staged_tensor_core(plan, arg.tile);
+    case GemmForm::Warpgroup: return run_warpgroup_tensor_core(plan, arg.tile);
+    case GemmForm::SimdTile: break;
+  }
+  throw Error("CUDA renderer: kernel " + k_.name + " claims the CPU's SIMD matmul form");
 }
 
 const std::string& cuda_prelude() {

@@ -4,7 +4,7 @@
 
 #include "anneal/rewrite/pattern_matcher.h"
 #include "anneal/rewrite/symbolic.h"
-#include "anneal/support/int_math.h"
+#include "anneal/uop/int_math.h"
 
 namespace anneal::rules {
 

@@ -3,6 +3,7 @@
 
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/rewrite/symbolic.h"
+#include "anneal/uop/axis.h"
 
 namespace anneal::sym_helpers {
 
@@ -150,6 +151,8 @@ int canonical_compare(const UOp& a, const UOp& b) {
     work.pop_back();
     if (*x == *y) continue;
     if (x->op() != y->op()) return x->op() < y->op() ? -1 : 1;
+    // Loops order by id whatever their axis type (an opt retyping a loop must not reorder sums).
+    if (x->is(Ops::RANGE) && range_id(*x) != range_id(*y)) return range_id(*x) < range_id(*y) ? -1 : 1;
     if (int c = Arg::compare(x->arg(), y->arg())) return c;
     if (x->dtype() != y->dtype()) return x->dtype().scalar() < y->dtype().scalar() ? -1 : 1;
     if (x->num_srcs() != y->num_srcs()) return x->num_srcs() < y->num_srcs() ? -1 : 1;

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "disk_cache.h"
+#include "anneal/support/disk_cache.h"
 
 namespace anneal {
 namespace {

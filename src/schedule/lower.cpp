@@ -4,6 +4,7 @@
 
 #include "anneal/rewrite/symbolic.h"
 #include "anneal/support/error.h"
+#include "anneal/uop/axis.h"
 
 namespace anneal {
 namespace {
@@ -24,7 +25,7 @@ UOp flat_index(const std::vector<UOp>& idx, const Shape& shape) {
 }
 
 UOp KernelLowerer::new_range(int64_t size) {
-  return UOp::make(Ops::RANGE, dtypes::weakint, {idx_const(size)}, Arg(next_range_++));
+  return make_range(size, next_range_++);
 }
 
 UOp KernelLowerer::param_for(const UOp& buffer) {

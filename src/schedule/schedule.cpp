@@ -13,7 +13,6 @@
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "split_reduce.h"
-#include "../tensor/tensor_internal.h"
 
 namespace anneal {
 namespace {
@@ -223,7 +222,7 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   Schedule sched;
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
-    made.push_back(new_buffer(ck.device, numel(ck.shape), ck.dtype, /*allocate=*/false));
+    made.push_back(UOp::buffer(ck.device, numel(ck.shape), ck.dtype));
     ScheduledKernel k;
     k.name = ck.name;
     k.ast = ck.ast;
@@ -233,7 +232,7 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
     sched.kernels.push_back(std::move(k));
   }
   for (size_t i = 0; i < outputs.size(); ++i)
-    sched.outputs.push_back(c.outputs[i] ? view_as(made[*c.outputs[i]], shape_of(outputs[i])) : outputs[i]);
+    sched.outputs.push_back(c.outputs[i] ? made[*c.outputs[i]].view_as(shape_of(outputs[i])) : outputs[i]);
   plan_memory(sched);
   return sched;
 }
@@ -280,7 +279,7 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
     const Shape& shape = shape_of(u);
     const std::string* dev = devices.at(u.get());
     const std::string device = dev ? *dev : default_device();
-    UOp buf = new_buffer(device, numel(shape), u.dtype(), /*allocate=*/false);
+    UOp buf = UOp::buffer(device, numel(shape), u.dtype());
     buffers.emplace(u.get(), buf);
     kernel_of.emplace(buf.get(), c.kernels.size());
     ScheduledKernel k;

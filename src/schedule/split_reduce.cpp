@@ -3,7 +3,6 @@
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/runtime/device.h"
 #include "anneal/uop/shape.h"
-#include "../tensor/tensor_internal.h"
 
 namespace anneal {
 namespace {
@@ -39,10 +38,10 @@ UOp split(const UOp& r) {
   split_in.insert(split_in.end(), in.begin() + std::ptrdiff_t(a0) + 1, in.end());
   std::vector<int64_t> first{int64_t(Ops::ADD), int64_t(a0) + 1};
   for (size_t i = 2; i < arg.size(); ++i) first.push_back(arg[i] + 1);
-  const UOp partial = UOp::make(Ops::REDUCE, r.dtype(), {movement(Ops::RESHAPE, x, split_in)}, Arg(Arg::Tuple(std::move(first))));
+  const UOp partial = UOp::make(Ops::REDUCE, r.dtype(), {x.view_as(split_in)}, Arg(Arg::Tuple(std::move(first))));
   Shape partial_shape = shape_of(r);  // the result's shape with s partials along the split axis
   partial_shape[a0] = s;
-  const UOp stored = UOp::make(Ops::CONTIGUOUS, r.dtype(), {movement(Ops::RESHAPE, partial, partial_shape)});
+  const UOp stored = UOp::make(Ops::CONTIGUOUS, r.dtype(), {partial.view_as(partial_shape)});
   return UOp::make(Ops::REDUCE, r.dtype(), {stored}, Arg(Arg::Tuple({int64_t(Ops::ADD), int64_t(a0)})));
 }
 

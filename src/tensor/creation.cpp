@@ -29,20 +29,12 @@ void check_shape(const Shape& shape, const char* op) {
 
 }  // namespace
 
-UOp new_buffer(const std::string& device, int64_t size, DType dtype, bool allocate_now) {
-  static std::atomic<int64_t> next_id{1};
+UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
   check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " cannot be stored in a buffer yet"; });
-  auto arg = std::make_shared<BufferArg>();
-  arg->id = next_id++;
-  arg->device = canonical_device(device);
-  arg->size = size;
-  if (allocate_now) arg->storage = allocate(arg->device, size_t(size) * size_t(dtype.itemsize()));
-  return UOp::make(Ops::BUFFER, dtype, {}, Arg(Arg::Object(std::move(arg))));
-}
-
-UOp view_as(const UOp& buffer, const Shape& shape) {
-  if (shape_of(buffer) == shape) return buffer;
-  return UOp::make(Ops::RESHAPE, buffer.dtype(), {buffer}, Arg(Arg::Tuple(shape)));
+  UOp buffer = UOp::buffer(canonical_device(device), size, dtype);
+  const BufferArg* arg = buffer.arg().as<BufferArg>();
+  arg->storage = allocate(arg->device, size_t(size) * size_t(dtype.itemsize()));
+  return buffer;
 }
 
 template <class T>
@@ -61,7 +53,7 @@ Tensor Tensor::from_vector(const std::vector<T>& data, Shape shape, const std::s
     write_elements(staging.data(), dt, data.data(), data.size());
   }
   upload(buf, staging.data());
-  return Tensor(view_as(buf, shape));
+  return Tensor(buf.view_as(shape));
 }
 template Tensor Tensor::from_vector<float>(const std::vector<float>&, Shape, const std::string&);
 template Tensor Tensor::from_vector<double>(const std::vector<double>&, Shape, const std::string&);
@@ -75,12 +67,12 @@ Tensor Tensor::from_blob(const void* data, Shape shape, DType dtype, const std::
   check(data != nullptr || anneal::numel(shape) == 0, "from_blob: null data pointer");
   UOp buf = new_buffer(device, anneal::numel(shape), dtype);
   upload(buf, data);
-  return Tensor(view_as(buf, shape));
+  return Tensor(buf.view_as(shape));
 }
 
 Tensor Tensor::empty(Shape shape, DType dtype, const std::string& device) {
   check_shape(shape, "empty");
-  return Tensor(view_as(new_buffer(device, anneal::numel(shape), dtype), shape));
+  return Tensor(new_buffer(device, anneal::numel(shape), dtype).view_as(shape));
 }
 
 Tensor Tensor::full(Shape shape, double value, DType dtype) {
@@ -121,7 +113,7 @@ Tensor Tensor::to(const std::string& device) const {
   const UOp buf = new_buffer(target, arg->size, dtype());
   copy_between(target, buf.arg().as<BufferArg>()->storage.get(), arg->device, arg->storage.get(),
                size_t(arg->size) * size_t(dtype().itemsize()));
-  return Tensor(view_as(buf, shape()));
+  return Tensor(buf.view_as(shape()));
 }
 
 void Tensor::move_to(const std::string& device) {

@@ -94,12 +94,12 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     for (const Plan::Output& o : p.outputs) {
       const UOp buf = new_buffer(o.device, numel(o.shape), o.dtype);
       get_device(o.device).copy_on_device(storage_of(buf), resolve(o.slot), size_t(numel(o.shape)) * size_t(o.dtype.itemsize()));
-      outs.push_back(Tensor(view_as(buf, o.shape)));
+      outs.push_back(Tensor(buf.view_as(o.shape)));
     }
     p.current = 1 - p.current;
     for (Plan::Pair& pair : p.pairs)
       if (auto state = std::static_pointer_cast<Tensor::State>(pair.state.lock()))
-        state->set_uop(view_as(pair.buffers[p.current], pair.shape));
+        state->set_uop(pair.buffers[p.current].view_as(pair.shape));
     ++replays_;
     return outs;
   }

@@ -6,11 +6,8 @@
 
 namespace anneal {
 
-// A new zeroed device buffer of `size` elements; with allocate=false its storage is assigned later
-// (by the memory planner).
-UOp new_buffer(const std::string& device, int64_t size, DType dtype, bool allocate = true);
-// `buffer` (flat) seen with `shape`.
-UOp view_as(const UOp& buffer, const Shape& shape);
+// A new zeroed buffer of `size` elements on `device` (any spelling of its name).
+UOp new_buffer(const std::string& device, int64_t size, DType dtype);
 // A scalar constant broadcast to `shape`.
 UOp broadcast_const(DType dtype, double value, const Shape& shape);
 // Movement op node with a tuple arg.

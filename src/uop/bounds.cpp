@@ -3,7 +3,7 @@
 #include <optional>
 #include <vector>
 
-#include "anneal/support/int_math.h"
+#include "anneal/uop/int_math.h"
 #include "anneal/uop/uop.h"
 
 namespace anneal {

@@ -1,8 +1,10 @@
 // Builders: constants, variables and ALU nodes with derived dtypes, plus the arithmetic operators.
+#include <atomic>
 #include <memory>
 
 #include "anneal/support/error.h"
 #include "anneal/uop/exec_alu.h"
+#include "anneal/uop/shape.h"
 #include "anneal/uop/uop.h"
 
 namespace anneal {
@@ -22,6 +24,20 @@ UOp UOp::variable(const std::string& name, int64_t lo, int64_t hi, DType dtype) 
   arg->addrspace = AddrSpace::Alu;
   arg->bounds = std::make_pair(lo, hi);
   return make(Ops::PARAM, dtype, {}, Arg(Arg::Object(std::move(arg))));
+}
+
+UOp UOp::buffer(const std::string& device, int64_t size, DType dtype) {
+  static std::atomic<int64_t> next_id{1};
+  auto arg = std::make_shared<BufferArg>();
+  arg->id = next_id++;
+  arg->device = device;
+  arg->size = size;
+  return make(Ops::BUFFER, dtype, {}, Arg(Arg::Object(std::move(arg))));
+}
+
+UOp UOp::view_as(const std::vector<int64_t>& shape) const {
+  if (shape_of(*this) == shape) return *this;
+  return make(Ops::RESHAPE, dtype(), {*this}, Arg(Arg::Tuple(shape)));
 }
 
 UOp UOp::alu(Ops o) const {

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "anneal/support/float_convert.h"
-#include "anneal/support/int_math.h"
+#include "anneal/uop/int_math.h"
 
 namespace anneal {
 namespace {

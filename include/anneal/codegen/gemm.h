@@ -8,8 +8,14 @@
 // from plain views), its strides say how the operand lies in memory: contiguous along k (a row-major
 // A, a transposed B) or along m / n. Renderers use that to stage tiles through shared memory with
 // 16-byte copies (codegen/opt.h: STAGE, TC).
+//
+// Once an opt claims such a kernel (SIMD, STAGE, TC), the match travels in the kernel itself: the
+// sum (REDUCE) becomes a WMMA node whose sources are A's and B's loads and the reduction loops and
+// whose arg (GemmArg) holds the plan's layout and the form to render. Renderers read it back with
+// gemm_plan() and never match again.
 #pragma once
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "anneal/schedule/schedule.h"
@@ -39,6 +45,35 @@ struct GemmPlan {
 };
 
 std::optional<GemmPlan> match_gemm(const ScheduledKernel& kernel);
+
+// The forms a claimed matmul is rendered in (codegen/opt.h): SIMD on the CPU, STAGE, and the three
+// tensor-core forms TC(0, 0), TC(0, tile) and TC(1, n).
+enum class GemmForm : uint8_t { SimdTile, StagedTile, MmaDirect, MmaStaged, Warpgroup };
+
+// The arg of a claimed matmul's WMMA node. `plan` holds the layout only (its node fields are empty:
+// they are the WMMA's sources). `tile`: SIMD's columns, STAGE's and TC(0, tile)'s block tile side,
+// TC(1, n)'s n. `tiles_m`, `tiles_n`: mma tiles per warp (TC(0, 0)).
+struct GemmArg final : ArgObject {
+  GemmForm form = GemmForm::SimdTile;
+  int64_t tile = 0;
+  int tiles_m = 1, tiles_n = 1;
+  GemmPlan plan;
+
+  bool equals(const ArgObject& other) const override;
+  void hash(Hasher& h) const override;
+  std::string str() const override;
+
+ private:
+  std::vector<int64_t> words() const;  // every field, for equality and hashing
+};
+
+// The kernel with the sum of `plan` replaced by a WMMA node rendering it as `form`.
+UOp claim_gemm(const UOp& ast, const GemmPlan& plan, GemmForm form, int64_t tile, int tiles_m = 1, int tiles_n = 1);
+// The kernel's WMMA node, or a null UOp when no opt claimed it.
+UOp find_wmma(const UOp& ast);
+// The plan a WMMA node carries, its node fields filled in (reduce is the WMMA node itself).
+GemmPlan gemm_plan(const UOp& wmma);
+inline const GemmArg& gemm_arg(const UOp& wmma) { return *wmma.arg().as<GemmArg>(); }
 
 // The operand can be copied in 16-byte pieces of `vector` elements along its contiguous axis (k, or
 // its own output loop `axis`): affine, stride 1 along that axis, and every other stride and the

@@ -72,12 +72,29 @@ struct Opt {
   friend bool operator==(const Opt&, const Opt&) = default;
 };
 
+// Opts rewrite the kernel AST (codegen never keeps decisions beside it): UPCAST, PADTO and SWAP
+// rebuild the loop nest; LOCAL, GROUP, GROUPTOP, UNROLL and THREAD give loops an axis type
+// (uop/axis.h); TC, STAGE and SIMD claim the matmul, its sum becoming a WMMA node (codegen/gemm.h);
+// NOLOCALS marks the kernel's SINK (KernelInfo).
+//
 // The kernel with `opt` applied; an anneal::Error when it does not apply (no such axis, amount does
 // not divide the loop).
 ScheduledKernel apply_opt(const ScheduledKernel& kernel, const Opt& opt);
 
 // The kernel's reduction loops in order of first use (UNROLL's axes).
 std::vector<UOp> reduction_loops(const ScheduledKernel& kernel);
+// The reductions not nested in another reduction's body (GROUP shares their largest loop).
+std::vector<UOp> top_level_reduces(const UOp& ast);
+
+// The arg of an optimized kernel's SINK: what holds for the kernel as a whole.
+struct KernelInfo final : ArgObject {
+  bool no_locals = false;  // NOLOCALS: no block-level cooperation (LOCAL, GROUP, STAGE, TC) on GPUs
+
+  bool equals(const ArgObject& other) const override;
+  void hash(Hasher& h) const override;
+  std::string str() const override;
+};
+bool no_locals(const UOp& ast);
 
 // Whether the opts change the order in which sums are accumulated (TC, GROUP, GROUPTOP): such a
 // kernel's results agree with the unoptimized one's to rounding rather than bit for bit.

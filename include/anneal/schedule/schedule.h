@@ -6,7 +6,6 @@
 #pragma once
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "anneal/uop/shape.h"
@@ -16,21 +15,10 @@ namespace anneal {
 
 struct ScheduledKernel {
   std::string name;             // "E_64_32" (elementwise) / "r_64_32" (with a reduction), made unique
-  UOp ast;                      // SINK(END(STORE(INDEX(PARAM0, idx), value), loops...))
+  UOp ast;                      // SINK(END(STORE(INDEX(PARAM0, idx), value), loops...)); opts rewrite it (codegen/opt.h)
   std::vector<UOp> buffers;     // the BUFFER bound to each PARAM slot; slot 0 is written
   Shape shape;                  // the output's shape (the loop nest)
   std::vector<UOp> fused;       // the tensor-graph nodes computed inside this kernel (for reports)
-  std::vector<int64_t> local;   // GPU threads per block along each output loop (LOCAL opts); empty = default
-  bool tensor_core = false;     // rendered with tensor cores (the TC opt; codegen/tensor_core.h)...
-  bool warpgroup = false;       // ...with Hopper's warpgroup MMA (TC(1, n): wgmma) rather than mma.sync
-  int64_t stage = 0;            // block tile side staged through shared memory (STAGE / TC; TC(1, n): n)
-  int64_t simd = 0;             // CPU: columns of the SIMD register tile (SIMD; codegen/gemm.h); 0 = none
-  int64_t group = 0;            // GPU threads sharing each output's reductions (GROUP / GROUPTOP); 0 = none
-  bool group_top = false;       // GROUPTOP: each thread sums one contiguous chunk instead of a stride
-  std::vector<std::pair<int64_t, int64_t>> unroll;  // UNROLL: (reduction RANGE id, factor) the compiler unrolls
-  int64_t thread_range = -1;    // THREAD: the RANGE id of the output loop split across CPU cores (-1: the outermost)...
-  int64_t thread_cores = 0;     // ...by at most this many cores (0: all)
-  bool no_locals = false;       // NOLOCALS: no block-level cooperation (LOCAL, GROUP, STAGE, TC) on GPUs
 };
 
 struct Schedule {

@@ -106,6 +106,11 @@ class UOp {
   static UOp invalid();
   // A symbolic integer `name` in [lo, hi].
   static UOp variable(const std::string& name, int64_t lo, int64_t hi, DType dtype = dtypes::weakint);
+  // A BUFFER of `size` elements on `device` (a canonical name), with a process-unique id and no
+  // storage yet (the runtime or the memory planner gives it some).
+  static UOp buffer(const std::string& device, int64_t size, DType dtype);
+  // This node (a flat buffer) seen with `shape`: itself when the shape is already that, else a RESHAPE.
+  UOp view_as(const std::vector<int64_t>& shape) const;  // a Shape (uop/shape.h)
 
   UOp const_like(int64_t v) const { return constant(dtype(), ConstValue::integer(v)); }
   UOp const_like(const ConstValue& v) const { return constant(dtype(), v); }

@@ -14,7 +14,7 @@
 #include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
-#include "../disk_cache.h"
+#include "anneal/support/disk_cache.h"
 
 namespace anneal {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "../disk_cache.h"
+#include "anneal/support/disk_cache.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
 #include "cuda_api.h"

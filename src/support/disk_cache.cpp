@@ -1,4 +1,4 @@
-#include "disk_cache.h"
+#include "anneal/support/disk_cache.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
