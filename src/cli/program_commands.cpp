@@ -11,8 +11,7 @@
 #include "anneal/nn/optim.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
-#include "anneal/codegen/opt.h"
-#include "anneal/render/renderer.h"
+#include "anneal/engine/engine.h"
 #include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/graph.h"
@@ -96,37 +95,37 @@ void print_kernels_verb(const ProgramOptions& o) {
   TrainStep step;
   if (o.train) step = build_train_step(o.program);
   Program p = o.train ? step.program : build_program(o.program);
-  const Schedule s = create_schedule(output_uops(p));
+  Schedule s = create_schedule(output_uops(p));
   auto phases = [&](const ScheduledKernel& k) {
     std::vector<std::string> names;
     if (step.provenance)
       for (Phase ph : step.provenance->phases_of(k)) names.push_back(phase_name(ph));
     return names;
   };
-  // What actually runs: each kernel after the optimizer's heuristics for the device.
-  const std::string device = default_device();
-  std::vector<ScheduledKernel> optimized;
-  std::vector<std::vector<Opt>> opts(s.kernels.size());
-  for (size_t i = 0; i < s.kernels.size(); ++i) optimized.push_back(optimize(s.kernels[i], device, &opts[i]));
+  // What actually runs, as the engine prepares it for the device: with --run the schedule runs first
+  // (so that under ANNEAL_BEAM the searched winners are what is shown).
+  if (o.run) run_schedule(s);
+  const std::vector<PreparedKernel> prepared = prepare_kernels(s);
   auto opts_text = [&](size_t i) {
     std::string t;
-    for (const Opt& op : opts[i]) t += (t.empty() ? "" : " ") + op.str();
-    return t.empty() ? std::string("none") : t;
+    for (const Opt& op : prepared[i].opts) t += (t.empty() ? "" : " ") + op.str();
+    return (t.empty() ? std::string("none") : t) + (prepared[i].origin == "beam" ? " (BEAM)" : "");
   };
   if (o.json) {
     nlohmann::json kernels = nlohmann::json::array();
     for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
-      const ScheduledKernel& k = optimized[ki];
+      const ScheduledKernel& k = prepared[ki].kernel;
       nlohmann::json inputs = nlohmann::json::array();
       for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
       nlohmann::json kj = {{"name", k.name},
                            {"inputs", inputs},
                            {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
                            {"global_size", k.shape},
-                           {"source", render_for(k, device)}};
+                           {"source", prepared[ki].source}};
       nlohmann::json oj = nlohmann::json::array();
-      for (const Opt& op : opts[ki]) oj.push_back(op.str());
+      for (const Opt& op : prepared[ki].opts) oj.push_back(op.str());
       kj["opts"] = oj;
+      kj["opts_origin"] = prepared[ki].origin;
       if (o.train) kj["phases"] = phases(s.kernels[ki]);
       kernels.push_back(kj);
     }
@@ -138,16 +137,17 @@ void print_kernels_verb(const ProgramOptions& o) {
     if (o.train) fmt::print(", {} crossing the forward/backward seam", step.provenance->seam_kernels(s));
     fmt::print("\n");
     for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
-      const ScheduledKernel& k = optimized[ki];
+      const ScheduledKernel& k = prepared[ki].kernel;
       std::string ph;
       for (const std::string& n : phases(s.kernels[ki])) ph += (ph.empty() ? " [" : ", ") + n;
       fmt::print("\n// {} over {} ({} buffers){}\n", k.name, shape_str(k.shape), k.buffers.size(), ph.empty() ? "" : ph + "]");
       if (o.opts) fmt::print("// opts: {}\n", opts_text(ki));
-      fmt::print("{}", render_for(k, device));
+      fmt::print("{}", prepared[ki].source);
     }
   }
   if (!o.run) return;
-  for (Tensor& t : p.outputs) {
+  for (const UOp& out : s.outputs) {
+    const Tensor t(out);
     const std::vector<double> v = t.to_vector<double>();
     double sum = 0;
     for (double x : v) sum += x;

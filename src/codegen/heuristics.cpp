@@ -17,7 +17,6 @@
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
 #include "anneal/codegen/tensor_core.h"
-#include "anneal/runtime/device.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal {
@@ -40,8 +39,8 @@ int64_t staging_tile(const GemmPlan& p, int64_t outputs, bool (*fits)(const Gemm
 
 // Tensor cores: on compute 9.0 warpgroup MMA in 128 x 256 (else 128 x 128) tiles while that gives
 // every SM a block; else mma.sync, staged where it fits.
-Opt tensor_core_opt(const TensorCorePlan& p, int64_t outputs, const std::string& device, bool staging) {
-  if (staging && warpgroup_available(device))
+Opt tensor_core_opt(const TensorCorePlan& p, int64_t outputs, const Target& target, bool staging) {
+  if (staging && target.warpgroup_mma)
     for (int64_t n : {256, 128})
       if (warpgroup_fits(p, n) && outputs / (128 * n) >= kMinStagedBlocks) return {OptOp::TensorCore, 1, n};
   return {OptOp::TensorCore, 0, staging ? staging_tile(p, outputs, tensor_core_stages) : 0};
@@ -91,12 +90,12 @@ std::vector<Opt> register_tile(const ScheduledKernel& k, const ReuseInfo& reuse,
 
 }  // namespace
 
-std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& device) {
+std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target) {
   std::vector<Opt> opts;
   if (env_off("ANNEAL_OPT")) return opts;
   const UOp& end = k.ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
-  const bool gpu = canonical_device(device) != "CPU";
+  const bool gpu = target.gpu;
   int64_t outputs = 1;
   for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
   // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per
@@ -118,7 +117,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const std::string& de
   // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off), staged through shared
   // memory where the layouts allow (ANNEAL_STAGE=0 turns staging off).
   const bool staging = gpu && !env_off("ANNEAL_STAGE");
-  if (tc) return {tensor_core_opt(*tc, outputs, device, staging)};
+  if (tc) return {tensor_core_opt(*tc, outputs, target, staging)};
   // float32 matmuls: tiles through shared memory.
   if (staging)
     if (const std::optional<GemmPlan> g = match_gemm(k))

@@ -1,6 +1,7 @@
 #include "anneal/codegen/opt.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -136,6 +137,31 @@ std::string Opt::str() const {
                      : op == OptOp::PadTo      ? "PADTO("
                                                : "SWAP(";
   return name + std::to_string(axis) + ", " + std::to_string(amount) + ")";
+}
+
+std::optional<Opt> parse_opt(const std::string& text) {
+  Opt o{OptOp::Upcast, 0, 0};
+  std::string name;
+  if (text.rfind("UPCAST(", 0) == 0) o.op = OptOp::Upcast, name = "UPCAST(";
+  else if (text.rfind("LOCAL(", 0) == 0) o.op = OptOp::Local, name = "LOCAL(";
+  else if (text.rfind("SWAP(", 0) == 0) o.op = OptOp::Swap, name = "SWAP(";
+  else if (text.rfind("TC(", 0) == 0) o.op = OptOp::TensorCore, name = "TC(";
+  else if (text.rfind("STAGE(", 0) == 0) o.op = OptOp::Stage, name = "STAGE(";
+  else if (text.rfind("SIMD(", 0) == 0) o.op = OptOp::Simd, name = "SIMD(";
+  else if (text.rfind("UNROLL(", 0) == 0) o.op = OptOp::Unroll, name = "UNROLL(";
+  else if (text.rfind("THREAD(", 0) == 0) o.op = OptOp::Thread, name = "THREAD(";
+  else if (text.rfind("PADTO(", 0) == 0) o.op = OptOp::PadTo, name = "PADTO(";
+  else if (text.rfind("NOLOCALS(", 0) == 0) o.op = OptOp::NoLocals, name = "NOLOCALS(";
+  else if (text.rfind("GROUPTOP(", 0) == 0) o.op = OptOp::GroupTop, name = "GROUPTOP(";
+  else if (text.rfind("GROUP(", 0) == 0) o.op = OptOp::Group, name = "GROUP(";
+  else return std::nullopt;
+  long long axis = 0, amount = 0;
+  char close = 0;
+  if (std::sscanf(text.c_str() + name.size(), "%lld, %lld%c", &axis, &amount, &close) != 3 || close != ')') return std::nullopt;
+  o.axis = int(axis);
+  o.amount = amount;
+  if (o.str() != text) return std::nullopt;  // exactly the canonical spelling
+  return o;
 }
 
 namespace {
@@ -366,9 +392,9 @@ bool reorders_sums(const std::vector<Opt>& opts) {
   return false;
 }
 
-ScheduledKernel optimize(const ScheduledKernel& kernel, const std::string& device, std::vector<Opt>* applied) {
+ScheduledKernel optimize(const ScheduledKernel& kernel, const Target& target, std::vector<Opt>* applied) {
   ScheduledKernel k = kernel;
-  for (const Opt& o : hand_coded_opts(kernel, device)) {
+  for (const Opt& o : hand_coded_opts(kernel, target)) {
     k = apply_opt(k, o);
     if (applied) applied->push_back(o);
   }

@@ -3,8 +3,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "anneal/runtime/cuda_probe.h"
-#include "anneal/runtime/device.h"
 
 namespace anneal {
 
@@ -37,14 +35,6 @@ std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
 bool tensor_core_stages(const GemmPlan& p, int64_t tile) {
   return p.dtype != dtypes::float32 && (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 && p.k % 32 == 0 &&
          staging_of(p.a, p.axis_m, 8).ok && staging_of(p.b, p.axis_n, 8).ok;
-}
-
-bool warpgroup_available(const std::string& device) {
-  const char* env = std::getenv("ANNEAL_WGMMA");
-  if (env && std::string(env) == "0") return false;
-  const std::string d = canonical_device(device);
-  if (d.rfind("CUDA", 0) != 0) return false;
-  return cuda_has_sm90a(d == "CUDA" ? 0 : std::stoi(d.substr(5)));
 }
 
 bool warpgroup_fits(const GemmPlan& p, int64_t n) {

@@ -1,17 +1,13 @@
 #include "anneal/render/renderer.h"
 
-#include "anneal/runtime/device.h"
 #include "c_renderer.h"
 #include "cuda_renderer.h"
 
 namespace anneal {
-namespace {
-bool is_cuda(const std::string& device) { return canonical_device(device).rfind("CUDA", 0) == 0; }
-}  // namespace
 
-ProgramSource render_program(std::span<const ScheduledKernel> kernels, const std::string& device) {
+ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Target& target) {
   ProgramSource p;
-  const bool cuda = is_cuda(device);
+  const bool cuda = target.language == Language::Cuda;
   p.language = cuda ? "cuda" : "c";
   p.code = cuda ? cuda_prelude() : c_prelude();
   for (const ScheduledKernel& k : kernels) {
@@ -22,8 +18,8 @@ ProgramSource render_program(std::span<const ScheduledKernel> kernels, const std
   return p;
 }
 
-std::string render_for(const ScheduledKernel& kernel, const std::string& device) {
-  return is_cuda(device) ? render_cuda(kernel) : render_c(kernel);
+std::string render_kernel(const ScheduledKernel& kernel, const Target& target) {
+  return target.language == Language::Cuda ? render_cuda(kernel) : render_c(kernel);
 }
 
 }  // namespace anneal

@@ -110,60 +110,6 @@ std::string kernel_name(const ScheduledKernel& k, std::unordered_map<std::string
   return n ? name + "n" + std::to_string(n) : name;
 }
 
-// Gives every buffer the scheduler made its storage. Outputs get their own; an intermediate reuses
-// the block of an intermediate whose last reader has already run (best fit by size).
-void plan_memory(Schedule& sched) {
-  std::unordered_set<const void*> outputs;
-  for (const UOp& o : sched.outputs) {
-    UOp b = o;
-    while (b.is(Ops::RESHAPE)) b = b.src(0);
-    outputs.insert(b.get());
-  }
-  std::unordered_map<const void*, size_t> last_use;
-  for (size_t i = 0; i < sched.kernels.size(); ++i)
-    for (const UOp& b : sched.kernels[i].buffers) last_use[b.get()] = i;
-  struct Block {
-    std::shared_ptr<void> storage;
-    size_t bytes;
-    std::string device;
-  };
-  std::vector<Block> free_blocks;
-  std::vector<std::pair<size_t, Block>> in_use;  // (last kernel reading it, block)
-  for (size_t i = 0; i < sched.kernels.size(); ++i) {
-    const UOp& out = sched.kernels[i].buffers[0];
-    const auto* arg = out.arg().as<BufferArg>();
-    const size_t bytes = size_t(arg->size) * size_t(out.dtype().itemsize());
-    if (outputs.count(out.get())) {
-      arg->storage = get_device(arg->device).allocate_uninitialized(bytes);
-    } else {
-      sched.intermediate_bytes += bytes;
-      auto best = free_blocks.end();
-      for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it)
-        if (it->device == arg->device && it->bytes >= bytes && (best == free_blocks.end() || it->bytes < best->bytes))
-          best = it;
-      Block block;
-      if (best != free_blocks.end()) {
-        block = *best;
-        free_blocks.erase(best);
-      } else {
-        block = Block{get_device(arg->device).allocate_uninitialized(bytes), bytes, arg->device};
-        sched.planned_bytes += bytes;
-      }
-      arg->storage = block.storage;
-      in_use.push_back({last_use[out.get()], block});
-    }
-    // Blocks whose last reader is kernel i become free for kernel i+1 on.
-    for (auto it = in_use.begin(); it != in_use.end();) {
-      if (it->first <= i) {
-        free_blocks.push_back(it->second);
-        it = in_use.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-}
-
 // Where a kernel's buffer comes from when a cached schedule is instantiated again.
 struct BufferRef {
   bool input;    // an input buffer of the graph (by order of appearance), else the output of kernel #index
@@ -233,7 +179,6 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   }
   for (size_t i = 0; i < outputs.size(); ++i)
     sched.outputs.push_back(c.outputs[i] ? made[*c.outputs[i]].view_as(shape_of(outputs[i])) : outputs[i]);
-  plan_memory(sched);
   return sched;
 }
 

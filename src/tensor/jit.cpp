@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "anneal/engine/engine.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "jit_recorder.h"
@@ -89,7 +90,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
       for (const Plan::Slot& s : slots) ptrs.push_back(resolve(s));
       kernel->launch(ptrs.data());
     }
-    note_kernels_run(p.launches.size());
+    note_kernels_launched(p.launches.size());
     std::vector<Tensor> outs;
     for (const Plan::Output& o : p.outputs) {
       const UOp buf = new_buffer(o.device, numel(o.shape), o.dtype);

@@ -12,8 +12,6 @@ UOp new_buffer(const std::string& device, int64_t size, DType dtype);
 UOp broadcast_const(DType dtype, double value, const Shape& shape);
 // Movement op node with a tuple arg.
 UOp movement(Ops op, const UOp& x, std::vector<int64_t> arg);
-// Counts kernels launched outside realize() (JIT replays) in kernels_run().
-void note_kernels_run(size_t n);
 // Normalises a possibly negative axis; raises anneal::Error naming `op` when out of range.
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
 

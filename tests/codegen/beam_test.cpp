@@ -6,7 +6,7 @@
 #include <fstream>
 #include <random>
 
-#include "anneal/codegen/beam.h"
+#include "anneal/engine/beam.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/support/hash.h"
@@ -39,7 +39,7 @@ std::vector<uint8_t> run(const ScheduledKernel& k, const std::string& device, st
   const size_t bytes = size_t(k.buffers[0].arg().as<BufferArg>()->size) * 4;
   std::shared_ptr<void> out = dev.allocate(bytes);
   bufs[0] = out.get();
-  dev.compile(render_program(std::vector<ScheduledKernel>{k}, device))[0]->launch(bufs.data());
+  dev.compile(render_program(std::vector<ScheduledKernel>{k}, dev.target()))[0]->launch(bufs.data());
   std::vector<uint8_t> host(bytes);
   dev.copy_to_host(host.data(), out.get(), bytes);
   return host;
@@ -53,27 +53,27 @@ void write_file(const std::string& path, const std::string& text) { std::ofstrea
 
 TEST(Beam, WinnerIsCorrectAndCached) {
   Case c = matmul_case(32);
-  std::remove(beam_cache_path(c.kernel, c.device).c_str());
+  std::remove(beam_cache_path(c.kernel, get_device(c.device)).c_str());
   const BeamStats before = beam_stats();
-  const std::vector<Opt> opts = beam_search(c.kernel, c.device, c.bufs.data(), 2);
+  const std::vector<Opt> opts = beam_search(c.kernel, get_device(c.device), c.bufs.data(), 2);
   EXPECT_EQ(beam_stats().searches, before.searches + 1);
   EXPECT_GT(beam_stats().candidates, before.candidates + 10);
   ScheduledKernel tuned = c.kernel;
   for (const Opt& o : opts) tuned = apply_opt(tuned, o);
   EXPECT_EQ(run(tuned, c.device, c.bufs), run(c.kernel, c.device, c.bufs));
-  const std::string entry = read_file(beam_cache_path(c.kernel, c.device));
+  const std::string entry = read_file(beam_cache_path(c.kernel, get_device(c.device)));
   EXPECT_EQ(entry.rfind("anneal-beam 1\nkey ", 0), 0u) << entry;
   // The next search is a cache hit with the same answer.
-  EXPECT_EQ(beam_search(c.kernel, c.device, c.bufs.data(), 2), opts);
+  EXPECT_EQ(beam_search(c.kernel, get_device(c.device), c.bufs.data(), 2), opts);
   EXPECT_EQ(beam_stats().cache_hits, before.cache_hits + 1);
   EXPECT_EQ(beam_stats().searches, before.searches + 1);
 }
 
 TEST(Beam, BadCacheEntriesAreIgnoredAndReplaced) {
   Case c = matmul_case(48);
-  const std::string path = beam_cache_path(c.kernel, c.device);
+  const std::string path = beam_cache_path(c.kernel, get_device(c.device));
   std::remove(path.c_str());
-  beam_search(c.kernel, c.device, c.bufs.data(), 1);
+  beam_search(c.kernel, get_device(c.device), c.bufs.data(), 1);
   const std::string good = read_file(path);
   ASSERT_FALSE(good.empty());
   // Corrupt, truncated, tampered (checksum no longer matches), for another kernel or device (stale).
@@ -93,7 +93,7 @@ TEST(Beam, BadCacheEntriesAreIgnoredAndReplaced) {
   for (const std::string& b : bad) {
     write_file(path, b);
     const BeamStats before = beam_stats();
-    beam_search(c.kernel, c.device, c.bufs.data(), 1);
+    beam_search(c.kernel, get_device(c.device), c.bufs.data(), 1);
     EXPECT_EQ(beam_stats().rejected_entries, before.rejected_entries + 1) << b;
     EXPECT_EQ(beam_stats().searches, before.searches + 1) << b;
     EXPECT_EQ(read_file(path).rfind("anneal-beam 1\n", 0), 0u);  // replaced by a valid entry

@@ -10,6 +10,7 @@
 
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
+#include "anneal/engine/engine.h"
 #include "anneal/uop/axis.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/render/renderer.h"
@@ -33,13 +34,14 @@ void launch(const ScheduledKernel& k, void* out) {
   std::vector<void*> ptrs;
   for (const UOp& b : k.buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
   if (out) ptrs[0] = out;
-  dev.compile(render_program(std::vector<ScheduledKernel>{k}, dev.name()))[0]->launch(ptrs.data());
+  dev.compile(render_program(std::vector<ScheduledKernel>{k}, dev.target()))[0]->launch(ptrs.data());
 }
 
 // The kernels that compute `t`, run once in order so that every buffer a kernel reads holds its value.
 std::vector<ScheduledKernel> kernels_of(const Tensor& t) {
   const std::vector<UOp> outs{t.uop()};
   Schedule s = create_schedule(outs);
+  plan_memory(s);
   for (const ScheduledKernel& k : s.kernels) launch(k, nullptr);
   return s.kernels;
 }
@@ -168,8 +170,8 @@ TEST(Opts, EveryOptKeepsTheValuesBitIdentical) {
     for (const ScheduledKernel& k : kernels_of(t)) {
       const std::vector<uint8_t> want = run_kernel(k);
       std::vector<std::vector<Opt>> cands = candidate_opts(k);
-      cands.push_back(hand_coded_opts(k, "CPU"));
-      cands.push_back(hand_coded_opts(k, "CUDA"));
+      cands.push_back(hand_coded_opts(k, cpu_target()));
+      cands.push_back(hand_coded_opts(k, cuda_target()));
       for (const std::vector<Opt>& opts : cands) {
         if (reorders_sums(opts) || !renders_here(opts)) continue;  // GROUP, TC: tested to rounding below
         ScheduledKernel o = k;
@@ -210,7 +212,7 @@ TEST(Opts, ChunkedSimdTilesKeepTheValuesBitIdentical) {
   (x.conv2d(w) * up).sum().backward();
   int checked = 0;
   for (const ScheduledKernel& k : kernels_of(w.grad())) {
-    const std::vector<Opt> opts = hand_coded_opts(k, "CPU");
+    const std::vector<Opt> opts = hand_coded_opts(k, cpu_target());
     if (opts.size() != 1 || opts[0].op != OptOp::Simd) continue;
     const ScheduledKernel o = apply_opt(k, opts[0]);
     if (render_c(o).find("saved[") == std::string::npos) continue;
@@ -266,8 +268,8 @@ TEST(Opts, StagingAppliesToEveryMatmulLayout) {
   // A convolution's sum runs over channels and the window (3 loops): SIMD tiles 5 x 16 of its
   // (columns x output channels), the weights packed.
   const ScheduledKernel conv = kernels_of(random({2, 3, 12, 12}, 8).conv2d(random({16, 3, 3, 3}, 9))).back();
-  ASSERT_EQ(hand_coded_opts(conv, "CPU").size(), 1u);
-  EXPECT_EQ(hand_coded_opts(conv, "CPU")[0].str(), "SIMD(0, 16)");
+  ASSERT_EQ(hand_coded_opts(conv, cpu_target()).size(), 1u);
+  EXPECT_EQ(hand_coded_opts(conv, cpu_target())[0].str(), "SIMD(0, 16)");
   EXPECT_EQ(match_gemm(conv)->ranges_k.size(), 3u);
   EXPECT_THROW(apply_opt(conv, {OptOp::Stage, 0, 64}), Error);  // staged GPU tiles take one reduction loop
   // SIMD reads B as vectors along n, packing a panel first where B runs along k.
@@ -324,7 +326,7 @@ TEST(Opts, StagedTensorCoresAgreeWithTheLoop) {
 // asks for sm_90a; on such a GPU its values agree with the plain loop's to float32 rounding of the
 // f16/bf16 products (k = 128: |error| far below the tolerance).
 TEST(Opts, WarpgroupTensorCoresAgreeWithTheLoop) {
-  const bool gpu = warpgroup_available(default_device());
+  const bool gpu = get_device(default_device()).target().warpgroup_mma;
   int checked = 0;
   for (DType d : {dtypes::float16, dtypes::bfloat16}) {
     auto input = [&](const Shape& s, uint64_t seed) { return random(s, seed).cast(d).realize(); };
@@ -372,7 +374,7 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   const ScheduledKernel mm = kernels_of(a.matmul(b)).at(0);
   auto cpu_opts = [](const Tensor& t) {
     std::string s;
-    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CPU")) s += o.str() + " ";
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), cpu_target())) s += o.str() + " ";
     return s;
   };
   EXPECT_EQ(cpu_opts(a.matmul(b)), "SIMD(0, 32) ");  // B's rows are vectors: an explicit 8 x 32 tile
@@ -381,11 +383,11 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   // 40 columns: a register tile left to the C compiler's vectorizer.
   EXPECT_EQ(cpu_opts(random({64, 64}, 1).matmul(random({64, 40}, 2))), "UPCAST(1, 8) UPCAST(0, 8) ");
   // 4096 outputs, 64 long: too few threads to tile on a GPU; a block per output shares each sum.
-  ASSERT_EQ(hand_coded_opts(mm, "CUDA").size(), 1u);
-  EXPECT_EQ(hand_coded_opts(mm, "CUDA")[0].str(), "GROUP(0, 64)");
+  ASSERT_EQ(hand_coded_opts(mm, cuda_target()).size(), 1u);
+  EXPECT_EQ(hand_coded_opts(mm, cuda_target())[0].str(), "GROUP(0, 64)");
   auto gpu_opts = [](const Tensor& t) {
     std::string s;
-    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), "CUDA")) s += o.str() + " ";
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), cuda_target())) s += o.str() + " ";
     return s;
   };
   // float32 matmuls whose loops a 128 (else 64) tile divides, with a block per SM: staged through
@@ -399,23 +401,23 @@ TEST(Opts, HeuristicTilesMatmulsAndLeavesElementwiseAlone) {
   EXPECT_EQ(gpu_opts(random({2048, 60}, 5).matmul(random({60, 2048}, 6))), "UPCAST(1, 4) UPCAST(0, 8) LOCAL(1, 16) LOCAL(0, 16) ");
   // 256 x 512: no tile gives 264 blocks; the one with the most (2 x 2 per thread, 128 blocks).
   EXPECT_EQ(gpu_opts(random({256, 60}, 7).matmul(random({60, 512}, 8))), "UPCAST(1, 2) UPCAST(0, 2) LOCAL(1, 16) LOCAL(0, 16) ");
-  EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), "CPU").empty());
+  EXPECT_TRUE(hand_coded_opts(kernels_of((a + b).exp()).at(0), cpu_target()).empty());
 }
 
 TEST(Opts, TensorCoresForHalfPrecisionMatmulsOnGpus) {
-  auto opts_of = [](const Tensor& t, const std::string& device) {
+  auto opts_of = [](const Tensor& t, const Target& target) {
     std::string s;
-    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), device)) s += o.str() + " ";
+    for (const Opt& o : hand_coded_opts(kernels_of(t).at(0), target)) s += o.str() + " ";
     return s;
   };
   Tensor a = random({64, 48}, 1).cast(dtypes::float16).realize(), b = random({48, 32}, 2).cast(dtypes::float16).realize();
-  EXPECT_EQ(opts_of(a.matmul(b), "CUDA"), "TC(0, 0) ");
-  EXPECT_EQ(opts_of((a.matmul(b).cast(dtypes::float32) + 1.0).relu(), "CUDA"), "TC(0, 0) ");  // with an epilogue
-  EXPECT_NE(opts_of(a.matmul(b), "CPU"), "TC(0, 0) ");
+  EXPECT_EQ(opts_of(a.matmul(b), cuda_target()), "TC(0, 0) ");
+  EXPECT_EQ(opts_of((a.matmul(b).cast(dtypes::float32) + 1.0).relu(), cuda_target()), "TC(0, 0) ");  // with an epilogue
+  EXPECT_NE(opts_of(a.matmul(b), cpu_target()), "TC(0, 0) ");
   Tensor odd = random({40, 48}, 3).cast(dtypes::float16).realize();  // 40 rows: not a multiple of 32
-  EXPECT_EQ(opts_of(odd.matmul(b), "CUDA").find("TC"), std::string::npos);
+  EXPECT_EQ(opts_of(odd.matmul(b), cuda_target()).find("TC"), std::string::npos);
   Tensor f32a = random({64, 48}, 1), f32b = random({48, 32}, 2);
-  EXPECT_EQ(opts_of(f32a.matmul(f32b), "CUDA").find("TC"), std::string::npos);  // no tf32 unless asked
+  EXPECT_EQ(opts_of(f32a.matmul(f32b), cuda_target()).find("TC"), std::string::npos);  // no tf32 unless asked
 }
 
 // float32 matmuls use tensor cores (tf32) only under ANNEAL_TF32=1; then, on a GPU, they agree with
@@ -426,7 +428,7 @@ TEST(Opts, Tf32OnlyWhenAsked) {
   const ScheduledKernel k = kernels_of(a.matmul(b)).at(0);
   auto opts = [&] {
     std::string s;
-    for (const Opt& o : hand_coded_opts(k, "CUDA")) s += o.str() + " ";
+    for (const Opt& o : hand_coded_opts(k, cuda_target())) s += o.str() + " ";
     return s;
   };
   EXPECT_EQ(opts().find("TC"), std::string::npos);
@@ -457,7 +459,7 @@ TEST(Opts, CpuTilesCompileToPackedInstructions) {
   auto assembly_of = [](const ScheduledKernel& k) {
     const std::string path = ::testing::TempDir() + "/anneal_tile.c";
     std::FILE* f = std::fopen(path.c_str(), "w");
-    const std::string code = render_program(std::vector<ScheduledKernel>{k}, "CPU").code;
+    const std::string code = render_program(std::vector<ScheduledKernel>{k}, cpu_target()).code;
     std::fwrite(code.data(), 1, code.size(), f);
     std::fclose(f);
     const CpuCompiler& cc = CpuCompiler::instance();
@@ -473,7 +475,7 @@ TEST(Opts, CpuTilesCompileToPackedInstructions) {
       if (s.find(op) != std::string::npos) return true;
     return false;
   };
-  const std::string tiled = assembly_of(optimize(plain, "CPU"));
+  const std::string tiled = assembly_of(optimize(plain, cpu_target()));
   EXPECT_TRUE(packed(tiled)) << tiled.substr(0, 2000);
 }
 
@@ -482,7 +484,7 @@ TEST(Opts, HeuristicIsDeterministic) {
     Tensor a = random({48, 40}, 1), b = random({40, 32}, 2);
     const ScheduledKernel k = kernels_of(a.matmul(b).relu()).at(0);
     std::vector<Opt> applied;
-    const ScheduledKernel o = optimize(k, "CPU", &applied);
+    const ScheduledKernel o = optimize(k, cpu_target(), &applied);
     std::string s;
     for (const Opt& op : applied) s += op.str();
     return s + render_c(o);

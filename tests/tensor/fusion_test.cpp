@@ -1,6 +1,7 @@
 // Fusion, asserted as kernel counts of known programs.
 #include <gtest/gtest.h>
 
+#include "anneal/engine/engine.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/graph.h"
 #include "anneal/uop/shape.h"
@@ -61,7 +62,8 @@ TEST(MemoryPlanning, IntermediatesShareBlocksOnceTheirReadersRan) {
   Tensor a2 = (a1 + 1.0).contiguous();  // a1's last reader
   Tensor a3 = (a2 * 3.0).contiguous();  // may reuse a1's block
   Tensor out = a3 - 1.0;
-  const Schedule s = create_schedule(std::vector<UOp>{out.uop()});
+  Schedule s = create_schedule(std::vector<UOp>{out.uop()});
+  plan_memory(s);  // the engine's memory planner
   ASSERT_EQ(s.kernels.size(), 4u);
   EXPECT_EQ(s.intermediate_bytes, 3u * 4000u);
   EXPECT_EQ(s.planned_bytes, 2u * 4000u);

@@ -55,9 +55,11 @@
 // SWAP(axis, other) exchanges two output loops: the order of the loop nest (on the CPU the outermost
 // loop is the one split across cores, and the inner ones decide what stays in cache).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "anneal/codegen/target.h"
 #include "anneal/schedule/schedule.h"
 
 namespace anneal {
@@ -71,6 +73,9 @@ struct Opt {
   std::string str() const;  // "UPCAST(1, 16)", "LOCAL(1, 16)", "SWAP(0, 1)"
   friend bool operator==(const Opt&, const Opt&) = default;
 };
+
+// "UPCAST(1, 4)" -> Opt (exactly str()'s spelling); nullopt when malformed.
+std::optional<Opt> parse_opt(const std::string& text);
 
 // Opts rewrite the kernel AST (codegen never keeps decisions beside it): UPCAST, PADTO and SWAP
 // rebuild the loop nest; LOCAL, GROUP, GROUPTOP, UNROLL and THREAD give loops an axis type
@@ -100,11 +105,11 @@ bool no_locals(const UOp& ast);
 // kernel's results agree with the unoptimized one's to rounding rather than bit for bit.
 bool reorders_sums(const std::vector<Opt>& opts);
 
-// The heuristic choice for `device` ("CPU", "CUDA"...). Deterministic: depends on the kernel only.
+// The heuristic choice for `target`. Deterministic: depends on the kernel and the target only.
 // ANNEAL_OPT=0 turns optimization off.
-std::vector<Opt> hand_coded_opts(const ScheduledKernel& kernel, const std::string& device);
+std::vector<Opt> hand_coded_opts(const ScheduledKernel& kernel, const Target& target);
 
 // apply_opt for each of hand_coded_opts; the opts applied go to `applied` when given.
-ScheduledKernel optimize(const ScheduledKernel& kernel, const std::string& device, std::vector<Opt>* applied = nullptr);
+ScheduledKernel optimize(const ScheduledKernel& kernel, const Target& target, std::vector<Opt>* applied = nullptr);
 
 }  // namespace anneal

@@ -40,8 +40,4 @@ bool tensor_core_stages(const GemmPlan& plan, int64_t tile);
 // multiple of 64, operands copyable in 16-byte pieces.
 bool warpgroup_fits(const GemmPlan& plan, int64_t n);
 
-// Whether `device` runs TC(1, n) kernels: a CUDA device of compute 9.0 with an NVRTC that targets
-// sm_90a. ANNEAL_WGMMA=0 says no.
-bool warpgroup_available(const std::string& device);
-
 }  // namespace anneal

@@ -1,10 +1,11 @@
-// Renderers: kernel ASTs -> source code for a device. The C and CUDA renderers share one C-style
-// emitter (src/render/c_style.h) and differ only in types, math functions and how the output loops
-// are walked: C loops over them (split across cores), CUDA gives each output element a thread.
+// Renderers: kernel ASTs -> source code in a target's language. The C and CUDA renderers share one
+// C-style emitter (src/render/c_style.h) and differ only in types, math functions and how the output
+// loops are walked: C loops over them (split across cores), CUDA gives each output element a thread.
 #pragma once
 #include <span>
 #include <string>
 
+#include "anneal/codegen/target.h"
 #include "anneal/runtime/program.h"
 #include "anneal/schedule/schedule.h"
 
@@ -15,9 +16,9 @@ std::string render_c(const ScheduledKernel& kernel);
 // One kernel as CUDA C++ (`extern "C" __global__`); `entry` receives its launch grid.
 std::string render_cuda(const ScheduledKernel& kernel, KernelEntry* entry = nullptr);
 
-// The whole translation unit for `device` ("CPU", "CUDA", "CUDA:1"...), helpers included.
-ProgramSource render_program(std::span<const ScheduledKernel> kernels, const std::string& device);
-// The source of one kernel as `device` would compile it (for reports).
-std::string render_for(const ScheduledKernel& kernel, const std::string& device);
+// The whole translation unit for `target`, helpers included.
+ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Target& target);
+// The source of one kernel as `target` would compile it (for reports).
+std::string render_kernel(const ScheduledKernel& kernel, const Target& target);
 
 }  // namespace anneal

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "anneal/codegen/target.h"
 #include "anneal/runtime/program.h"
 #include "anneal/support/function_ref.h"
 
@@ -40,6 +41,8 @@ class Device {
   Device& operator=(const Device&) = delete;
 
   const std::string& name() const { return name_; }
+  // What code generation targets: the kernel language and the hardware's opts.
+  virtual Target target() const = 0;
   // What tuned results depend on: the hardware model (and compiler), not just the name.
   virtual std::string fingerprint() const { return name_; }
   // Zero-filled memory, returned to the device when the last owner lets go; never null.

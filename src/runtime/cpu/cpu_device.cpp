@@ -72,6 +72,8 @@ class CpuDevice final : public Device {
  public:
   CpuDevice() : Device("CPU") {}
 
+  Target target() const override { return cpu_target(); }
+
   std::string fingerprint() const override {
     const CpuCompiler& cc = CpuCompiler::instance();
     std::string model = cc.cpu_model();

@@ -3,11 +3,13 @@
 #include "cuda_device.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "anneal/runtime/cuda_probe.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
 #include "cuda_api.h"
@@ -110,7 +112,8 @@ class CudaKernel final : public Kernel {
 
 class CudaDeviceImpl final : public Device {
  public:
-  CudaDeviceImpl(const Driver& d, int ordinal, const std::string& name) : Device(name), d_(d), alloc_(d, name) {
+  CudaDeviceImpl(const Driver& d, int ordinal, const std::string& name)
+      : Device(name), d_(d), alloc_(d, name), ordinal_(ordinal) {
     int count = 0;
     check_cu(d_.cuDeviceGetCount(&count), "cuDeviceGetCount");
     check(ordinal < count, [&] {
@@ -122,6 +125,13 @@ class CudaDeviceImpl final : public Device {
     check_cu(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent");
     check_cu(d_.cuDeviceGetAttribute(&cc_major_, kAttrComputeCapabilityMajor, dev_), "cuDeviceGetAttribute");
     check_cu(d_.cuDeviceGetAttribute(&cc_minor_, kAttrComputeCapabilityMinor, dev_), "cuDeviceGetAttribute");
+  }
+
+  // wgmma where the device is compute 9.0 and NVRTC targets sm_90a, unless ANNEAL_WGMMA=0.
+  Target target() const override {
+    const char* env = std::getenv("ANNEAL_WGMMA");
+    const bool wgmma = !(env && std::string(env) == "0") && cuda_has_sm90a(ordinal_);
+    return cuda_target(ordinal_, wgmma);
   }
 
   std::string fingerprint() const override {
@@ -229,6 +239,7 @@ class CudaDeviceImpl final : public Device {
   CachingAllocator alloc_;
   std::mutex modules_mu_;
   std::map<Key128, CUmodule> modules_;
+  int ordinal_ = 0;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "anneal/codegen/opt.h"
+#include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
 
 namespace anneal {
@@ -21,7 +22,9 @@ int beam_width();
 // The opts for `kernel` on `device`: from the cache when a valid entry exists, else by searching.
 // `bufs` are the kernel's buffers (slot 0 is not written: candidates write a scratch buffer), with
 // the inputs holding real values.
-std::vector<Opt> beam_search(const ScheduledKernel& kernel, const std::string& device, void* const* bufs, int width);
+std::vector<Opt> beam_search(const ScheduledKernel& kernel, Device& device, void* const* bufs, int width);
+// The cached winner for `kernel` on `device`, when a valid entry exists (no search).
+std::optional<std::vector<Opt>> beam_cached(const ScheduledKernel& kernel, const Device& device);
 
 struct BeamStats {
   size_t searches = 0;         // kernels searched (cache misses)
@@ -33,9 +36,6 @@ struct BeamStats {
 BeamStats beam_stats();
 
 // The cache file of `kernel` on `device` (for tests and tools).
-std::string beam_cache_path(const ScheduledKernel& kernel, const std::string& device);
-
-// "UPCAST(1, 4)" -> Opt; nullopt when malformed.
-std::optional<Opt> parse_opt(const std::string& text);
+std::string beam_cache_path(const ScheduledKernel& kernel, const Device& device);
 
 }  // namespace anneal

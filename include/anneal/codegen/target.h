@@ -1,0 +1,23 @@
+// What code generation needs to know about a device: which language its kernels are written in and
+// which opts its hardware has. The device travels through the optimizer and the renderers as this
+// object (runtime's Device::target() for a device in use), never as a name parsed again at each stop.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace anneal {
+
+enum class Language : uint8_t { C, Cuda };
+
+struct Target {
+  std::string device;          // canonical device name ("CPU", "CUDA:1"): for reports and cache keys
+  Language language = Language::C;
+  bool gpu = false;            // blocks of cooperating threads: LOCAL, GROUP, STAGE and TC apply
+  bool warpgroup_mma = false;  // Hopper's wgmma (compute 9.0, NVRTC targeting sm_90a): TC(1, n)
+};
+
+// Targets that need no device present (tests, reports of what a device would run).
+Target cpu_target();
+Target cuda_target(int ordinal = 0, bool warpgroup_mma = false);
+
+}  // namespace anneal

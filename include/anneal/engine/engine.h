@@ -1,0 +1,42 @@
+// The engine runs schedules. For each kernel it picks the opts (the heuristics for its device's
+// target, or BEAM with ANNEAL_BEAM), renders and compiles a device's kernels as one program (cached on
+// their ASTs, so a repeated step compiles nothing), gives the scheduler's buffers memory (the memory
+// planner) and launches the kernels in order. Tensor::realize, the JIT and the CLI all come here.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "anneal/codegen/opt.h"
+#include "anneal/runtime/device.h"
+#include "anneal/schedule/schedule.h"
+
+namespace anneal {
+
+// Gives every buffer the scheduler made its storage: outputs their own; an intermediate reuses the
+// block of an intermediate whose last reader has already run (best fit by size). Fills the schedule's
+// intermediate_bytes and planned_bytes. Buffers that already have storage are left as they are.
+void plan_memory(Schedule& schedule);
+
+// Plans memory where the schedule has none yet, compiles what is new and launches every kernel; the
+// compiled kernels, in schedule order.
+std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& schedule);
+
+// A kernel as the engine runs it, for reports: the kernel after its opts, the opts and their origin,
+// and its source for the device.
+struct PreparedKernel {
+  ScheduledKernel kernel;
+  std::vector<Opt> opts;
+  std::string origin;  // "heuristic", or "beam" (a BEAM winner found in the cache)
+  std::string source;
+};
+// What run_schedule compiles for each kernel. Under ANNEAL_BEAM a kernel whose winner is not cached
+// yet shows the heuristic's choice (a search needs the kernel's inputs: run the schedule first).
+std::vector<PreparedKernel> prepare_kernels(const Schedule& schedule);
+
+// Kernels launched in this process (by run_schedule and by JIT replays, which report theirs).
+size_t kernels_launched();
+void note_kernels_launched(size_t n);
+
+}  // namespace anneal

@@ -1,0 +1,121 @@
+// run_schedule: opts, render and compile (one program per schedule and device, cached), launch.
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "anneal/engine/beam.h"
+#include "anneal/engine/engine.h"
+#include "anneal/render/renderer.h"
+#include "anneal/runtime/profile.h"
+#include "anneal/support/hash.h"
+
+namespace anneal {
+namespace {
+
+std::atomic<size_t> launched{0};
+
+// The compiled kernels of the schedules run so far, keyed on their device, names and ASTs. An entry
+// holds its ASTs, so their (interned) addresses cannot be reused by other nodes while it exists. A
+// repeated training step skips rendering and the compiler's source hashing altogether.
+struct CompiledProgram {
+  std::vector<UOp> asts;
+  std::vector<std::shared_ptr<const Kernel>> kernels;
+};
+std::mutex compiled_mu;
+std::map<Key128, CompiledProgram>& compiled_programs() {
+  static auto& m = *new std::map<Key128, CompiledProgram>();  // immortal: kernels outlive main's objects
+  return m;
+}
+
+std::vector<std::shared_ptr<const Kernel>> render_and_compile(const std::vector<ScheduledKernel>& kernels, Device& device) {
+  const ProgramSource program = render_program(kernels, device.target());
+  dump_program(program);
+  return device.compile(program);
+}
+
+std::vector<std::shared_ptr<const Kernel>> compile_for(Device& device, std::vector<ScheduledKernel> kernels) {
+  Hasher h;
+  h.bytes(device.name());
+  for (const ScheduledKernel& k : kernels) {
+    h.word(uint64_t(reinterpret_cast<uintptr_t>(k.ast.get())));
+    h.bytes(k.name);
+  }
+  const Key128 key = h.finish();
+  {
+    std::lock_guard<std::mutex> lock(compiled_mu);
+    if (auto it = compiled_programs().find(key); it != compiled_programs().end()) return it->second.kernels;
+  }
+  CompiledProgram p;
+  for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
+  const Target target = device.target();
+  for (ScheduledKernel& k : kernels) k = optimize(k, target);
+  p.kernels = render_and_compile(kernels, device);
+  std::lock_guard<std::mutex> lock(compiled_mu);
+  if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
+  return compiled_programs().emplace(key, std::move(p)).first->second.kernels;
+}
+
+// With ANNEAL_BEAM=N each kernel is searched once per process, on the values it is about to read
+// (later processes read the winner from the BEAM cache), and compiled on its own.
+std::shared_ptr<const Kernel> beam_kernel(const ScheduledKernel& k, Device& device, void* const* bufs) {
+  static auto& memo = *new std::map<std::pair<const void*, std::string>, std::pair<UOp, std::shared_ptr<const Kernel>>>();
+  std::lock_guard<std::mutex> lock(compiled_mu);
+  const auto key = std::make_pair(static_cast<const void*>(k.ast.get()), device.name());
+  if (auto it = memo.find(key); it != memo.end()) return it->second.second;
+  ScheduledKernel tuned = k;
+  for (const Opt& o : beam_search(k, device, bufs, beam_width())) tuned = apply_opt(tuned, o);
+  auto kernel = render_and_compile({tuned}, device)[0];
+  memo.emplace(key, std::make_pair(k.ast, kernel));
+  return kernel;
+}
+
+Device& device_of(const ScheduledKernel& k) { return get_device(k.buffers[0].arg().as<BufferArg>()->device); }
+
+}  // namespace
+
+size_t kernels_launched() { return launched.load(); }
+void note_kernels_launched(size_t n) { launched += n; }
+
+// Compiles the kernels of each device as one program (one compiler run per schedule and device, and
+// none at all when the program was seen before), then launches every kernel in schedule order.
+std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
+  plan_memory(s);
+  std::vector<std::shared_ptr<const Kernel>> compiled(s.kernels.size());
+  std::map<Device*, std::vector<size_t>> by_device;
+  for (size_t i = 0; i < s.kernels.size(); ++i) by_device[&device_of(s.kernels[i])].push_back(i);
+  for (const auto& [device, indices] : by_device) {
+    std::vector<ScheduledKernel> kernels;
+    for (size_t i : indices) kernels.push_back(s.kernels[i]);
+    const auto fns = compile_for(*device, std::move(kernels));
+    for (size_t j = 0; j < indices.size(); ++j) compiled[indices[j]] = fns[j];
+  }
+  std::vector<void*> ptrs;
+  const bool beam = beam_width() > 0;
+  for (size_t i = 0; i < s.kernels.size(); ++i) {
+    ptrs.clear();
+    for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
+    if (beam) compiled[i] = beam_kernel(s.kernels[i], device_of(s.kernels[i]), ptrs.data());
+    compiled[i]->launch(ptrs.data());
+    ++launched;
+  }
+  return compiled;
+}
+
+std::vector<PreparedKernel> prepare_kernels(const Schedule& s) {
+  std::vector<PreparedKernel> out;
+  for (const ScheduledKernel& k : s.kernels) {
+    Device& device = device_of(k);
+    const Target target = device.target();
+    PreparedKernel p;
+    std::optional<std::vector<Opt>> cached = beam_width() > 0 ? beam_cached(k, device) : std::nullopt;
+    p.origin = cached ? "beam" : "heuristic";
+    p.opts = cached ? *cached : hand_coded_opts(k, target);
+    p.kernel = k;
+    for (const Opt& o : p.opts) p.kernel = apply_opt(p.kernel, o);
+    p.source = render_kernel(p.kernel, target);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace anneal
