@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "anneal/engine/engine.h"
 #include "anneal/models/classifier.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"

@@ -1,6 +1,7 @@
 // The public API of anneal in one include.
 #pragma once
 #include "anneal/rewrite/symbolic.h"
+#include "anneal/engine/engine.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/error.h"
 #include "anneal/tensor/gradient.h"

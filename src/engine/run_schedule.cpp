@@ -73,6 +73,8 @@ Device& device_of(const ScheduledKernel& k) { return get_device(k.buffers[0].arg
 
 }  // namespace
 
+Schedule create_schedule(std::span<const UOp> outputs) { return create_schedule(outputs, default_device()); }
+
 size_t kernels_launched() { return launched.load(); }
 void note_kernels_launched(size_t n) { launched += n; }
 

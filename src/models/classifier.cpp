@@ -1,3 +1,4 @@
+#include "anneal/engine/engine.h"
 #include "anneal/models/classifier.h"
 
 #include <algorithm>

@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "anneal/codegen/gemm.h"
-#include "anneal/runtime/program.h"
+#include "anneal/render/program.h"
 #include "c_style.h"
 
 namespace anneal {

@@ -8,7 +8,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
@@ -130,7 +129,7 @@ struct CachedSchedule {
 };
 
 // The structural key of the outputs' graph with every BUFFER replaced by (position, dtype, size).
-Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs) {
+Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs, const std::string& default_device) {
   std::unordered_map<const void*, Key128> keys;
   for (const UOp& u : order) {
     Hasher h;
@@ -150,7 +149,7 @@ Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs) {
   // Constants-only kernels go to the default device, which can change between calls.
   Hasher h;
   h.key(keys.at(order.back().get()));
-  h.bytes(default_device());
+  h.bytes(default_device);
   return h.finish();
 }
 
@@ -201,12 +200,13 @@ std::unordered_map<const void*, const std::string*> devices_of(const std::vector
   return dev;
 }
 
-CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>& graph_order, const std::vector<UOp>& inputs) {
+CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>& graph_order, const std::vector<UOp>& inputs,
+                     const std::string& default_device) {
   // Long GPU sums get two stages first (split_reduce.h); the rest of the scheduler sees the result.
   std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
   std::vector<UOp> order = graph_order;
   auto devices = devices_of(graph_order);
-  if (split_long_reductions(outputs, graph_order, devices)) {
+  if (split_long_reductions(outputs, graph_order, devices, default_device)) {
     order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
     devices = devices_of(order);
   }
@@ -223,7 +223,7 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
     if (!realized.count(u.get())) continue;
     const Shape& shape = shape_of(u);
     const std::string* dev = devices.at(u.get());
-    const std::string device = dev ? *dev : default_device();
+    const std::string device = dev ? *dev : default_device;
     UOp buf = UOp::buffer(device, numel(shape), u.dtype());
     buffers.emplace(u.get(), buf);
     kernel_of.emplace(buf.get(), c.kernels.size());
@@ -254,7 +254,7 @@ ScheduleCacheStats schedule_cache_stats() {
   return stats;
 }
 
-Schedule create_schedule(std::span<const UOp> outputs) {
+Schedule create_schedule(std::span<const UOp> outputs, const std::string& default_device) {
   // Realizing what is already a buffer costs nothing (and does not touch the cache).
   if (std::all_of(outputs.begin(), outputs.end(), is_buffer_view)) {
     Schedule done;
@@ -264,8 +264,8 @@ Schedule create_schedule(std::span<const UOp> outputs) {
   const UOp sink = UOp::make(Ops::SINK, dtypes::void_, outputs);
   const std::vector<UOp> order = toposort(sink);
   std::vector<UOp> inputs;
-  const Key128 key = structure_key(order, inputs);
-  if (!cache_enabled()) return instantiate(build(outputs, order, inputs), order, inputs, outputs);
+  const Key128 key = structure_key(order, inputs, default_device);
+  if (!cache_enabled()) return instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs);
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     if (auto it = cache.find(key); it != cache.end()) {
@@ -273,7 +273,7 @@ Schedule create_schedule(std::span<const UOp> outputs) {
       return instantiate(it->second, order, inputs, outputs);
     }
   }
-  CachedSchedule built = build(outputs, order, inputs);
+  CachedSchedule built = build(outputs, order, inputs, default_device);
   std::lock_guard<std::mutex> lock(cache_mu);
   ++stats.misses;
   if (cache.size() >= 4096) cache.clear();  // bound memory in programs that never repeat a graph

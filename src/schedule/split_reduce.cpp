@@ -1,7 +1,6 @@
 #include "split_reduce.h"
 
 #include "anneal/rewrite/graph_rewrite.h"
-#include "anneal/runtime/device.h"
 #include "anneal/uop/shape.h"
 
 namespace anneal {
@@ -48,12 +47,13 @@ UOp split(const UOp& r) {
 }  // namespace
 
 bool split_long_reductions(std::vector<UOp>& outputs, const std::vector<UOp>& order,
-                           const std::unordered_map<const void*, const std::string*>& device_of) {
+                           const std::unordered_map<const void*, const std::string*>& device_of,
+                           const std::string& default_device) {
   std::unordered_map<UOp, UOp> replace;
   for (const UOp& u : order) {
     if (!u.is(Ops::REDUCE)) continue;
     const std::string* d = device_of.at(u.get());
-    if (canonical_device(d ? *d : default_device()) == "CPU") continue;
+    if ((d ? *d : default_device) == "CPU") continue;
     if (UOp two = split(u)) replace.emplace(u, two);
   }
   if (replace.empty()) return false;

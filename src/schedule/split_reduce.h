@@ -12,9 +12,10 @@
 namespace anneal {
 
 // The graph under `outputs` (in place) with each such REDUCE replaced by its two stages. `device_of`
-// gives the device of a node's value (null: the default device); only GPU reductions are split.
-// Returns whether anything changed.
+// gives the (canonical) device of a node's value (null: `default_device`); only GPU reductions are
+// split. Returns whether anything changed.
 bool split_long_reductions(std::vector<UOp>& outputs, const std::vector<UOp>& order,
-                           const std::unordered_map<const void*, const std::string*>& device_of);
+                           const std::unordered_map<const void*, const std::string*>& device_of,
+                           const std::string& default_device);
 
 }  // namespace anneal

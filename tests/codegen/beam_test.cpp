@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "anneal/engine/engine.h"
 #include "anneal/engine/beam.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/device.h"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "anneal/engine/engine.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
 #include "anneal/schedule/schedule.h"

@@ -118,7 +118,7 @@ TEST(Fusion, LongGpuSumsAreSplitInTwoStages) {
     std::unordered_map<const void*, const std::string*> dev;
     for (const UOp& u : order) dev.emplace(u.get(), &device);
     std::vector<UOp> outputs{t.uop()};
-    const bool changed = split_long_reductions(outputs, order, dev);
+    const bool changed = split_long_reductions(outputs, order, dev, device);
     return std::make_pair(changed, outputs[0]);
   };
   EXPECT_FALSE(on(cpu, grad).first);

@@ -1,6 +1,7 @@
 // The built-in programs: kernel counts (tracked over time) and values against the reference.
 #include <gtest/gtest.h>
 
+#include "anneal/engine/engine.h"
 #include "anneal/models/programs.h"
 #include "anneal/schedule/schedule.h"
 #include "op_test_util.h"

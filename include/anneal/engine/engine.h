@@ -14,6 +14,9 @@
 
 namespace anneal {
 
+// create_schedule with the process's default device (runtime/device.h) for values that read no buffer.
+Schedule create_schedule(std::span<const UOp> outputs);
+
 // Gives every buffer the scheduler made its storage: outputs their own; an intermediate reuses the
 // block of an intermediate whose last reader has already run (best fit by size). Fills the schedule's
 // intermediate_bytes and planned_bytes. Buffers that already have storage are left as they are.

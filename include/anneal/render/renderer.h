@@ -6,7 +6,7 @@
 #include <string>
 
 #include "anneal/codegen/target.h"
-#include "anneal/runtime/program.h"
+#include "anneal/render/program.h"
 #include "anneal/schedule/schedule.h"
 
 namespace anneal {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "anneal/codegen/target.h"
-#include "anneal/runtime/program.h"
+#include "anneal/render/program.h"
 #include "anneal/support/function_ref.h"
 
 namespace anneal {

@@ -5,7 +5,7 @@
 #pragma once
 #include <string>
 
-#include "anneal/runtime/program.h"
+#include "anneal/render/program.h"
 
 namespace anneal {
 

@@ -28,7 +28,10 @@ struct Schedule {
   size_t planned_bytes = 0;              // memory actually allocated for them after reuse
 };
 
-Schedule create_schedule(std::span<const UOp> outputs);
+// Values that read no buffer (constants) are computed on `default_device` (a canonical name).
+// Buffers get no memory here: the engine's memory planner gives them some (engine/engine.h, which
+// also has the overload that uses the process's default device).
+Schedule create_schedule(std::span<const UOp> outputs, const std::string& default_device);
 
 // The schedule cache: a graph whose structure was scheduled before (same ops, args and shapes, with
 // input buffers abstracted to their order of appearance) reuses those kernels with new buffers.

@@ -1,7 +1,7 @@
 #pragma once
 #include <string>
 
-#include "anneal/runtime/program.h"
+#include "anneal/render/program.h"
 
 namespace anneal {
 // Compiles CUDA C++ for a device of compute capability major.minor: a cubin for the device's own
