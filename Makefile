@@ -17,7 +17,7 @@ WERROR := $(if $(filter true,$(CI)),ON,OFF)
 HASH := \#
 DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
-.PHONY: deps build test sanitize fuzz run bench clean install
+.PHONY: deps apt-deps npm-deps build test sanitize fuzz run bench clean install
 
 # Targets like `test: deps build` must run their prerequisites in order even under `make -j`
 # (Ninja already builds in parallel inside `build`).
@@ -25,7 +25,19 @@ DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
 # Install the missing Debian packages. Queries dpkg only (fast, no network); apt-get runs only when
 # something is missing. Without root it prints the command to run instead and fails.
-deps:
+deps: apt-deps npm-deps
+
+# Packages from npm, where Debian has none: Dawn (WebGPU), as a library the WGSL tests and the WebGPU
+# backend load at run time. Pinned by version and tarball hash; unpacked under third_party/ (ignored).
+DAWN_PACKAGE := bun-webgpu-linux-x64
+DAWN_VERSION := 0.1.7
+DAWN_SHA256  := 8badfecdad4e726ac12be4f29771f4cbd7ce7683b4418316a547c5bda94fb798
+npm-deps:
+	@command -v npm >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y --no-install-recommends npm; } || \
+	  { echo "make deps: npm not found; install it (apt-get install npm) and retry"; exit 1; }
+	@cmake/fetch_npm_package.sh $(DAWN_PACKAGE) $(DAWN_VERSION) $(DAWN_SHA256) third_party/dawn/lib
+
+apt-deps:
 	@command -v dpkg-query >/dev/null || { \
 	  echo "make deps: dpkg-query not found; this target supports Debian 12 only."; \
 	  echo "Install these packages with your system's package manager: $(DEPS)"; exit 1; }

@@ -101,7 +101,8 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per
   // output whose threads share the reduction; one thread per output would leave the GPU idle and run
   // each reduction serially. (A tensor-core matmul with few outputs still prefers its tiles.)
-  const std::optional<TensorCorePlan> tc = gpu && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
+  const bool forms = target.matmul_forms;
+  const std::optional<TensorCorePlan> tc = gpu && forms && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
   if (gpu && !tc && outputs <= 8192) {
     int64_t longest = 0;
     for (const UOp& r : reduction_loops(k)) longest = std::max(longest, r.src(0).ival());
@@ -116,7 +117,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   if (!reuse.has_reduce) return opts;
   // Tensor cores for float16/bfloat16 matmuls (ANNEAL_TC=0 turns them off), staged through shared
   // memory where the layouts allow (ANNEAL_STAGE=0 turns staging off).
-  const bool staging = gpu && !env_off("ANNEAL_STAGE");
+  const bool staging = gpu && forms && !env_off("ANNEAL_STAGE");
   if (tc) return {tensor_core_opt(*tc, outputs, target, staging)};
   // float32 matmuls: tiles through shared memory.
   if (staging)
@@ -127,7 +128,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   if (gpu && outputs < 65536) return opts;
   if (!gpu) {
     // float32 matmul-shaped kernels: explicit vector tiles (ANNEAL_SIMD=0 turns them off).
-    if (!env_off("ANNEAL_SIMD"))
+    if (forms && !env_off("ANNEAL_SIMD"))
       if (const std::optional<GemmPlan> g = match_gemm(k))
         for (int64_t cols : {32, 16})
           if (simd_fits(*g, cols)) return {{OptOp::Simd, 0, cols}};
@@ -162,6 +163,7 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
       threads *= l;
       ++placed;
     }
+    if (threads > target.max_block_threads) continue;
     const int64_t blocks = outputs / (per_thread * threads);
     if (blocks > best_blocks) best = cand, best_blocks = blocks;
     if (blocks >= kMinBlocks) return cand;

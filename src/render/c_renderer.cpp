@@ -20,7 +20,7 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 class CEmitter final : public CStyleEmitter {
  public:
-  using CStyleEmitter::CStyleEmitter;
+  explicit CEmitter(const ScheduledKernel& k) : CStyleEmitter(k, c_language()) {}
   std::string render() {
     const UOp wmma = find_wmma(k_.ast);
     return wmma ? run_simd(gemm_plan(wmma), gemm_arg(wmma).tile) : run();
@@ -235,31 +235,10 @@ class CEmitter final : public CStyleEmitter {
     }
     for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == split ? Loop::SplitAcrossCores : Loop::Plain);
   }
-  // clang and gcc spell it differently; each ignores the other's.
-  void unroll_hint(int64_t factor) override {
-    const std::string f = std::to_string(factor);
-    out_ << "#if defined(__clang__)\n#pragma unroll " << f << "\n#else\n#pragma GCC unroll " << f << "\n#endif\n";
-  }
   void close_kernel(const UOp& end) override {
     for (size_t i = end.num_srcs(); i-- > 1;) close_loop(end.src(i));
     out_ << "}\n";
   }
-  // <tgmath.h> picks the float or double function from the argument.
-  std::string infinity(DType d) const override { return d == dtypes::float64 ? "__builtin_inf()" : "__builtin_inff()"; }
-  std::string nan(DType d) const override {
-    return d == dtypes::float64 ? "__builtin_nan(\"\")" : "__builtin_nanf(\"\")";
-  }
-  std::string unary_math(Ops op, DType) const override {
-    switch (op) {
-      case Ops::EXP2: return "exp2";
-      case Ops::LOG2: return "log2";
-      case Ops::SIN: return "sin";
-      case Ops::SQRT: return "sqrt";
-      default: return "trunc";
-    }
-  }
-  std::string pow_fn(DType) const override { return "pow"; }
-  std::string fma_fn(DType) const override { return "fma"; }
 };
 
 }  // namespace

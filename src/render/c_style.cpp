@@ -71,31 +71,8 @@ std::vector<std::array<size_t, 4>> aligned_quads(const std::vector<std::pair<UOp
 
 }  // namespace
 
-std::string CStyleEmitter::buffer_type(DType d) const {
-  return is_half(d) || is_bf16(d) ? "unsigned short" : type_name(d);
-}
-
-std::string CStyleEmitter::type_name(DType d) const {
-  switch (d.scalar()) {
-    case ScalarType::Float16:
-    case ScalarType::BFloat16: return "float";
-    case ScalarType::Bool: return "_Bool";
-    case ScalarType::Int8: return "signed char";
-    case ScalarType::Int16: return "short";
-    case ScalarType::Int32: return "int";
-    case ScalarType::Int64: return "long long";
-    case ScalarType::UInt8: return "unsigned char";
-    case ScalarType::UInt16: return "unsigned short";
-    case ScalarType::UInt32: return "unsigned int";
-    case ScalarType::UInt64: return "unsigned long long";
-    case ScalarType::Float32: return "float";
-    case ScalarType::Float64: return "double";
-    default: throw Error("renderer: dtype " + std::string(d.name()) + " is not supported");
-  }
-}
-
 std::string CStyleEmitter::value_type(const UOp& u) const {
-  if (u.dtype() == dtypes::weakint) return fits_int32(u) ? "int" : "long long";
+  if (u.dtype() == dtypes::weakint) return lang_.index(!fits_int32(u));
   return type_name(u.dtype());
 }
 
@@ -104,23 +81,23 @@ std::string CStyleEmitter::literal(const UOp& c) const {
   const DType d = c.dtype();
   if (d.is_float()) {
     const double x = v.as_float();
-    if (std::isnan(x)) return nan(d);
-    if (std::isinf(x)) return (x < 0 ? "-" : "") + infinity(d);
+    if (std::isnan(x)) return lang_.nan(d);
+    if (std::isinf(x)) return (x < 0 ? "-" : "") + lang_.infinity(d);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%a", x);  // exact
-    return "(" + std::string(buf) + (d == dtypes::float64 ? "" : "f") + ")";
+    return lang_.float_literal(buf, d);
   }
-  if (d.is_bool()) return v.as_bool() ? "1" : "0";
-  if (d == dtypes::weakint) return std::to_string(v.as_int()) + (fits_int32(c) ? "" : "LL");
-  return "((" + type_name(d) + ")" + std::to_string(v.as_int()) + "LL)";
+  if (d.is_bool()) return lang_.bool_literal(v.as_bool());
+  if (d == dtypes::weakint) return lang_.index_literal(v.as_int(), !fits_int32(c));
+  return lang_.int_literal(v.as_int(), type_name(d));
 }
 
 std::string CStyleEmitter::reduce_identity(Ops op, DType d) const {
   if (op == Ops::ADD) return "0";
   if (op == Ops::MUL) return "1";
-  if (d.is_float()) return "-" + infinity(d);
+  if (d.is_float()) return "-" + lang_.infinity(d);
   if (d.is_bool() || d.is_unsigned()) return "0";
-  return "((" + type_name(d) + ")(1ULL << " + std::to_string(d.bits() - 1) + "))";  // the minimum
+  return lang_.min_int(type_name(d), int(d.bits()));
 }
 
 std::string CStyleEmitter::run() {
@@ -146,14 +123,18 @@ std::string CStyleEmitter::run() {
 void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
   const DType out = k_.buffers[0].dtype();
   std::vector<bool> done(stores.size(), false);
-  if (vector_memory() && out == dtypes::float32) {
+  const std::string data0 = lang_.buffer(k_.name, 0);
+  auto write = [&](const std::string& statement) {
+    line(store_condition().empty() ? statement : lang_.when(store_condition(), statement));
+  };
+  if (lang_.vector_memory && out == dtypes::float32) {
     std::vector<std::pair<UOp, UOp>> accesses;
     for (const UOp& store : stores) accesses.push_back({store.src(0).src(0), store.src(0).src(1)});
     for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
       if (!std::all_of(q.begin(), q.end(), [&](size_t i) { return ungated(stores[i]) && !done[i]; })) continue;
       std::string v;
       for (size_t i : q) v += (v.empty() ? "" : ", ") + val(stores[i].src(1));
-      line(store_guard() + "*(float4*)&data0[" + val(stores[q[0]].src(0).src(1)) + "] = make_float4(" + v + ");");
+      write("*(float4*)&" + data0 + "[" + val(stores[q[0]].src(0).src(1)) + "] = make_float4(" + v + ");");
       for (size_t i : q) done[i] = true;
     }
   }
@@ -163,8 +144,8 @@ void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
     std::string v = val(store.src(1));
     if (is_half(out)) v = "anneal_f2h(" + v + ")";
     if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
-    const std::string gate = ungated(store) ? "" : "if (" + val(store.src(2)) + ") ";
-    line(store_guard() + gate + "data0[" + val(store.src(0).src(1)) + "] = " + v + ";");
+    const std::string statement = data0 + "[" + val(store.src(0).src(1)) + "] = " + v + ";";
+    write(ungated(store) ? statement : lang_.when(val(store.src(2)), statement));
   }
 }
 
@@ -184,34 +165,40 @@ void CStyleEmitter::compute_deps() {
 // StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
 // ChunkOfGroup: this thread's share [n*lane/group, n*(lane+1)/group).
 void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
-  if (const RangeInfo info = range_info(r); info.type == AxisType::Unroll) unroll_hint(info.amount);
+  if (const RangeInfo info = range_info(r); info.type == AxisType::Unroll)
+    if (const std::string hint = lang_.unroll(info.amount); !hint.empty()) directive(hint);
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
   bind(r, name);
   open_.insert(r.get());
   switch (kind) {
     case Loop::SplitAcrossCores:
-      line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * core / cores); " + name + " < (" + t + ")(" + n +
-           "LL * (core + 1) / cores); " + name + "++) {");
+      line(lang_.loop(t, name, lang_.cast(t, "(" + n + "LL * core / cores)"),
+                      name + " < " + lang_.cast(t, "(" + n + "LL * (core + 1) / cores)"), name + "++"));
       break;
     case Loop::ChunkOfGroup: {
-      const std::string g = std::to_string(group_size()), lane = "(long long)" + thread_lane();
-      line("for (" + t + " " + name + " = (" + t + ")(" + n + "LL * " + lane + " / " + g + "); " + name + " < (" + t +
-           ")(" + n + "LL * (" + lane + " + 1) / " + g + "); " + name + "++) {");
+      // n * lane needs 64 bits for long loops; without 64-bit integers it must fit in 32.
+      const int64_t size = r.src(0).ival();
+      check(lang_.int64 || size * group_size() <= INT32_MAX, [&] {
+        return std::string(lang_.name) + " renderer: GROUPTOP over a loop of " + n + " needs 64-bit integers";
+      });
+      const std::string g = std::to_string(group_size()), lane = lang_.cast(lang_.index(lang_.int64), thread_lane());
+      const std::string wide_n = lang_.index_literal(size, lang_.int64);
+      line(lang_.loop(t, name, lang_.cast(t, "(" + wide_n + " * " + lane + " / " + g + ")"),
+                      name + " < " + lang_.cast(t, "(" + wide_n + " * (" + lane + " + 1) / " + g + ")"), name + "++"));
       break;
     }
     case Loop::StridedOverGroup:
-      line("for (" + t + " " + name + " = " + thread_lane() + "; " + name + " < " + n + "; " + name +
-           " += " + std::to_string(group_size()) + ") {");
+      line(lang_.loop(t, name, thread_lane(), name + " < " + n, name + " += " + std::to_string(group_size())));
       break;
-    case Loop::Plain: line("for (" + t + " " + name + " = 0; " + name + " < " + n + "; " + name + "++) {");
+    case Loop::Plain: line(lang_.loop(t, name, "0", name + " < " + n, name + "++"));
   }
   ++indent_;
 }
 
 void CStyleEmitter::declare_range(const UOp& r, const std::string& value) {
   const std::string name = range_name(r), t = value_type(r);
-  line("const " + t + " " + name + " = (" + t + ")(" + value + ");");
+  line(lang_.constant(t, name, lang_.cast(t, "(" + value + ")")));
   bind(r, name);
   open_.insert(r.get());
 }
@@ -233,15 +220,15 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::ADD: return s(0) + " + " + s(1);
     case Ops::MUL: return s(0) + " * " + s(1);
     case Ops::SUB: return s(0) + " - " + s(1);
-    case Ops::MAX: return "(" + s(0) + " > " + s(1) + " ? " + s(0) + " : " + s(1) + ")";
+    case Ops::MAX: return "(" + lang_.select(s(0) + " > " + s(1), s(0), s(1)) + ")";
     case Ops::CMPLT: return s(0) + " < " + s(1);
     case Ops::CMPNE: return s(0) + " != " + s(1);
     case Ops::CMPEQ: return s(0) + " == " + s(1);
     case Ops::AND: return s(0) + " & " + s(1);
     case Ops::OR: return s(0) + " | " + s(1);
     case Ops::XOR: return s(0) + " ^ " + s(1);
-    case Ops::SHL: return s(0) + " << " + s(1);
-    case Ops::SHR: return s(0) + " >> " + s(1);
+    case Ops::SHL: return s(0) + " << " + lang_.shift_amount(s(1));
+    case Ops::SHR: return s(0) + " >> " + lang_.shift_amount(s(1));
     case Ops::CDIV: return s(0) + " / " + s(1);
     case Ops::CMOD: return s(0) + " % " + s(1);
     // Floor division of a value known to be non-negative by a positive divisor is C's truncating
@@ -252,25 +239,25 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::FLOORMOD:
       if (u.src(0).vmin() >= 0 && u.src(1).vmin() > 0) return s(0) + " % " + s(1);
       return "anneal_floormod(" + s(0) + ", " + s(1) + ")";
-    case Ops::WHERE: return s(0) + " ? " + s(1) + " : " + s(2);
+    case Ops::WHERE: return lang_.select(s(0), s(1), s(2));
     case Ops::NEG: return "-" + s(0);
     case Ops::EXP2:
     case Ops::LOG2:
     case Ops::SIN:
     case Ops::SQRT:
-    case Ops::TRUNC: return unary_math(u.op(), u.dtype()) + "(" + s(0) + ")";
-    case Ops::POW: return pow_fn(u.dtype()) + "(" + s(0) + ", " + s(1) + ")";
-    case Ops::RECIPROCAL: return "(" + type_name(u.dtype()) + ")1 / " + s(0);
+    case Ops::TRUNC: return lang_.math(u.op(), u.dtype()) + "(" + s(0) + ")";
+    case Ops::POW: return lang_.pow(u.dtype()) + "(" + s(0) + ", " + s(1) + ")";
+    case Ops::RECIPROCAL: return lang_.cast(type_name(u.dtype()), "1") + " / " + s(0);
     case Ops::CAST:
       if (is_half(u.dtype()) || is_bf16(u.dtype())) return round_to(u.dtype(), "(float)" + s(0));
-      return "(" + type_name(u.dtype()) + ")" + s(0);
+      return lang_.cast(type_name(u.dtype()), s(0));
     case Ops::LOAD: {
       const UOp& index = u.src(0);
       std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
       if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
       if (ungated(u)) return access;  // ungated, or a gate folded to true
-      return s(2) + " ? " + access + " : " + s(1);
+      return lang_.select(s(2), access, s(1));
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));
   }
@@ -278,7 +265,7 @@ std::string CStyleEmitter::expr(const UOp& u) {
 
 void CStyleEmitter::emit(const UOp& u) {
   if (names_.count(u.get()) || u.is_const()) return;
-  if (u.is(Ops::PARAM)) return bind(u, "data" + std::to_string(u.arg().as<ParamArg>()->slot));
+  if (u.is(Ops::PARAM)) return bind(u, lang_.buffer(k_.name, u.arg().as<ParamArg>()->slot));
   if (u.is(Ops::REDUCE)) return emit_reduce(u);
   if (u.is(Ops::INDEX)) {  // rendered inside its LOAD/STORE
     for (const UOp& s : u.srcs()) emit(s);
@@ -286,7 +273,7 @@ void CStyleEmitter::emit(const UOp& u) {
   }
   for (const UOp& s : u.srcs()) emit(s);
   const std::string name = "v" + std::to_string(counter_++);
-  line(value_type(u) + " " + name + " = " + expr(u) + ";");
+  line(lang_.let(value_type(u), name, expr(u)));
   bind(u, name);
 }
 
@@ -298,7 +285,7 @@ bool CStyleEmitter::in_scope(const UOp& u) const {
 // The float32 loads among `roots` that can be computed here, 4 neighbours at a time (vector_memory):
 // one float4 load each, its lanes bound as the loads' values.
 void CStyleEmitter::emit_vector_loads(const std::vector<UOp>& roots) {
-  if (!vector_memory()) return;
+  if (!lang_.vector_memory) return;
   std::vector<UOp> loads;
   std::unordered_set<const void*> seen;
   for (const UOp& root : roots)
@@ -338,7 +325,7 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
   std::vector<std::string> accs;
   for (const UOp& g : group) {
     accs.push_back("acc" + std::to_string(counter_++));
-    line(type_name(g.dtype()) + " " + accs.back() + " = " + reduce_identity(op, g.dtype()) + ";");
+    line(lang_.var(type_name(g.dtype()), accs.back(), reduce_identity(op, g.dtype())));
   }
   // A grouped reduction (GROUP gave its largest loop a group axis) shares that loop among the block's
   // threads, as the outermost loop.
@@ -359,13 +346,13 @@ void CStyleEmitter::emit_reduce(const UOp& r) {
     if (op == Ops::ADD && x.is(Ops::MUL) && x.dtype().is_float()) {
       emit(x.src(0));
       emit(x.src(1));
-      line(acc + " = " + fma_fn(x.dtype()) + "(" + val(x.src(0)) + ", " + val(x.src(1)) + ", " + acc + ");");
+      line(acc + " = " + lang_.fma(x.dtype()) + "(" + val(x.src(0)) + ", " + val(x.src(1)) + ", " + acc + ");");
       continue;
     }
     emit(x);
     if (op == Ops::ADD) line(acc + " += " + val(x) + ";");
     else if (op == Ops::MUL) line(acc + " *= " + val(x) + ";");
-    else line(acc + " = " + val(x) + " > " + acc + " ? " + val(x) + " : " + acc + ";");
+    else line(acc + " = " + lang_.select(val(x) + " > " + acc, val(x), acc) + ";");
   }
   for (size_t i = loops.size(); i-- > 0;) close_loop(loops[i]);
   for (size_t i = 0; i < group.size(); ++i) {

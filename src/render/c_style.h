@@ -1,7 +1,7 @@
 // The emitter shared by the C-like renderers. Values become numbered locals in dependency order; a
 // reduction becomes an accumulator loop, with everything that does not depend on its loop variables
-// hoisted above it. Subclasses say how a kernel opens (signature, output loops or thread indices)
-// and spell types, special floats and math functions.
+// hoisted above it. Subclasses say how a kernel opens (signature, output loops or thread indices);
+// the language table (language.h) says how everything is spelled.
 #pragma once
 #include <functional>
 #include <sstream>
@@ -13,12 +13,13 @@
 #include "anneal/codegen/gemm.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/axis.h"
+#include "language.h"
 
 namespace anneal {
 
 class CStyleEmitter {
  public:
-  explicit CStyleEmitter(const ScheduledKernel& k) : k_(k) {}
+  CStyleEmitter(const ScheduledKernel& k, const LanguageTable& lang) : k_(k), lang_(lang) {}
   virtual ~CStyleEmitter() = default;
   std::string run();
 
@@ -29,13 +30,8 @@ class CStyleEmitter {
   virtual void close_kernel(const UOp& end) = 0;
   // The type values of `d` have in registers, and the type of its elements in memory: float16 and
   // bfloat16 live in memory as their bit patterns and compute as float.
-  virtual std::string type_name(DType d) const;
-  std::string buffer_type(DType d) const;
-  virtual std::string infinity(DType d) const = 0;  // +inf of a float type
-  virtual std::string nan(DType d) const = 0;
-  virtual std::string unary_math(Ops op, DType d) const = 0;  // "exp2", "sqrtf"...
-  virtual std::string pow_fn(DType d) const = 0;
-  virtual std::string fma_fn(DType d) const = 0;
+  std::string type_name(DType d) const { return lang_.type(d); }
+  std::string buffer_type(DType d) const { return lang_.memory_type(d); }
   // Reductions whose loops have a group axis (GROUP, GROUPTOP) are split across the threads of a block
   // (GPU): each thread loops over its share of that loop, then `combine` merges the partial
   // accumulators and gives every thread the total. Renderers without blocks (C) ignore group axes.
@@ -43,15 +39,15 @@ class CStyleEmitter {
   virtual std::string thread_lane() const { return "0"; }
   virtual int group_size() const { return 1; }
   virtual void combine(const std::string&, Ops, DType) {}
-  // Asks the compiler to unroll the loop that follows by `factor` (an Unroll axis).
-  virtual void unroll_hint(int64_t factor) { line("#pragma unroll " + std::to_string(factor)); }
-  // Put before the output store (e.g. so that one thread of a group writes).
-  virtual std::string store_guard() const { return ""; }
-  // Whether an upcast's float32 loads and stores of 4 neighbouring elements starting at a multiple of
-  // 4 become one 16-byte access (CUDA; the C compiler finds the CPU's vectors itself).
-  virtual bool vector_memory() const { return false; }
+  // The condition under which this thread writes the output (e.g. thread 0 of a group); "" for all.
+  virtual std::string store_condition() const { return ""; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
+  // A language's directive: one line is indented like code, several (#if blocks) start at column 0.
+  void directive(const std::string& s) {
+    if (s.find('\n') == std::string::npos) line(s);
+    else out_ << s << "\n";
+  }
   enum class Loop { Plain, SplitAcrossCores, StridedOverGroup, ChunkOfGroup };
   void open_loop(const UOp& r, Loop kind = Loop::Plain);
   void close_loop(const UOp& r);
@@ -94,6 +90,7 @@ class CStyleEmitter {
   std::string reduce_identity(Ops op, DType d) const;
 
   const ScheduledKernel& k_;
+  const LanguageTable& lang_;
   std::ostringstream out_;
   int indent_ = 0;
 

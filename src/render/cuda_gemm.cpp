@@ -95,20 +95,6 @@ void CudaEmitter::tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN
   line("}");
 }
 
-void CudaEmitter::open_signature(int64_t threads, int64_t blocks) {
-  if (entry_) {
-    entry_->name = k_.name;
-    entry_->local = {threads, 1, 1};
-    entry_->global = {blocks, 1, 1};
-    entry_->buffers = k_.buffers.size();
-  }
-  out_ << "extern \"C\" __global__ void __launch_bounds__(" << threads << ") " << k_.name << "(";
-  for (size_t i = 0; i < k_.buffers.size(); ++i)
-    out_ << (i ? ", const " : "") << buffer_type(k_.buffers[i].dtype()) << "* __restrict__ data" << i;
-  out_ << ") {\n";
-  indent_ = 1;
-}
-
 // The cp.async ring of the staged tensor-core kernels: `ahead` k-steps are copied before the loop;
 // step kt waits for its own copies (this thread's, then everyone's past the barrier) and issues those
 // of step kt + ahead into stage (kt + ahead) % stages. Opens the kt loop, which the caller closes.

@@ -2,24 +2,51 @@
 
 #include "c_renderer.h"
 #include "cuda_renderer.h"
+#include "gpu_emitter.h"
+#include "wgsl_renderer.h"
 
 namespace anneal {
 
+std::string render_wgsl(const ScheduledKernel& kernel, KernelEntry* entry) {
+  return GpuEmitter(kernel, entry, wgsl_language()).render_generic();
+}
+
+namespace {
+
+struct LanguageEntry {
+  const char* name;
+  const std::string& (*prelude)();
+  std::string (*render)(const ScheduledKernel&, KernelEntry*);
+};
+
+std::string render_c_entry(const ScheduledKernel& k, KernelEntry*) { return render_c(k); }
+
+LanguageEntry entry_for(Language language) {
+  switch (language) {
+    case Language::Cuda: return {"cuda", cuda_prelude, render_cuda};
+    case Language::Wgsl: return {"wgsl", wgsl_prelude, render_wgsl};
+    case Language::C: break;
+  }
+  return {"c", c_prelude, render_c_entry};
+}
+
+}  // namespace
+
 ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Target& target) {
+  const LanguageEntry language = entry_for(target.language);
   ProgramSource p;
-  const bool cuda = target.language == Language::Cuda;
-  p.language = cuda ? "cuda" : "c";
-  p.code = cuda ? cuda_prelude() : c_prelude();
+  p.language = language.name;
+  p.code = language.prelude();
   for (const ScheduledKernel& k : kernels) {
     KernelEntry e{k.name, {1, 1, 1}, {1, 1, 1}, k.buffers.size()};
-    p.code += "\n" + (cuda ? render_cuda(k, &e) : render_c(k));
+    p.code += "\n" + language.render(k, &e);
     p.kernels.push_back(e);
   }
   return p;
 }
 
 std::string render_kernel(const ScheduledKernel& kernel, const Target& target) {
-  return target.language == Language::Cuda ? render_cuda(kernel) : render_c(kernel);
+  return entry_for(target.language).render(kernel, nullptr);
 }
 
 }  // namespace anneal

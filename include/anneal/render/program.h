@@ -18,7 +18,7 @@ struct KernelEntry {
 };
 
 struct ProgramSource {
-  std::string language;  // "c" or "cuda"
+  std::string language;  // "c", "cuda" or "wgsl"
   std::string code;
   std::vector<KernelEntry> kernels;
 };
