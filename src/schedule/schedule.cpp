@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "anneal/support/error.h"
+#include "anneal/support/settings.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "split_reduce.h"
@@ -157,10 +158,7 @@ std::mutex cache_mu;
 std::map<Key128, CachedSchedule>& cache = *new std::map<Key128, CachedSchedule>();  // immortal: holds UOps
 ScheduleCacheStats stats;
 
-bool cache_enabled() {
-  const char* env = std::getenv("ANNEAL_SCHEDULE_CACHE");
-  return !(env && std::string(env) == "0");
-}
+bool cache_enabled() { return settings::schedule_cache.get(); }
 
 Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, const std::vector<UOp>& inputs,
                      std::span<const UOp> outputs) {
