@@ -66,15 +66,17 @@ std::string milliseconds(double ms) {
   return buf;
 }
 
-// "  341 nodes  27 rewrites  1 kernel" (a plural label loses its s for one).
+// "341 nodes", "1 kernel": a plural label loses its s for one.
+std::string counted(uint64_t n, std::string_view label) {
+  if (n == 1 && label.size() > 1 && label.back() == 's') label.remove_suffix(1);
+  return std::to_string(n) + " " + std::string(label);
+}
+
+// "  341 nodes  27 rewrites  1 kernel"
 template <class Counts>
 std::string counts_text(const Counts& counts) {
   std::string s;
-  for (const auto& [what, n] : counts) {
-    std::string_view label = what;
-    if (n == 1 && label.size() > 1 && label.back() == 's') label.remove_suffix(1);
-    s += "  " + std::to_string(n) + " " + std::string(label);
-  }
+  for (const auto& [what, n] : counts) s += "  " + counted(n, what);
   return s;
 }
 
@@ -105,7 +107,7 @@ void print_summary() {
   for (const PassTotals& t : all) {
     std::vector<std::pair<std::string_view, uint64_t>> rules(t.rules.begin(), t.rules.end());
     char runs[32];
-    std::snprintf(runs, sizeof runs, "%8llu runs", static_cast<unsigned long long>(t.runs));
+    std::snprintf(runs, sizeof runs, "%8llu %-4s", static_cast<unsigned long long>(t.runs), t.runs == 1 ? "run" : "runs");
     emit(pad_to(t.kind + " " + t.name, kHeadWidth) + runs + " " + milliseconds(t.ms) + counts_text(t.counts) +
          rules_text(std::move(rules), 8));
   }
