@@ -186,10 +186,11 @@ void PassScope::end() {
   Entry& e = c.entries[it->second];
   ++e.totals.runs;
   e.totals.ms += ms;
-  for (const auto& [what, n] : counts_) {
-    auto slot = std::find_if(e.totals.counts.begin(), e.totals.counts.end(), [&](const auto& p) { return p.first == what; });
-    if (slot == e.totals.counts.end()) e.totals.counts.emplace_back(std::string(what), n);
-    else slot->second += n;
+  for (const auto& count : counts_) {
+    auto slot = std::find_if(e.totals.counts.begin(), e.totals.counts.end(),
+                             [&](const auto& p) { return p.first == count.first; });
+    if (slot == e.totals.counts.end()) e.totals.counts.emplace_back(std::string(count.first), count.second);
+    else slot->second += count.second;
   }
   for (const auto& [rule, n] : rules_) e.rules[std::string(rule)] += n;
   if (!c.exit_summary_registered) {
