@@ -78,7 +78,7 @@ SAN_FLAGS    := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=OFF -D
 ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency
 ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency)\.
 TSAN_TARGETS := test_support test_concurrency
-TSAN_TESTS   := ^(AtomicFile|Concurrency)\.
+TSAN_TESTS   := ^(AtomicFile|Settings|Concurrency)\.
 sanitize: deps
 	cmake -S . -B build-asan $(SAN_FLAGS) -DANNEAL_SANITIZE=address
 	cmake --build build-asan --target $(ASAN_TARGETS)

@@ -11,6 +11,7 @@
 #include "cli/doctor_command.h"
 #include "cli/program_commands.h"
 #include "cli/sample_command.h"
+#include "cli/settings_command.h"
 #include "cli/simplify_command.h"
 #include "cli/train_command.h"
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   anneal::cli::register_doctor(app);
   anneal::cli::register_bench(app);
   anneal::cli::register_sample(app);
+  anneal::cli::register_settings(app);
 
   try {
     app.parse(argc, argv);

@@ -17,15 +17,13 @@
 #include "anneal/codegen/gemm.h"
 #include "anneal/codegen/opt.h"
 #include "anneal/codegen/tensor_core.h"
+#include "anneal/support/settings.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal {
 namespace {
 
-bool env_off(const char* name) {
-  const char* env = std::getenv(name);
-  return env && std::string(env) == "0";
-}
+bool env_off(const char* name) { return !settings::get_bool(name); }
 
 // Blocks a staged kernel must have to give every SM of an H100/H200 one.
 constexpr int64_t kMinStagedBlocks = 132;

@@ -3,13 +3,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "anneal/support/settings.h"
 
 namespace anneal {
 
-bool tf32_enabled() {
-  const char* env = std::getenv("ANNEAL_TF32");
-  return env && std::string(env) == "1";
-}
+bool tf32_enabled() { return settings::tf32.get(); }
 
 std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
   const std::optional<GemmPlan> g = match_gemm(k);

@@ -10,6 +10,7 @@
 #include "anneal/support/disk_cache.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
+#include "anneal/support/settings.h"
 #include "beam_cache.h"
 #include "result_compare.h"
 
@@ -167,10 +168,7 @@ class Search {
 
 }  // namespace
 
-int beam_width() {
-  const char* env = std::getenv("ANNEAL_BEAM");
-  return env && *env ? std::max(0, std::atoi(env)) : 0;
-}
+int beam_width() { return int(settings::beam.get()); }
 
 std::string beam_cache_path(const ScheduledKernel& kernel, const Device& device) {
   Hasher h;

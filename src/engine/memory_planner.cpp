@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "anneal/engine/engine.h"
+#include "anneal/rewrite/pass_trace.h"
 
 namespace anneal {
 
@@ -13,6 +14,7 @@ void plan_memory(Schedule& sched) {
   bool planned = true;  // run_schedule may be handed a schedule planned before
   for (const ScheduledKernel& k : sched.kernels) planned = planned && bool(k.buffers[0].arg().as<BufferArg>()->storage);
   if (planned) return;
+  PassScope stage("plan_memory");
   std::unordered_set<const void*> outputs;
   for (const UOp& o : sched.outputs) {
     UOp b = o;

@@ -6,6 +6,7 @@
 #include "anneal/engine/beam.h"
 #include "anneal/engine/engine.h"
 #include "anneal/render/renderer.h"
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/runtime/profile.h"
 #include "anneal/support/hash.h"
 
@@ -28,8 +29,12 @@ std::map<Key128, CompiledProgram>& compiled_programs() {
 }
 
 std::vector<std::shared_ptr<const Kernel>> render_and_compile(const std::vector<ScheduledKernel>& kernels, Device& device) {
+  PassScope render_stage("render");
+  render_stage.count("kernels", kernels.size());
   const ProgramSource program = render_program(kernels, device.target());
+  render_stage.end();
   dump_program(program);
+  PassScope compile_stage("compile");
   return device.compile(program);
 }
 
@@ -48,7 +53,10 @@ std::vector<std::shared_ptr<const Kernel>> compile_for(Device& device, std::vect
   CompiledProgram p;
   for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
   const Target target = device.target();
+  PassScope optimize_stage("optimize");
+  optimize_stage.count("kernels", kernels.size());
   for (ScheduledKernel& k : kernels) k = optimize(k, target);
+  optimize_stage.end();
   p.kernels = render_and_compile(kernels, device);
   std::lock_guard<std::mutex> lock(compiled_mu);
   if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
@@ -91,6 +99,8 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
     const auto fns = compile_for(*device, std::move(kernels));
     for (size_t j = 0; j < indices.size(); ++j) compiled[indices[j]] = fns[j];
   }
+  PassScope run_stage("run");
+  run_stage.count("kernels", s.kernels.size());
   std::vector<void*> ptrs;
   const bool beam = beam_width() > 0;
   for (size_t i = 0; i < s.kernels.size(); ++i) {
@@ -104,6 +114,8 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
 }
 
 std::vector<PreparedKernel> prepare_kernels(const Schedule& s) {
+  PassScope stage("prepare");
+  stage.count("kernels", s.kernels.size());
   std::vector<PreparedKernel> out;
   for (const ScheduledKernel& k : s.kernels) {
     Device& device = device_of(k);

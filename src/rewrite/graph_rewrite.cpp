@@ -3,6 +3,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/support/error.h"
 #include "anneal/uop/graph.h"
 
@@ -11,6 +12,8 @@ namespace {
 
 // A bottom-up rule set that keeps rewriting one node this many times is assumed to cycle.
 constexpr int kMaxRewritesPerNode = 10000;
+
+constexpr std::string_view kUnnamedPass = "(unnamed)";
 
 class RewriteDriver {
  public:
@@ -33,6 +36,10 @@ class RewriteDriver {
     return result_of(root);
   }
 
+  // Distinct nodes processed (the graph's nodes and the rewritten ones), and results the function gave.
+  uint64_t nodes_visited() const { return visited_; }
+  uint64_t rewrites() const { return rewrites_; }
+
  private:
   enum class Stage : uint8_t { Enter, Rebuild, Link };
   struct Frame {
@@ -46,11 +53,13 @@ class RewriteDriver {
     if (!active_.insert(n.get()).second)
       throw Error("graph_rewrite: a rule rewrote " + std::string(op_name(n.op())) +
                   " into a graph that contains it (rewrite cycle)");
+    ++visited_;
     if (bottom_up_) {
       UOp cur = n;
       for (int i = 0;; ++i) {
         UOp next = fn_(cur);
         if (!next) break;
+        ++rewrites_;
         check(i < kMaxRewritesPerNode, [&] { return "graph_rewrite: bottom-up rules do not converge on " +
                                            std::string(op_name(n.op()));
         });
@@ -86,6 +95,7 @@ class RewriteDriver {
       active_.erase(n.get());
       return;
     }
+    ++rewrites_;
     link_to(n, r);
   }
 
@@ -97,6 +107,7 @@ class RewriteDriver {
 
   FunctionRef<UOp(const UOp&)> fn_;
   bool bottom_up_;
+  uint64_t visited_ = 0, rewrites_ = 0;
   std::vector<Frame> stack_;
   // Keys are node addresses; each entry also holds its node so the address cannot be reused by a
   // new node while the map still describes the old one.
@@ -108,15 +119,57 @@ class RewriteDriver {
   std::unordered_set<const void*> active_;
 };
 
-}  // namespace
-
-UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up) {
-  return RewriteDriver(fn, bottom_up).run(root);
+// One traced pass: the driver's counters and, for a matcher, how often each of its rules fired.
+UOp traced_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up, std::string_view name,
+                   const PatternMatcher* pm, const std::vector<uint64_t>* fired) {
+  PassScope pass(name.empty() ? kUnnamedPass : name, "pass");
+  RewriteDriver driver(fn, bottom_up);
+  UOp out = driver.run(root);
+  pass.count("nodes", driver.nodes_visited());
+  pass.count("rewrites", driver.rewrites());
+  std::vector<std::string> unnamed;  // "rule#3" labels: reserved, so the views stay valid until end()
+  if (pm) {
+    unnamed.reserve(pm->size());
+    for (size_t i = 0; i < pm->size(); ++i) {
+      if (!(*fired)[i]) continue;
+      const std::string& rule_name = pm->rule(i).name;
+      if (rule_name.empty()) unnamed.push_back("rule#" + std::to_string(i));
+      pass.rule_fired(rule_name.empty() ? std::string_view(unnamed.back()) : std::string_view(rule_name), (*fired)[i]);
+    }
+  }
+  pass.result(out);
+  pass.end();
+  return out;
 }
 
-UOp graph_rewrite(const UOp& root, const PatternMatcher& pm, void* ctx, bool bottom_up) {
-  auto fn = [&pm, ctx](const UOp& u) { return pm.rewrite(u, ctx); };
-  return graph_rewrite(root, FunctionRef<UOp(const UOp&)>(fn), bottom_up);
+}  // namespace
+
+UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up, std::string_view name) {
+  if (debug_level() < 1) return RewriteDriver(fn, bottom_up).run(root);
+  return traced_rewrite(root, fn, bottom_up, name, nullptr, nullptr);
+}
+
+UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, std::string_view name, bool bottom_up) {
+  return graph_rewrite(root, fn, bottom_up, name);
+}
+
+UOp graph_rewrite(const UOp& root, const PatternMatcher& pm, void* ctx, bool bottom_up, std::string_view name) {
+  if (debug_level() < 1) {
+    auto fn = [&pm, ctx](const UOp& u) { return pm.rewrite(u, ctx); };
+    return RewriteDriver(FunctionRef<UOp(const UOp&)>(fn), bottom_up).run(root);
+  }
+  std::vector<uint64_t> fired(pm.size());
+  auto counted = [&pm, ctx, &fired](const UOp& u) {
+    size_t rule = 0;
+    UOp r = pm.rewrite(u, ctx, &rule);
+    if (r) ++fired[rule];
+    return r;
+  };
+  return traced_rewrite(root, FunctionRef<UOp(const UOp&)>(counted), bottom_up, name, &pm, &fired);
+}
+
+UOp graph_rewrite(const UOp& root, const PatternMatcher& pm, std::string_view name, void* ctx, bool bottom_up) {
+  return graph_rewrite(root, pm, ctx, bottom_up, name);
 }
 
 UOp substitute(const UOp& root, const std::unordered_map<UOp, UOp>& replacements) {

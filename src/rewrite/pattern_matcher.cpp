@@ -65,7 +65,7 @@ PatternMatcher PatternMatcher::operator+(const PatternMatcher& other) const {
   return out;
 }
 
-UOp PatternMatcher::rewrite(const UOp& u, void* ctx) const {
+UOp PatternMatcher::rewrite(const UOp& u, void* ctx, size_t* fired) const {
   Bindings b;
   UOp result;
   for (uint32_t id : by_op_[size_t(u.op())]) {
@@ -77,7 +77,10 @@ UOp PatternMatcher::rewrite(const UOp& u, void* ctx) const {
       result = std::move(out);
       return true;
     });
-    if (hit) return result;
+    if (hit) {
+      if (fired) *fired = id;
+      return result;
+    }
   }
   return UOp();
 }

@@ -163,7 +163,7 @@ const PatternMatcher& sym() {
   return pm;
 }
 
-UOp sym_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, sym()); }
+UOp sym_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, sym(), "sym"); }
 
 UOp simplify_full(const UOp& u) { return no_larger_than(u, sym_rewrite(u)); }
 

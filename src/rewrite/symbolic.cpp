@@ -229,7 +229,7 @@ const PatternMatcher& symbolic() {
   return pm;
 }
 
-UOp symbolic_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, symbolic()); }
+UOp symbolic_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, symbolic(), "symbolic"); }
 
 UOp rules::no_larger_than(const UOp& input, const UOp& rewritten) {
   return node_count(rewritten) <= node_count(input) ? rewritten : input;

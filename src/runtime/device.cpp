@@ -9,6 +9,7 @@
 #include "anneal/runtime/cuda_probe.h"
 #include "anneal/runtime/profile.h"
 #include "anneal/support/error.h"
+#include "anneal/support/settings.h"
 #include "cpu/cpu_device.h"
 #include "cuda/cuda_device.h"
 
@@ -58,8 +59,7 @@ namespace {
 std::mutex default_mu;
 std::string& default_name() {
   static std::string name = [] {
-    const char* env = std::getenv("ANNEAL_DEVICE");
-    if (!env || !*env) return std::string("CPU");
+    const std::string env = settings::device.get();
     try {
       return canonical_device(env);
     } catch (const Error& e) {

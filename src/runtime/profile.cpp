@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "anneal/support/disk_cache.h"
+#include "anneal/support/settings.h"
 
 namespace anneal {
 namespace {
@@ -44,8 +45,7 @@ void print_table() {
 
 bool profiling() {
   static const bool on = [] {
-    const char* env = std::getenv("ANNEAL_PROFILE");
-    if (!env || !*env || std::string(env) == "0") return false;
+    if (!settings::profile.get()) return false;
     std::atexit(print_table);
     return true;
   }();
@@ -60,10 +60,7 @@ void record_kernel_time(const std::string& device, const std::string& kernel, do
 }
 
 void dump_program(const ProgramSource& program) {
-  static const std::string dir = [] {
-    const char* env = std::getenv("ANNEAL_DUMP_DIR");
-    return std::string(env ? env : "");
-  }();
+  static const std::string dir = settings::dump_dir.get();
   if (dir.empty() || program.kernels.empty()) return;
   static std::atomic<int> counter{0};
   disk_cache::make_dirs(dir);

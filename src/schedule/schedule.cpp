@@ -8,7 +8,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/support/error.h"
+#include "anneal/support/settings.h"
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "split_reduce.h"
@@ -157,13 +159,12 @@ std::mutex cache_mu;
 std::map<Key128, CachedSchedule>& cache = *new std::map<Key128, CachedSchedule>();  // immortal: holds UOps
 ScheduleCacheStats stats;
 
-bool cache_enabled() {
-  const char* env = std::getenv("ANNEAL_SCHEDULE_CACHE");
-  return !(env && std::string(env) == "0");
-}
+bool cache_enabled() { return settings::schedule_cache.get(); }
 
 Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, const std::vector<UOp>& inputs,
                      std::span<const UOp> outputs) {
+  PassScope stage("instantiate");
+  stage.count("kernels", c.kernels.size());
   Schedule sched;
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
@@ -206,11 +207,18 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
   std::vector<UOp> order = graph_order;
   auto devices = devices_of(graph_order);
+  PassScope split_stage("split_reduce");
   if (split_long_reductions(outputs, graph_order, devices, default_device)) {
     order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
     devices = devices_of(order);
   }
+  split_stage.end();
+  PassScope decide_stage("realize_decisions");
   const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
+  decide_stage.count("nodes", order.size());
+  decide_stage.count("buffers", realized.size());
+  decide_stage.end();
+  PassScope lower_stage("lower");
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
   std::unordered_map<const void*, size_t> input_pos, kernel_of;
   for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
@@ -239,6 +247,7 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
       ck.refs.push_back(in != input_pos.end() ? BufferRef{true, in->second} : BufferRef{false, kernel_of.at(b.get())});
     }
     c.kernels.push_back(std::move(ck));
+    lower_stage.count("kernels", 1);
   }
   for (const UOp& o : outputs) {
     auto it = buffers.find(o.get());
@@ -262,14 +271,19 @@ Schedule create_schedule(std::span<const UOp> outputs, const std::string& defaul
     return done;
   }
   const UOp sink = UOp::make(Ops::SINK, dtypes::void_, outputs);
+  PassScope stage("schedule");
+  PassScope key_stage("structure_key");
   const std::vector<UOp> order = toposort(sink);
   std::vector<UOp> inputs;
   const Key128 key = structure_key(order, inputs, default_device);
+  key_stage.count("nodes", order.size());
+  key_stage.end();
   if (!cache_enabled()) return instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs);
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     if (auto it = cache.find(key); it != cache.end()) {
       ++stats.hits;
+      stage.count("cache hits", 1);
       return instantiate(it->second, order, inputs, outputs);
     }
   }

@@ -13,6 +13,7 @@
 
 #include "anneal/support/atomic_file.h"
 #include "anneal/support/error.h"
+#include "anneal/support/settings.h"
 
 namespace anneal::disk_cache {
 namespace {
@@ -55,7 +56,7 @@ const std::string& private_root() {
 
 const std::string& root() {
   static const std::string dir = [] {
-    if (const char* d = std::getenv("ANNEAL_CACHE_DIR"); d && *d) return std::string(d);
+    if (std::string d = settings::cache_dir.get(); !d.empty()) return d;
     if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/anneal";
     return std::string(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") + "/.cache/anneal";
   }();

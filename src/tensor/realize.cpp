@@ -1,6 +1,7 @@
 // realize: schedule the requested tensors together, run the schedule (the engine), and point each
 // tensor at its new buffer.
 #include "anneal/engine/engine.h"
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/schedule/schedule.h"
@@ -14,6 +15,7 @@ namespace anneal {
 size_t kernels_run() { return kernels_launched(); }
 
 void realize(std::vector<Tensor*> tensors) {
+  PassScope stage("realize");
   std::vector<UOp> outs;
   for (Tensor* t : tensors) {
     check(t && bool(t->uop()), "realize: uninitialised tensor");

@@ -20,6 +20,7 @@
 #include "anneal/support/bits.h"
 #include "anneal/support/error.h"
 #include "anneal/support/float_convert.h"
+#include "anneal/support/settings.h"
 #include "../tensor/op_test_util.h"
 #include "anneal/tensor/tensor.h"
 
@@ -432,10 +433,7 @@ TEST(Opts, Tf32OnlyWhenAsked) {
     return s;
   };
   EXPECT_EQ(opts().find("TC"), std::string::npos);
-  struct Tf32 {
-    Tf32() { setenv("ANNEAL_TF32", "1", 1); }
-    ~Tf32() { unsetenv("ANNEAL_TF32"); }
-  } asked;
+  const settings::ScopedSetting asked("ANNEAL_TF32", "1");
   EXPECT_EQ(opts(), "TC(0, 0) ");
   EXPECT_THROW(apply_opt(k, {OptOp::TensorCore, 0, 64}), Error);  // tf32 fragments are not staged
   if (canonical_device("").rfind("CUDA", 0) != 0) return;

@@ -9,18 +9,19 @@
 #include <string>
 
 #include "anneal/runtime/cuda_probe.h"
+#include "anneal/support/settings.h"
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  const char* device = std::getenv("ANNEAL_DEVICE");
+  const std::string device = anneal::settings::device.get();
   const bool listing = testing::GTEST_FLAG(list_tests);
-  if (!listing && device && std::string(device).size() >= 4) {
+  if (!listing && device.size() >= 4) {
     std::string d(device);
     for (char& c : d) c = char(std::toupper(static_cast<unsigned char>(c)));
     if (d.rfind("CUDA", 0) == 0) {
       const anneal::CudaInfo info = anneal::probe_cuda();
       if (!info.usable) {
-        std::printf("SKIPPED: ANNEAL_DEVICE=%s but CUDA is not usable here: %s\n", device, info.problem.c_str());
+        std::printf("SKIPPED: ANNEAL_DEVICE=%s but CUDA is not usable here: %s\n", device.c_str(), info.problem.c_str());
         return 77;
       }
     }

@@ -50,8 +50,9 @@ class PatternMatcher {
   PatternMatcher& add(UPat pattern, RewriteFn fn, std::string name = "");
   PatternMatcher operator+(const PatternMatcher& other) const;
 
-  // The first applicable rule's result, or a null UOp.
-  UOp rewrite(const UOp& u, void* ctx = nullptr) const;
+  // The first applicable rule's result, or a null UOp. When a rule fires and `fired` is given, it
+  // receives that rule's index (for rule(i)): how passes count the rules that fired.
+  UOp rewrite(const UOp& u, void* ctx = nullptr, size_t* fired = nullptr) const;
 
   size_t size() const { return rules_.size(); }
   const Rule& rule(size_t i) const { return *rules_[i]; }

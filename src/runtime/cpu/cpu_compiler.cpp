@@ -15,6 +15,7 @@
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
 #include "anneal/support/disk_cache.h"
+#include "anneal/support/settings.h"
 
 namespace anneal {
 namespace {
@@ -50,7 +51,7 @@ CpuCompiler& CpuCompiler::instance() {
 }
 
 CpuCompiler::CpuCompiler() {
-  if (const char* env = std::getenv("ANNEAL_CC"); env && *env) cc_ = env;
+  if (std::string env = settings::cc.get(); !env.empty()) cc_ = env;
   else if (on_path("clang")) cc_ = "clang";
   else if (on_path("gcc")) cc_ = "gcc";
   else cc_ = "cc";

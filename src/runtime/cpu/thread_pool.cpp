@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "anneal/runtime/cpu_compiler.h"
+#include "anneal/support/settings.h"
 
 namespace anneal {
 namespace {
@@ -104,7 +105,7 @@ ThreadPool& pool() {
   // Immortal: the workers block forever on their condition; nothing is torn down at exit.
   static ThreadPool* p = [] {
     int n = int(std::thread::hardware_concurrency());
-    if (const char* env = std::getenv("ANNEAL_THREADS"); env && std::atoi(env) > 0) n = std::atoi(env);
+    if (const int64_t asked = settings::threads.get(); asked > 0) n = int(asked);
     return new ThreadPool(std::max(1, n));
   }();
   return *p;

@@ -12,6 +12,7 @@
 #include "anneal/runtime/cuda_probe.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
+#include "anneal/support/settings.h"
 #include "cuda_api.h"
 #include "nvrtc_compiler.h"
 
@@ -129,8 +130,7 @@ class CudaDeviceImpl final : public Device {
 
   // wgmma where the device is compute 9.0 and NVRTC targets sm_90a, unless ANNEAL_WGMMA=0.
   Target target() const override {
-    const char* env = std::getenv("ANNEAL_WGMMA");
-    const bool wgmma = !(env && std::string(env) == "0") && cuda_has_sm90a(ordinal_);
+    const bool wgmma = settings::wgmma.get() && cuda_has_sm90a(ordinal_);
     return cuda_target(ordinal_, wgmma);
   }
 
