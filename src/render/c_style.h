@@ -43,6 +43,31 @@ class CStyleEmitter {
   virtual std::string store_condition() const { return ""; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
+  // A braced block of generated code: writes `opening` (which opens the brace or braces), indents what
+  // follows, and writes `closing` one level out when it goes out of scope.
+  class Block {
+   public:
+    Block(CStyleEmitter& e, const std::string& opening, std::string closing = "}") : e_(e), closing_(std::move(closing)) {
+      e_.line(opening);
+      ++e_.indent_;
+    }
+    // A block handed on (returned by a helper that opened it) is closed by its new owner.
+    Block(Block&& other) noexcept : e_(other.e_), closing_(std::move(other.closing_)), open_(other.open_) { other.open_ = false; }
+    ~Block() {
+      if (!open_) return;
+      --e_.indent_;
+      e_.line(closing_);
+    }
+    Block(const Block&) = delete;
+    Block& operator=(const Block&) = delete;
+    Block& operator=(Block&&) = delete;
+
+   private:
+    CStyleEmitter& e_;
+    std::string closing_;
+    bool open_ = true;
+  };
+  Block block(const std::string& opening, std::string closing = "}") { return Block(*this, opening, std::move(closing)); }
   // A language's directive: one line is indented like code, several (#if blocks) start at column 0.
   void directive(const std::string& s) {
     if (s.find('\n') == std::string::npos) line(s);

@@ -2,6 +2,7 @@
 // (gpu_emitter.h), matmul-shaped kernels (tensor cores, shared-memory staging) live in cuda_gemm.cpp.
 #pragma once
 #include <functional>
+#include <functional>
 #include <string>
 
 #include "anneal/codegen/gemm.h"
@@ -15,15 +16,17 @@ class CudaEmitter final : public GpuEmitter {
   std::string render();
 
  private:
-  // cuda_gemm.cpp: the claimed matmul forms (codegen/gemm.h)
+  // The claimed matmul forms (codegen/gemm.h), a file each: cuda_mma.cpp, cuda_mma_staged.cpp,
+  // cuda_wgmma.cpp, cuda_staged_tile.cpp; what they share in cuda_gemm.cpp.
   std::string run_tensor_core(const GemmPlan& p, int TM, int TN);    // TC(0, 0): fragments straight from memory
   std::string run_staged_tensor_core(const GemmPlan& p, int64_t tile);  // TC(0, tile): cp.async + ldmatrix
   std::string run_warpgroup_tensor_core(const GemmPlan& p, int64_t n);  // TC(1, n): cp.async + wgmma (sm_90a)
   std::string run_staged(const GemmPlan& p, int64_t tile);            // STAGE(0, tile): float32 tiles
   void tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0);
   void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
-  void open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
-                      const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage);
+  // Opens the ring's kt loop; the block closes it.
+  Block open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
+                       const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage);
 };
 
 }  // namespace anneal

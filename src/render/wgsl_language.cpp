@@ -100,12 +100,10 @@ const LanguageTable& wgsl_language() {
 }
 
 const std::string& wgsl_prelude() {
+  // src/render/preludes/, embedded at build time.
   static const std::string prelude =
-      "fn anneal_floordiv(a: i32, b: i32) -> i32 {\n"
-      "  let q = a / b;\n"
-      "  return select(q, q - 1, a % b != 0 && ((a < 0) != (b < 0)));\n}\n"
-      "fn anneal_floormod(a: i32, b: i32) -> i32 { return a - anneal_floordiv(a, b) * b; }\n"
-      "fn anneal_f32_bits(bits: u32) -> f32 { return bitcast<f32>(bits); }\n";
+#include "wgsl_prelude.wgsl.inc"
+      ;
   return prelude;
 }
 

@@ -1,0 +1,54 @@
+// Pieces shared by the CUDA matmul forms (internal to src/render; cuda_gemm.cpp and the four
+// cuda_*.cpp kernels): names, the shared-memory swizzle, staged operands and the mma.sync instruction.
+#pragma once
+#include <array>
+#include <functional>
+#include <string>
+
+#include "anneal/codegen/gemm.h"
+#include "anneal/uop/uop.h"
+
+namespace anneal::cuda_gemm {
+
+
+inline std::string str(int64_t v) { return std::to_string(v); }
+
+// A named kernel-wide variable with bounds [lo, hi] (thread and block positions).
+inline UOp var(const std::string& name, int64_t lo, int64_t hi) { return UOp::variable(name, lo, hi); }
+
+// The 16-byte chunk a row's logical chunk `chunk` is stored at: XOR-swizzled so that the 8 rows an
+// ldmatrix (or a column of float4 reads) touches fall in 8 different bank groups. A row of `chunks`
+// chunks: 4 chunks (64 bytes) -> two rows share 128 bytes, so rows pair up; 8 or more -> row & 7.
+inline std::string swizzle(const std::string& row, const std::string& chunk, int64_t chunks) {
+  if (chunks >= 8) return "((" + chunk + ") ^ ((" + row + ") & 7))";
+  return "((" + chunk + ") ^ (((" + row + ") >> 1) & 3))";
+}
+
+// One operand of a staged tile, as the copy loops see it: its layout (`staging`), strides, the output
+// loop it tiles, the tile's extent along that loop, and the letter of its names (pa / sa / ra...).
+struct StagedOperand {
+  Staging staging;
+  const GemmOperand* op;
+  int axis;
+  int64_t tile;
+  std::string name;
+  int64_t stride_along_tile() const { return op->stride[size_t(axis)]; }
+};
+
+// A and B of a block tile of bm x bn outputs, copied in pieces of `vector` elements.
+inline std::array<StagedOperand, 2> staged_operands(const GemmPlan& p, int64_t bm, int64_t bn, int64_t vector) {
+  return {StagedOperand{staging_of(p.a, p.axis_m, vector), &p.a, p.axis_m, bm, "a"},
+          StagedOperand{staging_of(p.b, p.axis_n, vector), &p.b, p.axis_n, bn, "b"}};
+}
+
+// One mma.sync: accumulators c[0..3] (an lvalue prefix), A registers a0..a3 and B b0, b1 given by
+// `a(i)`, `b(i)`.
+inline std::string mma(const std::string& shape, const std::string& kind, const std::string& c,
+                const std::function<std::string(int)>& a, const std::function<std::string(int)>& b) {
+  return "asm(\"mma.sync.aligned." + shape + ".row.col.f32." + kind +
+         ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\" : \"+f\"(" + c + "[0]), \"+f\"(" + c +
+         "[1]), \"+f\"(" + c + "[2]), \"+f\"(" + c + "[3]) : \"r\"(" + a(0) + "), \"r\"(" + a(1) + "), \"r\"(" + a(2) +
+         "), \"r\"(" + a(3) + "), \"r\"(" + b(0) + "), \"r\"(" + b(1) + "));";
+}
+
+}  // namespace anneal::cuda_gemm
