@@ -5,6 +5,7 @@
 
 #include "anneal/engine/beam.h"
 #include "anneal/engine/engine.h"
+#include "anneal/engine/launch_capture.h"
 #include "anneal/render/renderer.h"
 #include "anneal/rewrite/pass_trace.h"
 #include "anneal/runtime/profile.h"
@@ -109,6 +110,7 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
     if (beam) compiled[i] = beam_kernel(s.kernels[i], device_of(s.kernels[i]), ptrs.data());
     compiled[i]->launch(ptrs.data());
     ++launched;
+    if (LaunchCapture* capture = LaunchCapture::active()) capture->record({compiled[i], s.kernels[i].buffers});
   }
   return compiled;
 }

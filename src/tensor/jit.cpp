@@ -88,9 +88,8 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     for (const auto& [kernel, slots] : p.launches) {
       ptrs.clear();
       for (const Plan::Slot& s : slots) ptrs.push_back(resolve(s));
-      kernel->launch(ptrs.data());
+      replay_launch(*kernel, ptrs.data());
     }
-    note_kernels_launched(p.launches.size());
     std::vector<Tensor> outs;
     for (const Plan::Output& o : p.outputs) {
       const UOp buf = new_buffer(o.device, numel(o.shape), o.dtype);
@@ -132,7 +131,7 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     plan->keep.push_back(buf);
     return Plan::Slot{Plan::Kind::Fixed, 0, storage_of(buf)};
   };
-  for (const jit_detail::Launch& l : rec.launches) {
+  for (const RecordedLaunch& l : rec.launches.launches()) {
     std::vector<Plan::Slot> ls;
     for (const UOp& b : l.buffers) ls.push_back(slot_of(b));
     plan->launches.push_back({l.kernel, std::move(ls)});

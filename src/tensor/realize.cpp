@@ -22,12 +22,10 @@ void realize(std::vector<Tensor*> tensors) {
     outs.push_back(t->uop());
   }
   Schedule s = create_schedule(outs);
-  const auto fns = run_schedule(s);
+  run_schedule(s);  // a JIT capture records the launches (engine/launch_capture.h)
   for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->set_uop(s.outputs[i]);
-  if (jit_detail::Recorder* r = jit_detail::active_recorder()) {
-    for (size_t i = 0; i < fns.size(); ++i) r->launches.push_back({fns[i], s.kernels[i].buffers});
+  if (jit_detail::Recorder* r = jit_detail::active_recorder())
     for (Tensor* t : tensors) r->realized.push_back({std::static_pointer_cast<void>(t->s_), t->s_->uop});
-  }
 }
 
 const UOp& Tensor::uop() const {
