@@ -2,6 +2,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "anneal/engine/beam.h"
 #include "anneal/engine/engine.h"
@@ -15,6 +16,8 @@ namespace anneal {
 namespace {
 
 std::atomic<size_t> launched{0};
+std::mutex stats_mu;
+CompileStats stats;
 
 // The compiled kernels of the schedules run so far, keyed on their device, names and ASTs. An entry
 // holds its ASTs, so their (interned) addresses cannot be reused by other nodes while it exists. A
@@ -53,12 +56,30 @@ std::vector<std::shared_ptr<const Kernel>> compile_for(Device& device, std::vect
   }
   CompiledProgram p;
   for (const ScheduledKernel& k : kernels) p.asts.push_back(k.ast);
+  // Kernels whose ASTs are one node (a model's repeated layers, the optimizer's update of every
+  // parameter of one shape) are the same code: each is optimized, rendered and compiled once, under its
+  // first occurrence's name, and launched with each kernel's own buffers.
+  std::vector<ScheduledKernel> unique;
+  std::vector<size_t> unique_of(kernels.size());
+  std::unordered_map<const void*, size_t> first;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const auto [it, fresh] = first.emplace(kernels[i].ast.get(), unique.size());
+    if (fresh) unique.push_back(kernels[i]);
+    unique_of[i] = it->second;
+  }
   const Target target = device.target();
   PassScope optimize_stage("optimize");
-  optimize_stage.count("kernels", kernels.size());
-  for (ScheduledKernel& k : kernels) k = optimize(k, target);
+  optimize_stage.count("kernels", unique.size());
+  for (ScheduledKernel& k : unique) k = optimize(k, target);
   optimize_stage.end();
-  p.kernels = render_and_compile(kernels, device);
+  const std::vector<std::shared_ptr<const Kernel>> compiled = render_and_compile(unique, device);
+  for (size_t i = 0; i < kernels.size(); ++i) p.kernels.push_back(compiled[unique_of[i]]);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    ++stats.programs;
+    stats.kernels += kernels.size();
+    stats.compiled_kernels += unique.size();
+  }
   std::lock_guard<std::mutex> lock(compiled_mu);
   if (compiled_programs().size() >= 4096) compiled_programs().clear();  // bound memory in programs that never repeat
   return compiled_programs().emplace(key, std::move(p)).first->second.kernels;
@@ -85,6 +106,11 @@ Device& device_of(const ScheduledKernel& k) { return get_device(k.buffers[0].arg
 Schedule create_schedule(std::span<const UOp> outputs) { return create_schedule(outputs, default_device()); }
 
 size_t kernels_launched() { return launched.load(); }
+
+CompileStats compile_stats() {
+  std::lock_guard<std::mutex> lock(stats_mu);
+  return stats;
+}
 void note_kernels_launched(size_t n) { launched += n; }
 
 // Compiles the kernels of each device as one program (one compiler run per schedule and device, and

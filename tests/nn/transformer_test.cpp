@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "anneal/engine/engine.h"
+#include "anneal/nn/optim.h"
 #include "anneal/nn/transformer.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/random.h"
@@ -132,6 +134,37 @@ TEST(Transformer, GenerationIsSeededAndTopOneIsGreedy) {
   EXPECT_EQ(greedy[3], int32_t(std::max_element(last, last + 13) - last));
   EXPECT_THROW(generate(model, {}, 1), Error);
   EXPECT_THROW(generate(model, {13}, 1), Error);
+}
+
+}  // namespace
+}  // namespace anneal::nn
+
+namespace anneal::nn {
+namespace {
+
+// Repeated layers are compiled once: kernels with one AST share one compiled function, so a training
+// step of a 4-layer GPT runs more kernels than one of 2 layers but compiles exactly as many.
+TEST(Transformer, RepeatedLayersCompileOnce) {
+  auto step = [](int64_t layers) {
+    manual_seed(3);
+    GPT model(GPTConfig{17, 16, layers, 2, 32});  // sizes no other test uses: nothing is cached yet
+    for (Tensor& p : model.parameters()) p.realize();
+    AdamW opt(decay_groups(model, 0.1), 1e-3);
+    Tensor x = Tensor::randint({2, 16}, 0, 17), y = Tensor::randint({32}, 0, 17);
+    x.realize();
+    y.realize();
+    Tensor loss = cross_entropy(model(x).reshape({32, 17}), y);
+    const CompileStats before = compile_stats();
+    opt.step(loss);
+    const CompileStats after = compile_stats();
+    return std::make_pair(after.kernels - before.kernels, after.compiled_kernels - before.compiled_kernels);
+  };
+  const auto two = step(2), four = step(4);
+  EXPECT_GT(two.second, 0u);
+  EXPECT_GT(four.first, two.first + 20) << "two more layers add their forward, backward and update kernels";
+  EXPECT_EQ(four.second, two.second) << "and no new code: " << two.first << " kernels, " << two.second
+                                      << " compiled; " << four.first << " kernels, " << four.second << " compiled";
+  EXPECT_LT(four.second * 2, four.first);
 }
 
 }  // namespace

@@ -38,6 +38,14 @@ struct PreparedKernel {
 // yet shows the heuristic's choice (a search needs the kernel's inputs: run the schedule first).
 std::vector<PreparedKernel> prepare_kernels(const Schedule& schedule);
 
+// What run_schedule compiled in this process: programs (one per schedule and device not seen
+// before), the kernels they held, and how many of those were compiled (kernels with the same AST
+// share one compiled function).
+struct CompileStats {
+  size_t programs = 0, kernels = 0, compiled_kernels = 0;
+};
+CompileStats compile_stats();
+
 // Kernels launched in this process (by run_schedule and by JIT replays, which report theirs).
 size_t kernels_launched();
 void note_kernels_launched(size_t n);
