@@ -153,13 +153,15 @@ std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t n
   const int64_t vocab = model.config.vocab, context = model.config.context;
   for (int64_t n = 0; n < new_tokens; ++n) {
     // Always a full window (padded on the right while the text is shorter): the model is causal, so the
-    // padding cannot change the logits read at the last real position, and every step has the same
-    // graph, compiled once.
+    // padding cannot change the logits read at the last real position. That position comes from a
+    // buffer (a gather), not from the graph: every step has the same graph and the same kernels,
+    // compiled once.
     const size_t start = prompt.size() > size_t(context) ? prompt.size() - size_t(context) : 0;
     std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
-    const int64_t t = int64_t(window.size());
+    const int32_t last = int32_t(window.size()) - 1;
     window.resize(size_t(context), 0);
-    const Tensor logits = model(Tensor::from_vector(window, {1, context})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
+    const Tensor position = Tensor::from_vector(std::vector<int32_t>(size_t(vocab), last), {1, 1, vocab});
+    const Tensor logits = model(Tensor::from_vector(window, {1, context})).gather(1, position);
     const std::vector<double> l = logits.to_vector<double>();
     std::vector<size_t> order(l.size());
     std::iota(order.begin(), order.end(), 0);

@@ -169,3 +169,26 @@ TEST(Transformer, RepeatedLayersCompileOnce) {
 
 }  // namespace
 }  // namespace anneal::nn
+
+namespace anneal::nn {
+namespace {
+
+// Generation compiles its step once: the position read is a buffer, not part of the graph, so the
+// tokens after the first compile nothing (before, every token recompiled the whole program).
+TEST(Transformer, GenerationCompilesOnlyItsFirstStep) {
+  manual_seed(5);
+  GPT model(GPTConfig{19, 12, 2, 2, 16});  // sizes no other test uses
+  for (Tensor& p : model.parameters()) p.realize();
+  const CompileStats before = compile_stats();
+  const std::vector<int32_t> first = generate(model, {1, 2, 3}, 2, 1.0, 0, 7);
+  const CompileStats after_two = compile_stats();
+  const std::vector<int32_t> text = generate(model, {4, 5, 6, 7, 8}, 40, 0.8, 5, 9);  // past the 12-token window
+  const CompileStats after_more = compile_stats();
+  EXPECT_EQ(first.size(), 5u);
+  EXPECT_EQ(text.size(), 45u);
+  EXPECT_GT(after_two.programs, before.programs);
+  EXPECT_EQ(after_more.programs, after_two.programs) << "40 more tokens compiled new programs";
+}
+
+}  // namespace
+}  // namespace anneal::nn
