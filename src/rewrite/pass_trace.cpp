@@ -116,9 +116,10 @@ void print_summary() {
 }  // namespace
 
 int debug_level() { return int(settings::debug.get()); }
+bool tracing() { return debug_level() >= 1 || settings::profile.get(); }
 
 PassScope::PassScope(std::string_view name, std::string_view kind) {
-  if (debug_level() < 1) return;
+  if (!tracing()) return;
   recording_ = true;
   name_ = name;
   kind_ = kind;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/support/disk_cache.h"
 #include "anneal/support/settings.h"
 
@@ -26,7 +27,22 @@ std::map<std::pair<std::string, std::string>, Totals>& table() {
   return t;
 }
 
+// Where the process's compiler time went: every stage's total (a stage's time includes the stages
+// nested in it, such as the compile inside a realize).
+void print_stages() {
+  std::vector<PassTotals> stages;
+  for (PassTotals& t : passes_seen())
+    if (t.kind == "stage") stages.push_back(std::move(t));
+  if (stages.empty()) return;
+  std::sort(stages.begin(), stages.end(), [](const PassTotals& a, const PassTotals& b) { return a.ms > b.ms; });
+  std::fprintf(stderr, "\nANNEAL_PROFILE: stages (wall time; nested stages are included in their parents)\n%10s %6s  %s\n",
+               "total ms", "runs", "stage");
+  for (const PassTotals& t : stages)
+    std::fprintf(stderr, "%10.3f %6llu  %s\n", t.ms, static_cast<unsigned long long>(t.runs), t.name.c_str());
+}
+
 void print_table() {
+  print_stages();
   std::lock_guard<std::mutex> lock(mu);
   std::vector<std::pair<std::pair<std::string, std::string>, Totals>> rows(table().begin(), table().end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });

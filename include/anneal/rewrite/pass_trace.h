@@ -23,6 +23,9 @@ namespace anneal {
 
 // ANNEAL_DEBUG (two atomic loads once the setting is read).
 int debug_level();
+// Whether passes and stages are timed and totalled: ANNEAL_DEBUG >= 1, or ANNEAL_PROFILE (whose exit
+// report shows where the time of a cold start went, stage by stage).
+bool tracing();
 
 // Times one run of a pass or stage from construction to end() (or destruction). `name`, `kind` and
 // the labels given to count() and rule_fired() must outlive the scope (literals, or a matcher's
