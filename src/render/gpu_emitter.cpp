@@ -34,7 +34,6 @@ std::string GpuEmitter::render_generic() {
 std::string GpuEmitter::block_index() const { return lang_.gpu.block; }
 
 void GpuEmitter::open_signature(int64_t threads, int64_t blocks) {
-  blocks_ = blocks;
   const int64_t max_x = lang_.gpu.max_grid_x;
   if (entry_) {
     entry_->name = k_.name;

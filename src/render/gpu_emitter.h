@@ -38,7 +38,7 @@ class GpuEmitter : public CStyleEmitter {
   void combine(const std::string& acc, Ops op, DType d) override;
 
   KernelEntry* entry_;
-  int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1, blocks_ = 1;
+  int64_t outputs_ = 1, threads_ = 1, local_threads_ = 1;
   bool grouped_ = false;
 
  private:
