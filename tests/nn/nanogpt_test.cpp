@@ -11,6 +11,7 @@
 
 #include "anneal/io/safetensors.h"
 #include "anneal/models/nanogpt.h"
+#include "../support/test_support.h"
 
 namespace anneal {
 namespace {
@@ -135,14 +136,7 @@ std::string with_config(const std::string& name, const std::vector<int64_t>& con
   return edited(name, [&](io::NamedTensors& all) { set_entry(all, "meta.config", ints(config)); });
 }
 
-std::string error_of(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::error_of;
 
 std::string load_error(const std::string& path) {
   return error_of([&] { load_nanogpt(path); });

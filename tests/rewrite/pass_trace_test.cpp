@@ -2,8 +2,6 @@
 // line format and nesting, the graphs of ANNEAL_DEBUG=3, and the totals printed at exit.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <regex>
 #include <string>
@@ -14,6 +12,7 @@
 #include "anneal/rewrite/pass_trace.h"
 #include "anneal/support/settings.h"
 #include "anneal/uop/print.h"
+#include "../support/test_support.h"
 
 using namespace anneal;
 using settings::ScopedSetting;
@@ -203,16 +202,9 @@ TEST(PassTrace, DISABLED_RunAPassAndExit) {
 }
 
 TEST(PassTrace, TotalsArePrintedAtExit) {
-  char self[4096] = {};
-  ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);
-  const std::string cmd = std::string("ANNEAL_DEBUG=1 '") + self +
-                          "' --gtest_also_run_disabled_tests --gtest_filter=PassTrace.DISABLED_RunAPassAndExit 2>&1";
-  FILE* child = popen(cmd.c_str(), "r");
-  ASSERT_NE(child, nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, child)) out += buf;
-  ASSERT_EQ(pclose(child), 0) << out;
+  const anneal::testing::ChildRun child = anneal::testing::run_own_test("ANNEAL_DEBUG=1", "PassTrace.DISABLED_RunAPassAndExit");
+  const std::string& out = child.output;
+  ASSERT_EQ(child.status, 0) << out;
   const std::regex summary(
       "ANNEAL_DEBUG: 1 passes and stages in this process \\(totals\\)\n"
       "pass fold_identities +3 runs +[0-9]+\\.[0-9]{3} ms  30 nodes  9 rewrites  \\[add zero x6; times one x3\\]\n$");

@@ -10,6 +10,7 @@
 #include "anneal/runtime/device.h"
 #include "anneal/support/error.h"
 #include "anneal/tensor/tensor.h"
+#include "../support/test_support.h"
 
 namespace anneal {
 namespace {
@@ -23,14 +24,7 @@ const CudaInfo& cuda_info() {
   if (!cuda_info().usable) GTEST_SKIP() << "CUDA is not usable here: " << cuda_info().problem; \
   static_assert(true)
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 std::vector<float> random_floats(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);

@@ -2,8 +2,6 @@
 // read from a real environment (in a child process, since a value is read once per process).
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <set>
@@ -13,36 +11,18 @@
 
 #include "anneal/support/error.h"
 #include "anneal/support/settings.h"
+#include "test_support.h"
 
 using namespace anneal;
 using settings::ScopedSetting;
+using anneal::testing::error_of;
 
 namespace {
 
-// The message of the anneal::Error that `f` throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// Runs this test binary again on one disabled helper test, with `env` prepended to the command.
+// The child runs with none of the settings the test sets itself inherited from this environment.
 std::string run_child(const std::string& env, const std::string& test) {
-  char self[4096] = {};
-  if (readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "readlink failed";
-  const std::string cmd = "env -u ANNEAL_BEAM -u ANNEAL_THREADS -u ANNEAL_TF32 -u ANNEAL_OPT -u ANNEAL_CC " + env + " '" +
-                          self + "' --gtest_also_run_disabled_tests --gtest_filter=" + test + " 2>&1";
-  FILE* child = popen(cmd.c_str(), "r");
-  if (!child) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, child)) out += buf;
-  pclose(child);
-  return out;
+  const std::string clean = "env -u ANNEAL_BEAM -u ANNEAL_THREADS -u ANNEAL_TF32 -u ANNEAL_OPT -u ANNEAL_CC ";
+  return anneal::testing::run_own_test(clean + env, test).output;
 }
 
 }  // namespace

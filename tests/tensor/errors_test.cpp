@@ -2,20 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "anneal/tensor/tensor.h"
+#include "../support/test_support.h"
 
 using namespace anneal;
-
-namespace {
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-}  // namespace
+using anneal::testing::error_of;
 
 TEST(TensorErrors, BroadcastMismatch) {
   Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({4});

@@ -7,11 +7,10 @@
 #include <set>
 #include <string>
 
-#include <unistd.h>
-
 #include "anneal/uop/graph.h"
 #include "anneal/uop/print.h"
 #include "anneal/uop/uop.h"
+#include "../support/test_support.h"
 
 using namespace anneal;
 
@@ -87,15 +86,9 @@ TEST(Intern, StructuralKeysAgreeAcrossProcesses) {
   for (int i = 0; i < 5000; ++i) noise.push_back(UOp::variable("noise" + std::to_string(i), 0, i));
   const std::string mine = to_hex(sample_graph().key());
 
-  char self[4096] = {};
-  ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);
-  const std::string cmd = std::string("ANNEAL_PRINT_KEY=1 '") + self + "' --gtest_also_run_disabled_tests --gtest_filter=Intern.DISABLED_PrintKeyForParentProcess 2>&1";
-  FILE* child = popen(cmd.c_str(), "r");
-  ASSERT_NE(child, nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, child)) out += buf;
-  ASSERT_EQ(pclose(child), 0) << out;
+  const anneal::testing::ChildRun child = anneal::testing::run_own_test("ANNEAL_PRINT_KEY=1", "Intern.DISABLED_PrintKeyForParentProcess");
+  const std::string& out = child.output;
+  ASSERT_EQ(child.status, 0) << out;
   const size_t at = out.find("KEY=");
   ASSERT_NE(at, std::string::npos) << out;
   EXPECT_EQ(out.substr(at + 4, 32), mine);
