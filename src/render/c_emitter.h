@@ -16,8 +16,7 @@ class CEmitter final : public CStyleEmitter {
   std::string render();
 
  private:
-  void open_kernel(const UOp& end) override;
-  void close_kernel(const UOp& end) override;
+  void open_kernel(const LinearKernel& program) override;
   // The signature and the typed pointers of the buffers; `idle_cores`: only core 0 works.
   void open_function(bool idle_cores);
 

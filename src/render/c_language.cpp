@@ -95,7 +95,12 @@ LanguageTable cuda() {
   };
   l.pow = [](DType d) { return std::string(d == dtypes::float64 ? "pow" : "powf"); };
   l.fma = [](DType d) { return std::string(d == dtypes::float64 ? "fma" : "fmaf"); };
-  l.vector_memory = true;
+  l.vector_load = [](const std::string& name, const std::string& buffer, const std::string& index) {
+    return "const float4 " + name + " = *(const float4*)(" + buffer + " + " + index + ");";
+  };
+  l.vector_store = [](const std::string& buffer, const std::string& index, const std::string& values) {
+    return "*(float4*)&" + buffer + "[" + index + "] = make_float4(" + values + ");";
+  };
   l.gpu.signature = [](const std::string& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers) {
     std::string s = "extern \"C\" __global__ void __launch_bounds__(" + std::to_string(threads) + ") " + kernel + "(";
     for (size_t i = 0; i < buffers.size(); ++i)
@@ -105,13 +110,11 @@ LanguageTable cuda() {
   };
   l.gpu.block = "blockIdx.x";
   l.gpu.thread = "threadIdx.x";
-  l.gpu.first_thread = "threadIdx.x == 0";
   l.gpu.barrier = "__syncthreads();";
   l.gpu.max_grid_x = 2147483647;
   l.gpu.shared = [](const std::string& t, const std::string& n, int64_t size) {
     return "__shared__ " + t + " " + n + "[" + std::to_string(size) + "];";
   };
-  l.gpu.halving_loop = "for (int s = %; s > 0; s >>= 1) {";
   return l;
 }
 

@@ -1,6 +1,7 @@
 // The C renderer: the C emitter (c_emitter.h) with the C table (c_language.cpp).
 #include "c_renderer.h"
 
+#include <algorithm>
 #include <string>
 
 #include "anneal/render/renderer.h"
@@ -11,7 +12,7 @@ namespace anneal {
 
 std::string CEmitter::render() {
   const UOp wmma = find_wmma(k_.ast);
-  return wmma ? run_simd(gemm_plan(wmma), gemm_arg(wmma).tile) : run();
+  return wmma ? run_simd(gemm_plan(wmma), gemm_arg(wmma).tile) : print(linearize(k_, cpu_target()));
 }
 
 void CEmitter::open_function(bool idle_cores) {
@@ -24,24 +25,18 @@ void CEmitter::open_function(bool idle_cores) {
   indent_ = 1;
 }
 
-void CEmitter::open_kernel(const UOp& end) {
-  open_function(end.num_srcs() < 2);
-  // A Thread axis (THREAD) is split across at most `amount` cores; else the outermost loop across all.
-  size_t split = 1;
-  int64_t cores = 0;
-  for (size_t i = 1; i < end.num_srcs(); ++i)
-    if (const RangeInfo info = range_info(end.src(i)); info.type == AxisType::Thread) split = i, cores = info.amount;
-  if (cores > 0) {
+// The linearizer gives one output loop the Thread axis: split across at most `amount` cores (THREAD),
+// or across all of them (0). A kernel without output loops runs on core 0.
+void CEmitter::open_kernel(const LinearKernel& program) {
+  const auto srcs = program.program.srcs();
+  const auto split = std::find_if(srcs.begin(), srcs.end(), [](const UOp& s) { return s.is(Ops::RANGE) && axis_type(s) == AxisType::Thread; });
+  open_function(split == srcs.end());
+  if (split == srcs.end()) return;
+  if (const int64_t cores = range_info(*split).amount; cores > 0) {
     const std::string n = std::to_string(cores);
     line("if (core >= " + n + ") return;");
     line("if (cores > " + n + ") cores = " + n + ";");
   }
-  for (size_t i = 1; i < end.num_srcs(); ++i) open_loop(end.src(i), i == split ? Loop::SplitAcrossCores : Loop::Plain);
-}
-
-void CEmitter::close_kernel(const UOp& end) {
-  for (size_t i = end.num_srcs(); i-- > 1;) close_loop(end.src(i));
-  out_ << "}\n";
 }
 
 const std::string& c_prelude() {

@@ -28,47 +28,6 @@ std::string round_to(DType d, const std::string& x) {
   return is_half(d) ? "anneal_h2f(anneal_f2h(" + x + "))" : "anneal_bf2f(anneal_f2bf(" + x + "))";
 }
 
-// Whether a LOAD or STORE is unconditional: no gate (source 2), or one folded to true.
-bool ungated(const UOp& access) {
-  return access.num_srcs() <= 2 || (access.src(2).is_const() && access.src(2).const_value().as_bool());
-}
-
-// Runs of 4 neighbouring elements that start at a multiple of 4 among `accesses` (buffer, index):
-// indices rest + 4q, + 1, + 2, + 3 with `rest` provably a multiple of 4. Positions into `accesses`, in
-// order of first appearance.
-std::vector<std::array<size_t, 4>> aligned_quads(const std::vector<std::pair<UOp, UOp>>& accesses) {
-  struct Base {
-    UOp buffer, rest;
-    std::map<int64_t, size_t> offsets;
-  };
-  std::vector<Base> bases;
-  for (size_t i = 0; i < accesses.size(); ++i) {
-    const auto split = sym_helpers::pop_const(accesses[i].second);  // not a structured binding: clang 14 cannot capture one
-    const UOp& rest = split.first;
-    const int64_t c = split.second;
-    auto it = std::find_if(bases.begin(), bases.end(), [&](const Base& b) { return b.buffer == accesses[i].first && b.rest == rest; });
-    if (it == bases.end()) it = bases.insert(bases.end(), Base{accesses[i].first, rest, {}});
-    it->offsets.emplace(c, i);
-  }
-  std::vector<std::array<size_t, 4>> out;
-  for (const Base& b : bases) {
-    if (b.offsets.size() < 4 || !sym_helpers::divides(b.rest, 4)) continue;
-    for (const auto& [c, first] : b.offsets) {
-      if (c % 4 != 0) continue;
-      std::array<size_t, 4> q{first, 0, 0, 0};
-      bool whole = true;
-      for (int j = 1; j < 4 && whole; ++j) {
-        const auto it = b.offsets.find(c + j);
-        whole = it != b.offsets.end();
-        if (whole) q[size_t(j)] = it->second;
-      }
-      if (whole) out.push_back(q);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
 
 std::string CStyleEmitter::value_type(const UOp& u) const {
@@ -89,129 +48,137 @@ std::string CStyleEmitter::literal(const UOp& c) const {
   }
   if (d.is_bool()) return lang_.bool_literal(v.as_bool());
   if (d == dtypes::weakint) return lang_.index_literal(v.as_int(), !fits_int32(c));
+  if (d.is_int() && !d.is_unsigned() && v.as_int() == std::numeric_limits<int64_t>::min() >> (64 - d.bits()))
+    return lang_.min_int(type_name(d), int(d.bits()));  // its magnitude is no constant of the type
   return lang_.int_literal(v.as_int(), type_name(d));
 }
 
-std::string CStyleEmitter::reduce_identity(Ops op, DType d) const {
-  if (op == Ops::ADD) return "0";
-  if (op == Ops::MUL) return "1";
-  if (d.is_float()) return "-" + lang_.infinity(d);
-  if (d.is_bool() || d.is_unsigned()) return "0";
-  return lang_.min_int(type_name(d), int(d.bits()));
-}
-
-std::string CStyleEmitter::run() {
-  const UOp& end = k_.ast.src(0);
-  // One STORE, or a GROUP of them (an upcast kernel).
-  const UOp& body = end.src(0);
-  const std::vector<UOp> stores = body.is(Ops::GROUP) ? std::vector<UOp>(body.srcs().begin(), body.srcs().end())
-                                                      : std::vector<UOp>{body};
-  compute_deps();
-  for (const UOp& u : toposort(k_.ast))
-    if (u.is(Ops::REDUCE)) reduces_.push_back(u);
-  open_kernel(end);
-  for (const UOp& store : stores) {
-    emit(store.src(1));
-    emit(store.src(0).src(1));
-    if (store.num_srcs() > 2) emit(store.src(2));  // PADTO's gate
-  }
-  emit_stores(stores);
-  close_kernel(end);
+std::string CStyleEmitter::print(const LinearKernel& program) {
+  open_kernel(program);
+  for (const UOp& s : program.program.srcs()) statement(s);
+  out_ << "}\n";
   return out_.str();
 }
 
-void CStyleEmitter::emit_stores(const std::vector<UOp>& stores) {
-  const DType out = k_.buffers[0].dtype();
-  std::vector<bool> done(stores.size(), false);
-  const std::string data0 = lang_.buffer(k_.name, 0);
-  auto write = [&](const std::string& statement) {
-    line(store_condition().empty() ? statement : lang_.when(store_condition(), statement));
-  };
-  if (lang_.vector_memory && out == dtypes::float32) {
-    std::vector<std::pair<UOp, UOp>> accesses;
-    for (const UOp& store : stores) accesses.push_back({store.src(0).src(0), store.src(0).src(1)});
-    for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
-      if (!std::all_of(q.begin(), q.end(), [&](size_t i) { return ungated(stores[i]) && !done[i]; })) continue;
-      std::string v;
-      for (size_t i : q) v += (v.empty() ? "" : ", ") + val(stores[i].src(1));
-      write("*(float4*)&" + data0 + "[" + val(stores[q[0]].src(0).src(1)) + "] = make_float4(" + v + ");");
-      for (size_t i : q) done[i] = true;
+void CStyleEmitter::statement(const UOp& s) {
+  switch (s.op()) {
+    case Ops::SPECIAL: return declare_special(s);
+    case Ops::DEFINE_LOCAL: return declare_shared(s);
+    case Ops::RANGE: return open_loop(s);
+    case Ops::IF: line("if (" + val(s.src(0)) + ") {"); ++indent_; return;
+    case Ops::END:
+    case Ops::ENDIF: --indent_; line("}"); return;
+    case Ops::BARRIER: line(lang_.gpu.barrier); return;
+    case Ops::STORE: return store(s);
+    case Ops::DEFINE_REG: {
+      const std::string name = "acc" + std::to_string(*s.arg().as_int());
+      line(lang_.var(type_name(s.dtype()), name, val(s.src(0))));
+      return bind(s, name);
     }
-  }
-  for (size_t i = 0; i < stores.size(); ++i) {
-    if (done[i]) continue;
-    const UOp& store = stores[i];
-    std::string v = val(store.src(1));
-    if (is_half(out)) v = "anneal_f2h(" + v + ")";
-    if (is_bf16(out)) v = "anneal_f2bf(" + v + ")";
-    const std::string statement = data0 + "[" + val(store.src(0).src(1)) + "] = " + v + ";";
-    write(ungated(store) ? statement : lang_.when(val(store.src(2)), statement));
-  }
-}
-
-// The loop variables each node depends on (reductions close their own).
-void CStyleEmitter::compute_deps() {
-  for (const UOp& u : toposort(k_.ast)) {
-    std::unordered_set<const void*> d;
-    if (u.is(Ops::RANGE)) d.insert(u.get());
-    for (const UOp& s : u.srcs()) d.insert(deps_[s.get()].begin(), deps_[s.get()].end());
-    if (u.is(Ops::REDUCE))
-      for (size_t i = 1; i < u.num_srcs(); ++i) d.erase(u.src(i).get());
-    deps_[u.get()] = std::move(d);
+    case Ops::LOAD:
+      if (const int64_t* width = s.arg().as_int(); width && *width == 4) {
+        const UOp& index = s.src(0);
+        const std::string name = "v" + std::to_string(counter_++);
+        line(lang_.vector_load(name, val(index.src(0)), val(index.src(1))));
+        return bind(s, name);
+      }
+      return let(s);
+    default: return let(s);
   }
 }
 
-// SplitAcrossCores: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
-// StridedOverGroup: this thread's share lane, lane + group, lane + 2*group...
-// ChunkOfGroup: this thread's share [n*lane/group, n*(lane+1)/group).
-void CStyleEmitter::open_loop(const UOp& r, Loop kind) {
-  if (const RangeInfo info = range_info(r); info.type == AxisType::Unroll)
+void CStyleEmitter::let(const UOp& u) {
+  const std::string name = "v" + std::to_string(counter_++);
+  line(lang_.let(value_type(u), name, expr(u)));
+  bind(u, name);
+}
+
+// Thread: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
+// GroupStrided: this thread's share lane, lane + group, lane + 2*group...
+// GroupChunked: this thread's share [n*lane/group, n*(lane+1)/group).
+void CStyleEmitter::open_loop(const UOp& r) {
+  const RangeInfo info = range_info(r);
+  if (info.type == AxisType::Unroll)
     if (const std::string hint = lang_.unroll(info.amount); !hint.empty()) directive(hint);
   const std::string name = range_name(r);
   const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
   bind(r, name);
-  open_.insert(r.get());
-  switch (kind) {
-    case Loop::SplitAcrossCores:
+  switch (info.type) {
+    case AxisType::Thread:
       line(lang_.loop(t, name, lang_.cast(t, "(" + n + "LL * core / cores)"),
                       name + " < " + lang_.cast(t, "(" + n + "LL * (core + 1) / cores)"), name + "++"));
       break;
-    case Loop::ChunkOfGroup: {
+    case AxisType::GroupChunked: {
       // n * lane needs 64 bits for long loops; without 64-bit integers it must fit in 32.
       const int64_t size = r.src(0).ival();
-      check(lang_.int64 || size * group_size() <= INT32_MAX, [&] {
+      check(lang_.int64 || size * info.amount <= INT32_MAX, [&] {
         return std::string(lang_.name) + " renderer: GROUPTOP over a loop of " + n + " needs 64-bit integers";
       });
-      const std::string g = std::to_string(group_size()), lane = lang_.cast(lang_.index(lang_.int64), thread_lane());
+      const std::string g = std::to_string(info.amount), lane = lang_.cast(lang_.index(lang_.int64), val(r.src(1)));
       const std::string wide_n = lang_.index_literal(size, lang_.int64);
       line(lang_.loop(t, name, lang_.cast(t, "(" + wide_n + " * " + lane + " / " + g + ")"),
                       name + " < " + lang_.cast(t, "(" + wide_n + " * (" + lane + " + 1) / " + g + ")"), name + "++"));
       break;
     }
-    case Loop::StridedOverGroup:
-      line(lang_.loop(t, name, thread_lane(), name + " < " + n, name + " += " + std::to_string(group_size())));
+    case AxisType::GroupStrided:
+      line(lang_.loop(t, name, val(r.src(1)), name + " < " + n, name + " += " + std::to_string(info.amount)));
       break;
-    case Loop::Plain: line(lang_.loop(t, name, "0", name + " < " + n, name + "++"));
+    default: line(lang_.loop(t, name, "0", name + " < " + n, name + "++"));
   }
   ++indent_;
+}
+
+// Into an accumulator, or into memory: float16 and bfloat16 buffers hold bit patterns, so a value is
+// converted on its way to a kernel buffer (block-shared arrays hold the computing type).
+void CStyleEmitter::store(const UOp& s) {
+  const UOp& target = s.src(0);
+  const UOp& value = s.src(1);
+  if (target.is(Ops::DEFINE_REG)) {  // an accumulator's update is spelled inline: acc += v
+    const std::string acc = val(target);
+    if ((value.is(Ops::ADD) || value.is(Ops::MUL)) && value.src(0) == target)
+      return line(acc + (value.is(Ops::ADD) ? " += " : " *= ") + val(value.src(1)) + ";");
+    if (value.is(Ops::MAX) && value.src(1) == target)
+      return line(acc + " = " + lang_.select(val(value.src(0)) + " > " + acc, val(value.src(0)), acc) + ";");
+    return line(acc + " = " + (names_.count(value.get()) ? val(value) : expr(value)) + ";");
+  }
+  const UOp& buffer = target.src(0);
+  if (value.is(Ops::STACK)) {
+    std::string lanes;
+    for (const UOp& v : value.srcs()) lanes += (lanes.empty() ? "" : ", ") + val(v);
+    return line(lang_.vector_store(val(buffer), val(target.src(1)), lanes));
+  }
+  std::string v = val(value);
+  if (buffer.is(Ops::PARAM) && value.dtype() == dtypes::float16) v = "anneal_f2h(" + v + ")";
+  if (buffer.is(Ops::PARAM) && value.dtype() == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
+  const std::string statement = val(buffer) + "[" + val(target.src(1)) + "] = " + v + ";";
+  line(s.num_srcs() > 2 ? lang_.when(val(s.src(2)), statement) : statement);
+}
+
+void CStyleEmitter::declare_special(const UOp& s) {
+  throw Error(std::string(lang_.name) + " renderer: kernel " + k_.name + " has GPU thread indices");
+}
+
+void CStyleEmitter::declare_shared(const UOp& s) {
+  throw Error(std::string(lang_.name) + " renderer: kernel " + k_.name + " has block-shared memory");
 }
 
 void CStyleEmitter::declare_range(const UOp& r, const std::string& value) {
   const std::string name = range_name(r), t = value_type(r);
   line(lang_.constant(t, name, lang_.cast(t, "(" + value + ")")));
   bind(r, name);
-  open_.insert(r.get());
-}
-
-void CStyleEmitter::close_loop(const UOp& r) {
-  open_.erase(r.get());
-  --indent_;
-  line("}");
 }
 
 std::string CStyleEmitter::val(const UOp& u) const {
-  if (u.is_const()) return literal(u);
-  return names_.at(u.get());
+  if (const auto it = names_.find(u.get()); it != names_.end()) return it->second;
+  switch (u.op()) {
+    case Ops::CONST: return literal(u);
+    case Ops::PARAM: return lang_.buffer(k_.name, u.arg().as<ParamArg>()->slot);
+    case Ops::AFTER: return val(u.src(0));
+    case Ops::GETTUPLE: return val(u.src(0)) + "." + "xyzw"[*u.arg().as_int()];
+    default:
+      throw Error(std::string(lang_.name) + " renderer: kernel " + k_.name + " uses a " + std::string(op_name(u.op())) +
+                  " before computing it");
+  }
 }
 
 std::string CStyleEmitter::expr(const UOp& u) {
@@ -251,12 +218,15 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::CAST:
       if (is_half(u.dtype()) || is_bf16(u.dtype())) return round_to(u.dtype(), "(float)" + s(0));
       return lang_.cast(type_name(u.dtype()), s(0));
+    case Ops::MULACC: return lang_.fma(u.dtype()) + "(" + s(0) + ", " + s(1) + ", " + s(2) + ")";
+    // Kernel buffers of float16 and bfloat16 hold bit patterns; block-shared arrays the computing type.
     case Ops::LOAD: {
       const UOp& index = u.src(0);
-      std::string access = names_.at(index.src(0).get()) + "[" + val(index.src(1)) + "]";
-      if (is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
-      if (is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
-      if (ungated(u)) return access;  // ungated, or a gate folded to true
+      std::string access = val(index.src(0)) + "[" + val(index.src(1)) + "]";
+      const bool bits = index.src(0).is(Ops::PARAM);
+      if (bits && is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
+      if (bits && is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
+      if (u.num_srcs() < 3 || (u.src(2).is_const() && u.src(2).const_value().as_bool())) return access;
       return lang_.select(s(2), access, s(1));
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));
@@ -264,101 +234,10 @@ std::string CStyleEmitter::expr(const UOp& u) {
 }
 
 void CStyleEmitter::emit(const UOp& u) {
-  if (names_.count(u.get()) || u.is_const()) return;
-  if (u.is(Ops::PARAM)) return bind(u, lang_.buffer(k_.name, u.arg().as<ParamArg>()->slot));
-  if (u.is(Ops::REDUCE)) return emit_reduce(u);
-  if (u.is(Ops::INDEX)) {  // rendered inside its LOAD/STORE
-    for (const UOp& s : u.srcs()) emit(s);
-    return bind(u, "");
-  }
+  if (names_.count(u.get()) || u.is_const() || u.is(Ops::PARAM)) return;
   for (const UOp& s : u.srcs()) emit(s);
-  const std::string name = "v" + std::to_string(counter_++);
-  line(lang_.let(value_type(u), name, expr(u)));
-  bind(u, name);
-}
-
-bool CStyleEmitter::in_scope(const UOp& u) const {
-  const auto it = deps_.find(u.get());
-  return it == deps_.end() || std::all_of(it->second.begin(), it->second.end(), [&](const void* p) { return open_.count(p) > 0; });
-}
-
-// The float32 loads among `roots` that can be computed here, 4 neighbours at a time (vector_memory):
-// one float4 load each, its lanes bound as the loads' values.
-void CStyleEmitter::emit_vector_loads(const std::vector<UOp>& roots) {
-  if (!lang_.vector_memory) return;
-  std::vector<UOp> loads;
-  std::unordered_set<const void*> seen;
-  for (const UOp& root : roots)
-    for (const UOp& u : toposort(root))
-      if (u.is(Ops::LOAD) && u.dtype() == dtypes::float32 && ungated(u) && !names_.count(u.get()) && in_scope(u) &&
-          seen.insert(u.get()).second)
-        loads.push_back(u);
-  if (loads.size() < 4) return;
-  std::vector<std::pair<UOp, UOp>> accesses;
-  for (const UOp& l : loads) accesses.push_back({l.src(0).src(0), l.src(0).src(1)});
-  for (const std::array<size_t, 4>& q : aligned_quads(accesses)) {
-    const UOp& index = loads[q[0]].src(0);
-    emit(index);
-    const std::string name = "v" + std::to_string(counter_++);
-    line("const float4 " + name + " = *(const float4*)(" + val(index.src(0)) + " + " + val(index.src(1)) + ");");
-    for (size_t j = 0; j < 4; ++j) bind(loads[q[j]], name + "." + "xyzw"[j]);
-  }
-}
-
-// Emits `r` together with its siblings: the reductions over the same loops that can be computed here
-// (an upcast kernel's copies). They share one loop nest, one accumulator each.
-void CStyleEmitter::emit_reduce(const UOp& r) {
-  std::vector<UOp> group;
-  for (const UOp& q : reduces_)
-    if (q == r || (!names_.count(q.get()) && q.arg() == r.arg() && q.num_srcs() == r.num_srcs() &&
-                   std::equal(q.srcs().begin() + 1, q.srcs().end(), r.srcs().begin() + 1) && in_scope(q)))
-      group.push_back(q);
-  std::vector<UOp> bodies;
-  for (const UOp& g : group) bodies.push_back(g.src(0));
-  // Hoist what the bodies compute with the loops already open (not their own, nor those of
-  // reductions nested in them).
-  emit_vector_loads(bodies);
-  for (const UOp& g : group)
-    for (const UOp& u : toposort(g.src(0)))
-      if (in_scope(u)) emit(u);
-  const Ops op = Ops(*r.arg().as_int());
-  std::vector<std::string> accs;
-  for (const UOp& g : group) {
-    accs.push_back("acc" + std::to_string(counter_++));
-    line(lang_.var(type_name(g.dtype()), accs.back(), reduce_identity(op, g.dtype())));
-  }
-  // A grouped reduction (GROUP gave its largest loop a group axis) shares that loop among the block's
-  // threads, as the outermost loop.
-  std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
-  const bool grouped = cooperative_reductions() &&
-                       std::any_of(loops.begin(), loops.end(), [](const UOp& l) { return is_group_axis(axis_type(l)); });
-  if (grouped)
-    std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
-  const Loop shared =
-      grouped && axis_type(loops[0]) == AxisType::GroupChunked ? Loop::ChunkOfGroup : Loop::StridedOverGroup;
-  for (size_t i = 0; i < loops.size(); ++i) open_loop(loops[i], grouped && i == 0 ? shared : Loop::Plain);
-  emit_vector_loads(bodies);
-  for (size_t i = 0; i < group.size(); ++i) {
-    const UOp& x = group[i].src(0);
-    const std::string& acc = accs[i];
-    // A sum of products accumulates with fused multiply-adds (explicit, so every kernel that computes
-    // the same value rounds it the same way).
-    if (op == Ops::ADD && x.is(Ops::MUL) && x.dtype().is_float()) {
-      emit(x.src(0));
-      emit(x.src(1));
-      line(acc + " = " + lang_.fma(x.dtype()) + "(" + val(x.src(0)) + ", " + val(x.src(1)) + ", " + acc + ");");
-      continue;
-    }
-    emit(x);
-    if (op == Ops::ADD) line(acc + " += " + val(x) + ";");
-    else if (op == Ops::MUL) line(acc + " *= " + val(x) + ";");
-    else line(acc + " = " + lang_.select(val(x) + " > " + acc, val(x), acc) + ";");
-  }
-  for (size_t i = loops.size(); i-- > 0;) close_loop(loops[i]);
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (grouped) combine(accs[i], op, group[i].dtype());
-    bind(group[i], accs[i]);
-  }
+  if (u.is(Ops::INDEX)) return bind(u, "");  // spelled inside its LOAD or STORE
+  let(u);
 }
 
 std::string CStyleEmitter::operand_pointer(const GemmPlan& p, const GemmOperand& op, int axis, const std::string& tile) const {

@@ -1,16 +1,16 @@
-// The emitter shared by the C-like renderers. Values become numbered locals in dependency order; a
-// reduction becomes an accumulator loop, with everything that does not depend on its loop variables
-// hoisted above it. Subclasses say how a kernel opens (signature, output loops or thread indices);
-// the language table (language.h) says how everything is spelled.
+// The printer shared by the C-like renderers: it spells a linearised program (codegen/linearize.h),
+// statement by statement, each value a numbered local. The decisions (what is hoisted, how loops are
+// walked, where threads meet) are the linearizer's; subclasses write how a kernel opens (signature,
+// thread indices) and the language table (language.h) says how everything is spelled.
 #pragma once
 #include <functional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "anneal/codegen/gemm.h"
+#include "anneal/codegen/linearize.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/axis.h"
 #include "language.h"
@@ -21,26 +21,20 @@ class CStyleEmitter {
  public:
   CStyleEmitter(const ScheduledKernel& k, const LanguageTable& lang) : k_(k), lang_(lang) {}
   virtual ~CStyleEmitter() = default;
-  std::string run();
 
  protected:
-  // The signature and everything up to the body, including opening the output loops of `end`;
-  // close_kernel undoes it.
-  virtual void open_kernel(const UOp& end) = 0;
-  virtual void close_kernel(const UOp& end) = 0;
+  // Prints a linearised program (codegen/linearize.h): open_kernel writes the signature and whatever
+  // precedes the body, then each statement is spelled in turn.
+  std::string print(const LinearKernel& program);
+  virtual void open_kernel(const LinearKernel& program) = 0;
+  // GPU statements (gpu_emitter.h).
+  virtual void declare_special(const UOp& s);
+  virtual void declare_shared(const UOp& s);
+
   // The type values of `d` have in registers, and the type of its elements in memory: float16 and
   // bfloat16 live in memory as their bit patterns and compute as float.
   std::string type_name(DType d) const { return lang_.type(d); }
   std::string buffer_type(DType d) const { return lang_.memory_type(d); }
-  // Reductions whose loops have a group axis (GROUP, GROUPTOP) are split across the threads of a block
-  // (GPU): each thread loops over its share of that loop, then `combine` merges the partial
-  // accumulators and gives every thread the total. Renderers without blocks (C) ignore group axes.
-  virtual bool cooperative_reductions() const { return false; }
-  virtual std::string thread_lane() const { return "0"; }
-  virtual int group_size() const { return 1; }
-  virtual void combine(const std::string&, Ops, DType) {}
-  // The condition under which this thread writes the output (e.g. thread 0 of a group); "" for all.
-  virtual std::string store_condition() const { return ""; }
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
   // A braced block of generated code: writes `opening` (which opens the brace or braces), indents what
@@ -73,9 +67,6 @@ class CStyleEmitter {
     if (s.find('\n') == std::string::npos) line(s);
     else out_ << s << "\n";
   }
-  enum class Loop { Plain, SplitAcrossCores, StridedOverGroup, ChunkOfGroup };
-  void open_loop(const UOp& r, Loop kind = Loop::Plain);
-  void close_loop(const UOp& r);
   std::string range_name(const UOp& r) const { return "r" + std::to_string(range_id(r)); }
   void bind(const UOp& u, std::string name) {
     names_[u.get()] = std::move(name);
@@ -87,11 +78,13 @@ class CStyleEmitter {
     for (size_t i = m; i < bound_.size(); ++i) names_.erase(bound_[i].get());
     bound_.resize(m);
   }
-  // Emits the statements computing `u` (and what it needs) and returns the expression naming it.
+  // The matmul forms' epilogues print kernel expressions directly (no reductions in them): emits
+  // the statements computing `u` (and what it needs) and returns the expression naming it.
   std::string emit_value(const UOp& u) {
     emit(u);
     return val(u);
   }
+  void emit(const UOp& u);
   // Declares the variable of a loop range the kernel computes rather than loops over (a thread index).
   void declare_range(const UOp& r, const std::string& value);
   std::string value_type(const UOp& u) const;
@@ -110,9 +103,9 @@ class CStyleEmitter {
   void gemm_epilogue(const GemmPlan& p, const UOp& row, const UOp& col, int width,
                      const std::function<std::string(int)>& acc, bool vector_stores);
 
+  // The expression naming `u`: a literal, a name, or an operand spelled inline.
   std::string val(const UOp& u) const;
-  void emit(const UOp& u);
-  std::string reduce_identity(Ops op, DType d) const;
+  std::string expr(const UOp& u);
 
   const ScheduledKernel& k_;
   const LanguageTable& lang_;
@@ -120,18 +113,13 @@ class CStyleEmitter {
   int indent_ = 0;
 
  private:
-  void compute_deps();
-  std::string expr(const UOp& u);
-  void emit_reduce(const UOp& r);
-  bool in_scope(const UOp& u) const;  // every loop `u` depends on is open
-  void emit_vector_loads(const std::vector<UOp>& roots);
-  void emit_stores(const std::vector<UOp>& stores);
+  void statement(const UOp& s);
+  void open_loop(const UOp& r);
+  void store(const UOp& s);
+  void let(const UOp& u);
 
   std::unordered_map<const void*, std::string> names_;
-  std::unordered_map<const void*, std::unordered_set<const void*>> deps_;
-  std::unordered_set<const void*> open_;  // loop variables in scope
-  std::vector<UOp> reduces_;              // every REDUCE of the kernel, in dependency order
-  std::vector<UOp> bound_;                // in binding order (keeps bound nodes alive)
+  std::vector<UOp> bound_;  // in binding order (keeps bound nodes alive)
   int counter_ = 0;
 };
 

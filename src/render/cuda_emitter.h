@@ -2,7 +2,6 @@
 // (gpu_emitter.h), matmul-shaped kernels (tensor cores, shared-memory staging) live in cuda_gemm.cpp.
 #pragma once
 #include <functional>
-#include <functional>
 #include <string>
 
 #include "anneal/codegen/gemm.h"
@@ -12,7 +11,7 @@ namespace anneal {
 
 class CudaEmitter final : public GpuEmitter {
  public:
-  CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : GpuEmitter(k, entry, cuda_language()) {}
+  CudaEmitter(const ScheduledKernel& k, KernelEntry* entry) : GpuEmitter(k, entry, cuda_language(), cuda_target()) {}
   std::string render();
 
  private:

@@ -1,6 +1,6 @@
-// How a C-like language spells what the kernel emitters write (internal to src/render). The emitters
-// (c_style.h: values, loops, reductions, stores; gpu_emitter.h: threads, blocks, shared memory) decide
-// what to write; one table per language (C, CUDA, WGSL) says how. A language is data and small
+// How a C-like language spells what the printers write (internal to src/render). The linearizer
+// (codegen/linearize.h) decides what to write, the printers (c_style.h: values, loops, stores;
+// gpu_emitter.h: threads, blocks, shared memory) walk it; one table per language (C, CUDA, WGSL) says how. A language is data and small
 // spelling functions, no logic about kernels.
 #pragma once
 #include <array>
@@ -48,9 +48,10 @@ struct LanguageTable {
   std::function<Text(const Text& hex, DType)> float_literal;  // `hex`: printf's %a of the value
   std::function<Text(const Text& type, int bits)> min_int;  // the smallest value of a signed type
 
-  // Memory: whether 4 neighbouring float32 loads and stores starting at a multiple of 4 may be one
-  // 16-byte access (CUDA's float4).
-  bool vector_memory = false;
+  // Memory: 4-wide float32 accesses (targets with vector_width 4): a load of buffer[index..index+3]
+  // into `name` (whose lanes are name.x, .y, .z, .w) and a store of four values there.
+  std::function<Text(const Text& name, const Text& buffer, const Text& index)> vector_load;
+  std::function<Text(const Text& buffer, const Text& index, const Text& values)> vector_store;
   // The name of the buffer in PARAM slot `slot` of kernel `kernel` (WGSL's are module-wide).
   std::function<Text(const Text& kernel, int64_t slot)> buffer;
 
@@ -64,13 +65,11 @@ struct LanguageTable {
     // signature with `threads` threads per block and its buffers.
     std::function<Text(const Text& kernel, int64_t threads, const std::vector<Buffer>& buffers)> signature;
     Text block, thread;          // the block's index in the grid and the thread's in its block (unsigned)
-    Text first_thread;           // the condition "this is thread 0"
     Text barrier;                // every thread of the block waits here
     int64_t max_grid_x = 0;      // blocks along x; beyond it the grid is 2-D (see block)
     // A block-shared array; module-scope ones are hoisted before the kernel by the emitter.
     std::function<Text(const Text& type, const Text& name, int64_t size)> shared;
     bool shared_at_module_scope = false;
-    Text halving_loop;           // for (s = threads / 2; s > 0; s >>= 1) over `s`: "%" is threads / 2
   };
   Gpu gpu;
 };

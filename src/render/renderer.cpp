@@ -8,7 +8,7 @@
 namespace anneal {
 
 std::string render_wgsl(const ScheduledKernel& kernel, KernelEntry* entry) {
-  return GpuEmitter(kernel, entry, wgsl_language()).render_generic();
+  return GpuEmitter(kernel, entry, wgsl_language(), webgpu_target()).render_generic();
 }
 
 namespace {

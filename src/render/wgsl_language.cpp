@@ -81,14 +81,12 @@ LanguageTable wgsl() {
   };
   l.gpu.block = "(anneal_wid.x + anneal_wid.y * 65535u)";
   l.gpu.thread = "anneal_lid.x";
-  l.gpu.first_thread = "anneal_lid.x == 0u";
   l.gpu.barrier = "workgroupBarrier();";
   l.gpu.max_grid_x = 65535;
   l.gpu.shared = [](const Text& t, const Text& n, int64_t size) {
     return "var<workgroup> " + n + ": array<" + t + ", " + std::to_string(size) + ">;";
   };
   l.gpu.shared_at_module_scope = true;
-  l.gpu.halving_loop = "for (var s = %u; s > 0u; s >>= 1u) {";
   return l;
 }
 

@@ -42,6 +42,7 @@ std::optional<Bounds> binary_bounds(Ops op, DType dtype, Bounds x, Bounds y) {
       return std::nullopt;
     case Ops::SHR:
       if (y_const && b0 >= 0 && b0 < 63) return Bounds{a0 >> int(b0), a1 >> int(b0)};
+      if (a0 >= 0 && b0 >= 0 && b1 < 63) return Bounds{a0 >> int(b1), a1 >> int(b0)};  // a shrinking shift
       return std::nullopt;
     case Ops::CDIV:
       if (b0 * b1 > 0) return hull4(a0 / b0, a0 / b1, a1 / b0, a1 / b1);

@@ -16,6 +16,7 @@ struct Target {
   bool warpgroup_mma = false;  // Hopper's wgmma (compute 9.0, NVRTC targeting sm_90a): TC(1, n)
   int64_t max_block_threads = 1024;  // threads a block may have (WebGPU guarantees 256)
   bool matmul_forms = true;    // has code for claimed matmuls: SIMD on CPUs, TC and STAGE on GPUs
+  int vector_width = 1;        // 4: four neighbouring aligned float32 loads or stores may be one access
 };
 
 // Targets that need no device present (tests, reports of what a device would run).

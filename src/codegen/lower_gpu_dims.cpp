@@ -1,0 +1,70 @@
+#include "lower_gpu_dims.h"
+
+#include <algorithm>
+#include <string>
+
+#include "anneal/uop/axis.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal {
+namespace {
+
+// Threads per block of a plain kernel: enough for the outputs in whole warps, at most 256.
+constexpr int64_t kThreadsPerBlock = 256;
+
+UOp special(const std::string& name, int64_t bound) {
+  return UOp::make(Ops::SPECIAL, dtypes::weakint, {UOp::int_const(bound)}, Arg(name));
+}
+
+UOp div(const UOp& x, int64_t d) { return d == 1 ? x : x.floordiv(d); }
+
+}  // namespace
+
+GpuDims lower_gpu_dims(const UOp& ast, const Target& target) {
+  const UOp& end = ast.src(0);
+  const std::vector<UOp> loops(end.srcs().begin() + 1, end.srcs().end());
+  int64_t n = 1, local = 1, group = 0;
+  for (const UOp& l : loops) {
+    n *= l.src(0).ival();
+    if (const RangeInfo info = range_info(l); info.type == AxisType::Local) local *= info.amount;
+  }
+  for (const UOp& u : toposort(ast))
+    if (u.is(Ops::RANGE) && is_group_axis(axis_type(u))) group = range_info(u).amount;
+  GpuDims g;
+  g.grouped = group > 0;
+  const int64_t most = std::min(kThreadsPerBlock, target.max_block_threads);
+  if (local > 1) g.threads = local;
+  else if (g.grouped) g.threads = group;
+  else g.threads = loops.empty() ? 1 : std::min(most, std::max<int64_t>(32, (n + 31) / 32 * 32));
+  g.blocks = g.grouped ? n : (n + g.threads - 1) / g.threads;  // LOCAL sizes divide n exactly
+  if (local > 1 || g.grouped) g.lane = special("lid", g.threads);
+  g.outputs.resize(loops.size());
+  if (!loops.empty() && local > 1) {
+    const UOp bid = special("bid", g.blocks);
+    g.specials = {bid, g.lane};
+    int64_t block_stride = 1, lane_stride = 1;
+    for (size_t i = loops.size(); i-- > 0;) {
+      const RangeInfo info = range_info(loops[i]);
+      const int64_t size = loops[i].src(0).ival(), l = info.type == AxisType::Local ? info.amount : 1, tiles = size / l;
+      UOp tile = div(bid, block_stride);
+      if (i != 0) tile = tile % tiles;
+      g.outputs[i] = l == 1 ? tile : tile * l + div(g.lane, lane_stride) % l;
+      block_stride *= tiles;
+      lane_stride *= l;
+    }
+    return g;
+  }
+  if (g.lane) g.specials.push_back(g.lane);
+  if (loops.empty()) return g;
+  const UOp gid = g.grouped ? special("bid", n) : special("gid", n);
+  g.specials.insert(g.specials.begin(), gid);
+  int64_t stride = 1;
+  for (size_t i = loops.size(); i-- > 0;) {
+    const int64_t size = loops[i].src(0).ival();
+    g.outputs[i] = i == 0 ? div(gid, stride) : div(gid, stride) % size;
+    stride *= size;
+  }
+  return g;
+}
+
+}  // namespace anneal
