@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "anneal/codegen/gemm.h"
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/support/error.h"
 #include "anneal/uop/axis.h"
 #include "anneal/uop/graph.h"
@@ -159,7 +160,9 @@ LinearKernel Linearizer::run() {
     deps_[u.get()] = std::move(d);
   }
   if (target_.gpu) {
+    PassScope pass("lower_gpu_dims", "pass");
     gpu_ = lower_gpu_dims(k_.ast, target_);
+    pass.end();
     result_.threads = gpu_.threads;
     result_.blocks = gpu_.blocks;
     for (const UOp& s : gpu_.specials) state(s);
@@ -323,7 +326,13 @@ void Linearizer::emit_stores(const std::vector<UOp>& stores) {
 
 LinearKernel linearize(const ScheduledKernel& k, const Target& target) {
   check(!find_wmma(k.ast), [&] { return "linearize: kernel " + k.name + " claims a matmul form, rendered from its plan"; });
-  return Linearizer(k, target).run();
+  PassScope pass("linearize", "pass");
+  LinearKernel l = Linearizer(k, target).run();
+  if (pass.recording()) {
+    pass.count("statements", l.program.num_srcs());
+    pass.result(l.program);
+  }
+  return l;
 }
 
 }  // namespace anneal
