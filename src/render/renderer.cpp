@@ -36,11 +36,13 @@ ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Tar
   const LanguageEntry language = entry_for(target.language);
   ProgramSource p;
   p.language = language.name;
-  p.code = language.prelude();
+  p.prelude = language.prelude();
   for (const ScheduledKernel& k : kernels) {
-    KernelEntry e{k.name, {1, 1, 1}, {1, 1, 1}, k.buffers.size()};
-    p.code += "\n" + language.render(k, &e);
-    p.kernels.push_back(e);
+    KernelEntry e;
+    e.name = k.name;
+    e.buffers = k.buffers.size();
+    e.source = language.render(k, &e);
+    p.kernels.push_back(std::move(e));
   }
   return p;
 }

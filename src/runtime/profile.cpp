@@ -82,7 +82,7 @@ void dump_program(const ProgramSource& program) {
   disk_cache::make_dirs(dir);
   const std::string path = dir + "/" + std::to_string(counter++) + "-" + program.kernels[0].name +
                            (program.language == "cuda" ? ".cu" : ".c");
-  std::ofstream(path) << program.code;
+  std::ofstream(path) << program.code();
 }
 
 }  // namespace anneal

@@ -458,7 +458,7 @@ TEST(Opts, CpuTilesCompileToPackedInstructions) {
   auto assembly_of = [](const ScheduledKernel& k) {
     const std::string path = ::testing::TempDir() + "/anneal_tile.c";
     std::FILE* f = std::fopen(path.c_str(), "w");
-    const std::string code = render_program(std::vector<ScheduledKernel>{k}, cpu_target()).code;
+    const std::string code = render_program(std::vector<ScheduledKernel>{k}, cpu_target()).code();
     std::fwrite(code.data(), 1, code.size(), f);
     std::fclose(f);
     const CpuCompiler& cc = CpuCompiler::instance();

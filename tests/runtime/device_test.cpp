@@ -177,8 +177,11 @@ TEST(Cuda, MoveToKeepsTheHandle) {
 
 TEST(Cuda, CompileErrorsNameTheKernelAndShowTheSource) {
   REQUIRE_CUDA();
-  ProgramSource bad{"cuda", "extern \"C\" __global__ void broken_kernel(float* x) { x[0] = undefined_name; }\n",
-                    {KernelEntry{"broken_kernel", {1, 1, 1}, {1, 1, 1}, 1}}};
+  KernelEntry broken;
+  broken.name = "broken_kernel";
+  broken.buffers = 1;
+  broken.source = "extern \"C\" __global__ void broken_kernel(float* x) { x[0] = undefined_name; }\n";
+  const ProgramSource bad{"cuda", "", {broken}};
   const std::string msg = error_of([&] { get_device("CUDA").compile(bad); });
   EXPECT_NE(msg.find("NVRTC could not compile kernels broken_kernel"), std::string::npos) << msg;
   EXPECT_NE(msg.find("undefined_name"), std::string::npos) << msg;

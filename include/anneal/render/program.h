@@ -15,12 +15,22 @@ struct KernelEntry {
   size_t buffers = 0;                      // PARAM slots, in order
   size_t shared_bytes = 0;                 // dynamic shared memory per block (CUDA)
   bool sm90a = false;                      // uses Hopper-only instructions (wgmma): compiled for sm_90a
+  std::string source;                      // the kernel's own code (module-scope declarations first)
 };
 
+// A kernel's source needs only the prelude, never another kernel: devices may compile any subset of
+// the kernels, with the prelude, as a translation unit of its own (runtime/compile_units.h).
 struct ProgramSource {
   std::string language;  // "c", "cuda" or "wgsl"
-  std::string code;
+  std::string prelude;   // helpers every kernel may use
   std::vector<KernelEntry> kernels;
+
+  // The whole translation unit: the prelude, then each kernel's source.
+  std::string code() const {
+    std::string c = prelude;
+    for (const KernelEntry& k : kernels) c += "\n" + k.source;
+    return c;
+  }
 };
 
 }  // namespace anneal

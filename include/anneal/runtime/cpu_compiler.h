@@ -4,6 +4,7 @@
 // ~/.cache/anneal, keyed on the source, the flags, the compiler's version and the CPU model
 // (-march=native code must not travel to another CPU).
 #pragma once
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,13 @@ class CpuCompiler {
   std::string cache_dir() const;
   const std::string& cpu_model() const { return cpu_model_; }
   // Compiler processes started by this process (cache misses), for tests and reports.
-  int compilations() const { return compilations_; }
+  int compilations() const { return compilations_.load(); }
 
  private:
   void compile_into(const std::string& so, const std::string& source) const;
   CpuCompiler();
   std::string cc_, version_, flags_, cpu_model_;
-  int compilations_ = 0;
+  std::atomic<int> compilations_{0};
 };
 
 }  // namespace anneal

@@ -81,16 +81,23 @@ void CpuCompiler::compile_into(const std::string& so, const std::string& source)
 
 std::string CpuCompiler::cache_dir() const { return disk_cache::folder("cpu"); }
 
+// Units of one program compile on several threads at once: the lock guards the table of loaded
+// objects, not the compiler runs. Two threads compiling the same source both write it whole
+// (write_file_atomically); the loader hands both the same handle.
 std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::vector<std::string>& symbols) {
   static std::mutex mu;
   static std::unordered_map<std::string, void*> loaded;  // object path -> handle (never unloaded)
-  std::lock_guard<std::mutex> lock(mu);
   Hasher h;
   for (const std::string* s : std::initializer_list<const std::string*>{&source, &flags_, &cc_, &version_, &cpu_model_})
     h.bytes(*s);
   const std::string key = to_hex(h.finish());
-  std::string so = cache_dir() + "/" + key + ".so";
-  void*& handle = loaded[so];
+  const std::string cached = cache_dir() + "/" + key + ".so";
+  std::string so = cached;
+  void* handle = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    handle = loaded[cached];
+  }
   if (!handle) {
     if (access(so.c_str(), R_OK) != 0) {
       try {
@@ -109,6 +116,8 @@ std::vector<KernelFn> CpuCompiler::load(const std::string& source, const std::ve
     // RTLD_NODELETE: unloading objects that have run is never safe with some runtimes (OpenMP).
     handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!handle) throw Error(std::string("CPU compiler: dlopen failed: ") + dlerror());
+    const std::lock_guard<std::mutex> lock(mu);
+    loaded[cached] = handle;
   }
   std::vector<KernelFn> fns;
   for (const std::string& sym : symbols) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "anneal/runtime/compile_units.h"
 #include "anneal/runtime/cpu_compiler.h"
 #include "anneal/support/error.h"
 
@@ -68,6 +69,10 @@ class HostBlockCache {
   size_t cached_ = 0;
 };
 
+// Below this much kernel source a unit is not worth its own compiler process (~20 ms to start and
+// read the prelude; C compiles at ~15 ms per KB of kernels).
+constexpr size_t kMinUnitBytes = 32 * 1024;
+
 class CpuDevice final : public Device {
  public:
   CpuDevice() : Device("CPU") {}
@@ -97,11 +102,20 @@ class CpuDevice final : public Device {
 
   std::vector<std::shared_ptr<const Kernel>> compile(const ProgramSource& program) override {
     check(program.language == "c", [&] { return "CPU: cannot compile " + program.language + " kernels"; });
-    std::vector<std::string> names;
-    for (const KernelEntry& k : program.kernels) names.push_back(k.name);
-    const std::vector<KernelFn> fns = CpuCompiler::instance().load(program.code, names);
+    // One compiler process per unit, one per core at a time (compile_units.h). Compile time is far
+    // from proportional to source size (SIMD tiles take longest), so there are a few units per core,
+    // taken by whichever core is free.
+    const size_t cores = size_t(cpu_threads());
+    const std::vector<ProgramSource> units = split_program(program, 4 * cores, kMinUnitBytes);
+    std::vector<std::vector<KernelFn>> fns(units.size());
+    run_parallel(units.size(), cores, [&](size_t u) {
+      std::vector<std::string> names;
+      for (const KernelEntry& k : units[u].kernels) names.push_back(k.name);
+      fns[u] = CpuCompiler::instance().load(units[u].code(), names);
+    });
     std::vector<std::shared_ptr<const Kernel>> out;
-    for (size_t i = 0; i < fns.size(); ++i) out.push_back(std::make_shared<CpuKernel>(names[i], *this, fns[i]));
+    for (size_t u = 0; u < units.size(); ++u)
+      for (size_t i = 0; i < fns[u].size(); ++i) out.push_back(std::make_shared<CpuKernel>(units[u].kernels[i].name, *this, fns[u][i]));
     return out;
   }
 

@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "anneal/runtime/compile_units.h"
 #include "anneal/runtime/cuda_probe.h"
 #include "anneal/support/error.h"
 #include "anneal/support/hash.h"
@@ -173,21 +175,25 @@ class CudaDeviceImpl final : public Device {
   std::vector<std::shared_ptr<const Kernel>> compile(const ProgramSource& program) override {
     check(program.language == "cuda", [&] { return name() + ": cannot compile " + program.language + " kernels"; });
     current();
-    CUmodule module = load_module(program);
+    const std::vector<ProgramSource> units = split_program(program, 4 * compile_threads(), kMinUnitBytes);
+    const std::vector<CUmodule> modules = load_modules(units);
     std::vector<std::shared_ptr<const Kernel>> out;
-    for (const KernelEntry& k : program.kernels) {
-      CUfunction fn = nullptr;
-      const CUresult r = d_.cuModuleGetFunction(&fn, module, k.name.c_str());
-      if (r != 0) throw Error("CUDA: kernel " + k.name + " missing from its module: " + error_text(r));
-      // More than 48 KiB of dynamic shared memory must be asked for (staged matmul tiles).
-      constexpr int kAttrMaxDynamicShared = 8;  // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-      if (k.shared_bytes > 48 * 1024) {
-        const CUresult a = d_.cuFuncSetAttribute(fn, kAttrMaxDynamicShared, int(k.shared_bytes));
-        if (a != 0)
-          throw Error("CUDA: kernel " + k.name + " needs " + std::to_string(k.shared_bytes / 1024) +
-                      " KiB of shared memory, more than this GPU gives a block: " + error_text(a));
+    for (size_t u = 0; u < units.size(); ++u) {
+      for (const KernelEntry& k : units[u].kernels) {
+        const CUmodule module = modules[u];
+        CUfunction fn = nullptr;
+        const CUresult r = d_.cuModuleGetFunction(&fn, module, k.name.c_str());
+        if (r != 0) throw Error("CUDA: kernel " + k.name + " missing from its module: " + error_text(r));
+        // More than 48 KiB of dynamic shared memory must be asked for (staged matmul tiles).
+        constexpr int kAttrMaxDynamicShared = 8;  // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+        if (k.shared_bytes > 48 * 1024) {
+          const CUresult a = d_.cuFuncSetAttribute(fn, kAttrMaxDynamicShared, int(k.shared_bytes));
+          if (a != 0)
+            throw Error("CUDA: kernel " + k.name + " needs " + std::to_string(k.shared_bytes / 1024) +
+                        " KiB of shared memory, more than this GPU gives a block: " + error_text(a));
+        }
+        out.push_back(std::make_shared<CudaKernel>(*this, d_, ctx_, fn, k));
       }
-      out.push_back(std::make_shared<CudaKernel>(*this, d_, ctx_, fn, k));
     }
     return out;
   }
@@ -216,20 +222,43 @@ class CudaDeviceImpl final : public Device {
  private:
   void current() const { check_cu(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent"); }
 
-  // Modules are kept for the life of the process, keyed on their source.
-  CUmodule load_module(const ProgramSource& program) {
-    Hasher h;
-    h.bytes(program.code);
-    const Key128 key = h.finish();
-    std::lock_guard<std::mutex> lock(modules_mu_);
-    if (auto it = modules_.find(key); it != modules_.end()) return it->second;
-    const std::string image = nvrtc_compile(program, cc_major_, cc_minor_);
-    CUmodule module = nullptr;
-    const CUresult r = d_.cuModuleLoadData(&module, image.data());
-    if (r != 0)
-      throw Error("CUDA: loading the compiled module of " + program.kernels.front().name + " failed: " + error_text(r));
-    modules_.emplace(key, module);
-    return module;
+  // Below this much kernel source a unit is not worth an NVRTC program of its own.
+  static constexpr size_t kMinUnitBytes = 32 * 1024;
+  static size_t compile_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+  // The module of each unit. Modules are kept for the life of the process, keyed on their source;
+  // the units not loaded yet compile on several threads at once (NVRTC programs are independent)
+  // and load on this one.
+  std::vector<CUmodule> load_modules(const std::vector<ProgramSource>& units) {
+    std::vector<Key128> keys;
+    for (const ProgramSource& u : units) {
+      Hasher h;
+      h.bytes(u.code());
+      keys.push_back(h.finish());
+    }
+    std::vector<CUmodule> modules(units.size(), nullptr);
+    std::vector<size_t> missing;
+    {
+      const std::lock_guard<std::mutex> lock(modules_mu_);
+      for (size_t u = 0; u < units.size(); ++u)
+        if (auto it = modules_.find(keys[u]); it != modules_.end()) modules[u] = it->second;
+        else missing.push_back(u);
+    }
+    std::vector<std::string> images(missing.size());
+    run_parallel(missing.size(), compile_threads(), [&](size_t i) { images[i] = nvrtc_compile(units[missing[i]], cc_major_, cc_minor_); });
+    const std::lock_guard<std::mutex> lock(modules_mu_);
+    for (size_t i = 0; i < missing.size(); ++i) {
+      const size_t u = missing[i];
+      if (auto it = modules_.find(keys[u]); it != modules_.end()) {  // another thread loaded it meanwhile
+        modules[u] = it->second;
+        continue;
+      }
+      const CUresult r = d_.cuModuleLoadData(&modules[u], images[i].data());
+      if (r != 0)
+        throw Error("CUDA: loading the compiled module of " + units[u].kernels.front().name + " failed: " + error_text(r));
+      modules_.emplace(keys[u], modules[u]);
+    }
+    return modules;
   }
 
   const Driver& d_;

@@ -56,8 +56,9 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
       std::string("--gpu-architecture=") + (cubin ? "sm_" : "compute_") + std::to_string(arch) + (sm90a ? "a" : ""),
       "--fmad=false", "-default-device"};
 
+  const std::string code = program.code();
   Hasher h;
-  h.bytes(program.code);
+  h.bytes(code);
   for (const std::string& o : options) h.bytes(o);
   h.bytes(std::to_string(major) + "." + std::to_string(minor));
   const std::string dir = disk_cache::folder("cuda");
@@ -69,7 +70,7 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
     return Error("CUDA: NVRTC " + what + " failed (" + n->nvrtcGetErrorString(r) + ") for kernels " +
                  kernel_names(program));
   };
-  if (nvrtcResult r = n->nvrtcCreateProgram(&prog, program.code.c_str(), "anneal.cu", 0, nullptr, nullptr); r != 0)
+  if (nvrtcResult r = n->nvrtcCreateProgram(&prog, code.c_str(), "anneal.cu", 0, nullptr, nullptr); r != 0)
     throw fail("nvrtcCreateProgram", r);
   std::vector<const char*> opts;
   for (const std::string& o : options) opts.push_back(o.c_str());
@@ -81,8 +82,7 @@ std::string nvrtc_compile(const ProgramSource& program, int cc_major, int cc_min
     if (log_size) n->nvrtcGetProgramLog(prog, log.data());
     while (!log.empty() && log.back() == '\0') log.pop_back();  // the size counts the terminator
     n->nvrtcDestroyProgram(&prog);
-    throw Error("CUDA: NVRTC could not compile kernels " + kernel_names(program) + ":\n" + log + "\nsource:\n" +
-                program.code);
+    throw Error("CUDA: NVRTC could not compile kernels " + kernel_names(program) + ":\n" + log + "\nsource:\n" + code);
   }
   size_t size = 0;
   std::string image;
