@@ -154,11 +154,11 @@ void CStyleEmitter::store(const UOp& s) {
   line(s.num_srcs() > 2 ? lang_.when(val(s.src(2)), statement) : statement);
 }
 
-void CStyleEmitter::declare_special(const UOp& s) {
+void CStyleEmitter::declare_special(const UOp&) {
   throw Error(std::string(lang_.name) + " renderer: kernel " + k_.name + " has GPU thread indices");
 }
 
-void CStyleEmitter::declare_shared(const UOp& s) {
+void CStyleEmitter::declare_shared(const UOp&) {
   throw Error(std::string(lang_.name) + " renderer: kernel " + k_.name + " has block-shared memory");
 }
 
