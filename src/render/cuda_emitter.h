@@ -23,9 +23,6 @@ class CudaEmitter final : public GpuEmitter {
   std::string run_staged(const GemmPlan& p, int64_t tile);            // STAGE(0, tile): float32 tiles
   void tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN, const UOp& row0, const UOp& col0);
   void gemm_block_position(const GemmPlan& p, int64_t tiles_m, int64_t tiles_n);
-  // Opens the ring's kt loop; the block closes it.
-  Block open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
-                       const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage);
 };
 
 }  // namespace anneal

@@ -3,7 +3,8 @@
 // the block index too. The epilogue — the kernel's store with the sum replaced by an accumulator and m, n
 // by the accumulator's position — is emitted once inside unrolled loops over a thread's accumulators.
 // This file holds what the forms share; each form is a file of its own (cuda_mma.cpp, cuda_mma_staged.cpp,
-// cuda_wgmma.cpp, cuda_staged_tile.cpp).
+// cuda_wgmma.cpp, cuda_staged_tile.cpp), the staged ones instantiating main-loop templates
+// (src/render/gemm/*.cuh, in the CUDA prelude).
 #include <functional>
 #include <string>
 
@@ -29,29 +30,6 @@ void CudaEmitter::tensor_core_epilogue(const GemmPlan& p, int64_t TM, int64_t TN
   const Block halves = block("for (int sh = 0; sh < 2; sh++) {");
   gemm_epilogue(p, row0 + tm * 16 + lg + sh * 8, col0 + tn * 8 + lt * 2, 2,
                 [](int c) { return "acc[tm][tn][sh * 2 + " + str(c) + "]"; }, true);
-}
-
-// The cp.async ring of the staged tensor-core kernels: `ahead` k-steps are copied before the loop;
-// step kt waits for its own copies (this thread's, then everyone's past the barrier) and issues those
-// of step kt + ahead into stage (kt + ahead) % stages. Opens the kt loop; the returned block closes it.
-// `async_proxy`: the tensor cores read shared memory themselves (wgmma), so the copies are fenced into
-// their proxy first.
-CStyleEmitter::Block CudaEmitter::open_copy_ring(int64_t steps, int64_t stages, int64_t ahead, bool async_proxy,
-                                                 const std::function<void(const std::string& stage, const std::string& kt)>& copy_stage) {
-  for (int64_t s = 0; s < ahead; ++s) {
-    if (s < steps) copy_stage(str(s), str(s));
-    line("anneal_cp_commit();");
-  }
-  Block ring = block("for (int kt = 0; kt < " + str(steps) + "; kt++) {");
-  line("anneal_cp_wait<" + str(ahead - 1) + ">();");
-  if (async_proxy) line("asm volatile(\"fence.proxy.async.shared::cta;\" ::: \"memory\");");
-  line("__syncthreads();");
-  {
-    const Block next = block("if (kt + " + str(ahead) + " < " + str(steps) + ") {");
-    copy_stage("(kt + " + str(ahead) + ") % " + str(stages), "kt + " + str(ahead));
-  }
-  line("anneal_cp_commit();");
-  return ring;
 }
 
 // bm, bn: the block's output tile; batch loops from the block index above them. Tiles are walked in

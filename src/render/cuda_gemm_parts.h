@@ -1,5 +1,5 @@
 // Pieces shared by the CUDA matmul forms (internal to src/render; cuda_gemm.cpp and the four
-// cuda_*.cpp kernels): names, the shared-memory swizzle, staged operands and the mma.sync instruction.
+// cuda_*.cpp kernels): names, staged operands and the mma.sync instruction.
 #pragma once
 #include <array>
 #include <functional>
@@ -15,14 +15,6 @@ inline std::string str(int64_t v) { return std::to_string(v); }
 
 // A named kernel-wide variable with bounds [lo, hi] (thread and block positions).
 inline UOp var(const std::string& name, int64_t lo, int64_t hi) { return UOp::variable(name, lo, hi); }
-
-// The 16-byte chunk a row's logical chunk `chunk` is stored at: XOR-swizzled so that the 8 rows an
-// ldmatrix (or a column of float4 reads) touches fall in 8 different bank groups. A row of `chunks`
-// chunks: 4 chunks (64 bytes) -> two rows share 128 bytes, so rows pair up; 8 or more -> row & 7.
-inline std::string swizzle(const std::string& row, const std::string& chunk, int64_t chunks) {
-  if (chunks >= 8) return "((" + chunk + ") ^ ((" + row + ") & 7))";
-  return "((" + chunk + ") ^ (((" + row + ") >> 1) & 3))";
-}
 
 // One operand of a staged tile, as the copy loops see it: its layout (`staging`), strides, the output
 // loop it tiles, the tile's extent along that loop, and the letter of its names (pa / sa / ra...).

@@ -25,10 +25,19 @@ std::string CudaEmitter::render() {
 }
 
 const std::string& cuda_prelude() {
-  // src/render/preludes/, embedded at build time.
-  static const std::string prelude =
+  // src/render/preludes/ and the matmul main loops' templates (src/render/gemm/), embedded at build
+  // time.
+  static const std::string prelude = std::string(
 #include "cuda_prelude.cuh.inc"
-      ;
+                                     ) + std::string(
+#include "staged_tile.cuh.inc"
+                                     ) + std::string(
+#include "tensor_core.cuh.inc"
+                                     ) + std::string(
+#include "mma_staged.cuh.inc"
+                                     ) + std::string(
+#include "wgmma.cuh.inc"
+                                     );
   return prelude;
 }
 
