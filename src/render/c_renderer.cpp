@@ -40,10 +40,12 @@ void CEmitter::open_kernel(const LinearKernel& program) {
 }
 
 const std::string& c_prelude() {
-  // src/render/preludes/, embedded at build time.
-  static const std::string prelude =
+  // src/render/preludes/ and the SIMD tile's micro-kernel (src/render/gemm/), embedded at build time.
+  static const std::string prelude = std::string(
 #include "c_prelude.h.inc"
-      ;
+                                     ) + std::string(
+#include "simd_tile.h.inc"
+                                     );
   return prelude;
 }
 

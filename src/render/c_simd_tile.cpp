@@ -116,16 +116,8 @@ void CEmitter::accumulate(const SimdTile& t, const std::string& from, const std:
     line("kf++;");
     b_row = "brow";
   }
-  for (int64_t v = 0; v < t.NV; ++v)
-    line("const anneal_f32x16 b" + str(v) + " = anneal_load16(" + b_row + " + " + str(v * SimdTile::W) + ");");
-  line("const float* arow = pa + " + k_offset(t, t.p.a) + ";");
-  for (int64_t i = 0; i < t.MR; ++i) {
-    line("{");
-    line("  const anneal_f32x16 a = (anneal_f32x16){0} + arow[" + str(i) + " * " + t.sam + "];");
-    for (int64_t v = 0; v < t.NV; ++v)
-      line("  acc[" + str(i) + "][" + str(v) + "] = anneal_fma16(a, b" + str(v) + ", acc[" + str(i) + "][" + str(v) + "]);");
-    line("}");
-  }
+  // The micro-kernel (gemm/simd_tile.h).
+  line("anneal_simd_step(" + str(t.MR) + ", " + str(t.NV) + ", acc, pa + " + k_offset(t, t.p.a) + ", " + t.sam + ", " + b_row + ");");
 }
 
 // The kernel's store for every output of the tile, the sum replaced by its accumulator lane.
