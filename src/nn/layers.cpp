@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "anneal/runtime/buffer_io.h"
+
 namespace anneal::nn {
 
 std::vector<Tensor> Module::parameters() {
@@ -12,11 +14,47 @@ std::vector<Tensor> Module::parameters() {
   return out;
 }
 
+void Module::realize_parameters() {
+  NamedTensors named = named_parameters();
+  std::vector<Tensor*> pending;
+  for (auto& [name, t] : named)
+    if (t.defined()) pending.push_back(&t);  // realized ones are outputs already there: no kernel
+  if (!pending.empty()) realize(pending);
+}
+
+namespace {
+thread_local DeferParameterInit* innermost_deferral = nullptr;
+}  // namespace
+
+DeferParameterInit::DeferParameterInit() : outer_(innermost_deferral) { innermost_deferral = this; }
+
+DeferParameterInit::~DeferParameterInit() {
+  if (active_) innermost_deferral = outer_;
+}
+
+void DeferParameterInit::finish(Module& model) {
+  check(active_, "DeferParameterInit: finished twice");
+  innermost_deferral = outer_;
+  active_ = false;
+  model.realize_parameters();
+  for (Tensor& t : deferred_)
+    if (view_buffer(t.uop()).is(Ops::BUFFER)) t.requires_grad();  // realized: the model kept it
+  deferred_.clear();
+}
+
+Tensor parameter(Tensor init) {
+  if (DeferParameterInit* d = innermost_deferral) {
+    d->deferred_.push_back(init);
+    return init;
+  }
+  return init.realize().requires_grad();
+}
+
 namespace {
 thread_local DType current_default = dtypes::float32;
-// A realized parameter filled with `value`.
+// A realized parameter filled with `value` (written from the host: no kernel).
 Tensor filled_parameter(const Shape& shape, double value) {
-  return Tensor::full(shape, value, default_float()).contiguous().realize().requires_grad();
+  return Tensor::filled(shape, value, default_float()).requires_grad();
 }
 }  // namespace
 
@@ -28,7 +66,7 @@ DefaultFloat::DefaultFloat(DType d) : previous_(current_default) {
 DefaultFloat::~DefaultFloat() { current_default = previous_; }
 
 Tensor uniform_parameter(Shape shape, double bound) {
-  return (Tensor::rand(std::move(shape)).cast(default_float()) * (2.0 * bound) - bound).realize().requires_grad();
+  return parameter(Tensor::rand(std::move(shape)).cast(default_float()) * (2.0 * bound) - bound);
 }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
@@ -106,7 +144,7 @@ NamedTensors LayerNorm::named_parameters() {
 }
 
 Embedding::Embedding(int64_t num, int64_t dim) {
-  weight = Tensor::randn({num, dim}).cast(default_float()).realize().requires_grad();
+  weight = parameter(Tensor::randn({num, dim}).cast(default_float()));
 }
 
 Tensor Embedding::forward(const Tensor& idx) {
@@ -123,8 +161,8 @@ Tensor Dropout::forward(const Tensor& x) {
 BatchNorm2d::BatchNorm2d(int64_t channels, double eps_, double momentum_) : eps(eps_), momentum(momentum_) {
   weight = filled_parameter({channels}, 1.0);
   bias = filled_parameter({channels}, 0.0);
-  running_mean = Tensor::zeros({channels}, default_float()).contiguous().realize();
-  running_var = Tensor::ones({channels}, default_float()).contiguous().realize();
+  running_mean = Tensor::filled({channels}, 0.0, default_float());
+  running_var = Tensor::filled({channels}, 1.0, default_float());
 }
 
 Tensor BatchNorm2d::forward(const Tensor& x) {

@@ -9,9 +9,9 @@
 namespace anneal::nn {
 namespace {
 // A fresh, realized buffer of `value` shaped like `like` (optimizer state must be a buffer so that
-// every step has the same graph structure and hits the schedule cache).
+// every step has the same graph structure and hits the schedule cache), on `like`'s device.
 Tensor state_like(const Tensor& like, double value) {
-  return Tensor::full(like.shape(), value, like.dtype()).contiguous().realize();
+  return Tensor::filled(like.shape(), value, like.dtype(), like.device());
 }
 }  // namespace
 

@@ -13,13 +13,13 @@ namespace anneal::nn {
 namespace {
 
 Tensor normal_parameter(Shape shape, double std) {
-  return (Tensor::randn(std::move(shape)).cast(default_float()) * std).realize().requires_grad();
+  return parameter(Tensor::randn(std::move(shape)).cast(default_float()) * std);
 }
 
 // Linear layers start as nanoGPT's: N(0, std) weights, zero biases.
 void init_linear(Linear& l, double std) {
   l.weight = normal_parameter(l.weight.shape(), std);
-  l.bias = Tensor::zeros(l.bias.shape(), default_float()).contiguous().realize().requires_grad();
+  l.bias = Tensor::filled(l.bias.shape(), 0.0, default_float()).requires_grad();
 }
 
 // Runs before any member is built (config is the first member): a negative or zero size must be an
@@ -106,6 +106,7 @@ GPT::GPT(const GPTConfig& c) : config(positive_sizes(c)), wte(c.vocab, c.width),
   wte.weight = normal_parameter({c.vocab, c.width}, 0.02);
   wpe.weight = normal_parameter({c.context, c.width}, 0.02);
   for (int64_t i = 0; i < c.layers; ++i) blocks.push_back(std::make_shared<Block>(c));
+  deferred_init_.finish(*this);  // one program initializes the whole model
 }
 
 Tensor GPT::forward(const Tensor& idx) {

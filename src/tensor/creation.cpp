@@ -75,6 +75,19 @@ Tensor Tensor::empty(Shape shape, DType dtype, const std::string& device) {
   return Tensor(new_buffer(device, anneal::numel(shape), dtype).view_as(shape));
 }
 
+Tensor Tensor::filled(Shape shape, double value, DType dtype, const std::string& device) {
+  check_shape(shape, "filled");
+  const size_t n = size_t(anneal::numel(shape)), item = size_t(dtype.itemsize());
+  const UOp buf = new_buffer(device, int64_t(n), dtype);  // zeroed
+  if (value != 0.0 && n > 0) {
+    std::vector<uint8_t> bytes(n * item);
+    write_elements(bytes.data(), dtype, &value, 1);
+    for (size_t i = 1; i < n; ++i) std::memcpy(bytes.data() + i * item, bytes.data(), item);
+    upload(buf, bytes.data());
+  }
+  return Tensor(buf.view_as(shape));
+}
+
 Tensor Tensor::full(Shape shape, double value, DType dtype) {
   check_shape(shape, "full");
   return Tensor(broadcast_const(dtype, value, shape));

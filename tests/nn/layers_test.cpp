@@ -1,10 +1,14 @@
-// LayerNorm, Embedding, Dropout and BatchNorm2d against their definitions computed here on the host.
+// LayerNorm, Embedding, Dropout and BatchNorm2d against their definitions computed here on the host;
+// how a model's parameters are initialized.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "anneal/engine/engine.h"
+#include "anneal/models/classifier.h"
 #include "anneal/nn/layers.h"
 #include "anneal/nn/optim.h"
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/random.h"
 
 using namespace anneal;
@@ -102,4 +106,29 @@ TEST(BatchNorm2d, TrainsInsideAConvNetAndKeepsTheGraphBounded) {
     while (u.is(Ops::RESHAPE)) u = u.src(0);
     EXPECT_TRUE(u.is(Ops::BUFFER));
   }
+}
+
+// A model's parameters initialize in one program (one compile instead of one per parameter), with the
+// same values as layers built one by one, realized and marked as parameters; constant-initialized
+// parameters and optimizer state compile nothing (written from the host).
+TEST(Initialization, AModelInitializesInOneProgramWithTheSameValues) {
+  manual_seed(20261202);
+  const CompileStats before = compile_stats();
+  std::shared_ptr<nn::Sequential> mlp = make_classifier("mlp");
+  EXPECT_EQ(compile_stats().programs - before.programs, 1u);
+  manual_seed(20261202);
+  nn::Linear a(784, 512), b(512, 512), c(512, 10);  // the same draws, each realized at once
+  const std::vector<Tensor> want{a.weight, a.bias, b.weight, b.bias, c.weight, c.bias};
+  const std::vector<Tensor> got = mlp->parameters();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(view_buffer(got[i].uop()).is(Ops::BUFFER)) << i;
+    EXPECT_TRUE(got[i].requires_grad_enabled()) << i;
+    EXPECT_EQ(got[i].to_vector<float>(), want[i].to_vector<float>()) << i;
+  }
+  const CompileStats after_init = compile_stats();
+  nn::LayerNorm norm(64);
+  nn::Adam opt(mlp->parameters(), 1e-3);
+  EXPECT_EQ(compile_stats().programs, after_init.programs);
+  EXPECT_EQ(norm.weight.to_vector<float>(), std::vector<float>(64, 1.0f));
 }

@@ -21,6 +21,9 @@ class Module {
   // Parameters (and buffers such as running statistics), named like PyTorch's state_dict keys.
   virtual NamedTensors named_parameters() { return {}; }
   std::vector<Tensor> parameters();
+  // Realizes every named parameter, all in one program (after a DeferParameterInit: one compile for a
+  // model's initialization instead of one per parameter; parameters already realized cost nothing).
+  void realize_parameters();
   // State that changes in training but is not learned (BatchNorm running statistics); its updates are
   // realized with each optimizer step.
   virtual std::vector<Tensor> buffers() { return {}; }
@@ -30,6 +33,28 @@ class Module {
  protected:
   bool training_ = true;
 };
+
+// While one is alive on this thread, layers being built leave their random parameters unrealized;
+// finish(model) then realizes the model's parameters in one program and makes the deferred ones
+// parameters (requires_grad). Layers built outside one realize their parameters at once. Values
+// are the same either way: a random tensor's draw is fixed when it is created.
+class DeferParameterInit {
+ public:
+  DeferParameterInit();
+  ~DeferParameterInit();
+  DeferParameterInit(const DeferParameterInit&) = delete;
+  DeferParameterInit& operator=(const DeferParameterInit&) = delete;
+  void finish(Module& model);
+
+ private:
+  friend Tensor parameter(Tensor init);
+  DeferParameterInit* outer_;
+  bool active_ = true;
+  std::vector<Tensor> deferred_;  // parameters made meanwhile (those a layer replaced stay unrealized)
+};
+
+// A parameter starting from `init` (requires_grad): realized now, unless initialization is deferred.
+Tensor parameter(Tensor init);
 
 class Linear : public Module {
  public:

@@ -31,6 +31,9 @@ class Tensor {
   static Tensor zeros(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 0.0, dtype); }
   static Tensor ones(Shape shape, DType dtype = dtypes::float32) { return full(std::move(shape), 1.0, dtype); }
   static Tensor empty(Shape shape, DType dtype = dtypes::float32, const std::string& device = "");
+  // A realized buffer of `value` everywhere, written from the host: no kernel is compiled for it (how
+  // parameters that start constant and optimizer state begin; `full(...).realize()` compiles a fill).
+  static Tensor filled(Shape shape, double value, DType dtype = dtypes::float32, const std::string& device = "");
   static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
   static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
   static Tensor eye(int64_t n, DType dtype = dtypes::float32);
