@@ -27,6 +27,15 @@ struct StagedOperand {
   int64_t stride_along_tile() const { return op->stride[size_t(axis)]; }
 };
 
+// The instantiation `name<tile, k-contiguous, row stride>` of a tensor-core template's operand
+// (gemm/mma_staged.cuh, gemm/wgmma.cuh): its shared tile holds rows of m (n) along k where the
+// operand is k-contiguous, else rows of k; the row stride is the operand's in memory between those.
+inline std::string tensor_core_operand(const std::string& name, const StagedOperand& o) {
+  const bool k_contiguous = o.staging.k_contiguous;
+  return name + "<" + str(o.tile) + ", " + (k_contiguous ? "true" : "false") + ", " +
+         str(k_contiguous ? o.stride_along_tile() : o.op->stride_k) + "LL>";
+}
+
 // A and B of a block tile of bm x bn outputs, copied in pieces of `vector` elements.
 inline std::array<StagedOperand, 2> staged_operands(const GemmPlan& p, int64_t bm, int64_t bn, int64_t vector) {
   return {StagedOperand{staging_of(p.a, p.axis_m, vector), &p.a, p.axis_m, bm, "a"},

@@ -29,15 +29,10 @@ std::string CudaEmitter::run_staged_tensor_core(const GemmPlan& p, int64_t block
   line("const int wm = warp / " + str(WN) + ", wn = warp % " + str(WN) + ", lg = lane >> 2, lt = lane & 3;");
   gemm_block_position(p, tiles_m, tiles_n);
   declare_tile_pointers(p, BM, BN);
-  // Rows of m (n) along k where the operand is k-contiguous, else rows of k.
-  auto operand = [](const StagedOperand& o) {
-    const bool k_contiguous = o.staging.k_contiguous;
-    return "anneal_tc_operand<" + str(o.tile) + ", " + (k_contiguous ? "true" : "false") + ", " +
-           str(k_contiguous ? o.stride_along_tile() : o.op->stride_k) + "LL>";
-  };
   line("float acc[" + str(TM) + "][" + str(TN) + "][4] = {};");
   line("anneal_mma_staged<" + str(BM) + ", " + str(p.k / BK) + ", " + (p.dtype == dtypes::bfloat16 ? "true" : "false") + ", " +
-       operand(operands[0]) + ", " + operand(operands[1]) + ">(pa, pb, acc);");
+       tensor_core_operand("anneal_tc_operand", operands[0]) + ", " + tensor_core_operand("anneal_tc_operand", operands[1]) +
+       ">(pa, pb, acc);");
   const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
   const UOp wm = var("wm", 0, WM - 1), wn = var("wn", 0, WN - 1);
   bind(wm, "wm");

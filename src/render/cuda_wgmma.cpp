@@ -54,14 +54,9 @@ std::string CudaEmitter::run_warpgroup_tensor_core(const GemmPlan& p, int64_t n)
   line("const int tid = (int)threadIdx.x, wg = tid >> 7;");
   gemm_block_position(p, tiles_m, tiles_n);
   declare_tile_pointers(p, BM, BN);
-  auto operand = [](const StagedOperand& o) {
-    const bool k_contiguous = o.staging.k_contiguous;
-    return "anneal_wgmma_operand<" + str(o.tile) + ", " + (k_contiguous ? "true" : "false") + ", " +
-           str(k_contiguous ? o.stride_along_tile() : o.op->stride_k) + "LL>";
-  };
   line("float acc[1][" + str(BN / 8) + "][4] = {};");
-  line("anneal_wgmma_tile<" + str(BN) + ", " + str(p.k / BK) + ", " + operand(operands[0]) + ", " + operand(operands[1]) +
-       ", " + mma + ">(pa, pb, acc);");
+  line("anneal_wgmma_tile<" + str(BN) + ", " + str(p.k / BK) + ", " + tensor_core_operand("anneal_wgmma_operand", operands[0]) +
+       ", " + tensor_core_operand("anneal_wgmma_operand", operands[1]) + ", " + mma + ">(pa, pb, acc);");
   line("const int lane = tid & 31, lg = lane >> 2, lt = lane & 3, ww = (tid >> 5) & 3;");
   const UOp bm = var("bm", 0, tiles_m - 1), bn = var("bn", 0, tiles_n - 1);
   const UOp wg = var("wg", 0, 1), ww = var("ww", 0, 3);
