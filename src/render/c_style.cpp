@@ -1,12 +1,9 @@
 #include "c_style.h"
 
-#include <algorithm>
-#include <array>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>

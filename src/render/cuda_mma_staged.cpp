@@ -3,10 +3,7 @@
 // matmul's tile, dtype and operand layouts, and the epilogue from the kernel's IR.
 #include <array>
 #include <string>
-#include <unordered_map>
 
-#include "anneal/rewrite/graph_rewrite.h"
-#include "anneal/rewrite/symbolic.h"
 #include "anneal/support/error.h"
 #include "cuda_emitter.h"
 #include "cuda_gemm_parts.h"

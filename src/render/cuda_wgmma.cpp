@@ -4,11 +4,7 @@
 // the epilogue from the kernel's IR.
 #include <array>
 #include <string>
-#include <unordered_map>
 
-#include "anneal/rewrite/graph_rewrite.h"
-#include "anneal/rewrite/symbolic.h"
-#include "anneal/support/error.h"
 #include "cuda_emitter.h"
 #include "cuda_gemm_parts.h"
 
