@@ -28,18 +28,6 @@ UOp statement(Ops op, std::initializer_list<UOp> srcs, DType d = dtypes::void_, 
 
 UOp index_into(const UOp& buffer, const UOp& offset) { return statement(Ops::INDEX, {buffer, offset}, buffer.dtype()); }
 
-// The value a reduction starts from.
-UOp reduce_identity(Ops op, DType d) {
-  if (op == Ops::ADD || op == Ops::MUL) {
-    const int64_t one = op == Ops::MUL;
-    return d.is_float() ? UOp::float_const(double(one), d) : UOp::int_const(one, d);
-  }
-  if (d.is_float()) return UOp::float_const(-std::numeric_limits<double>::infinity(), d);
-  if (d.is_bool()) return UOp::bool_const(false);
-  if (d.is_unsigned()) return UOp::int_const(0, d);
-  return UOp::int_const(std::numeric_limits<int64_t>::min() >> (64 - d.bits()), d);
-}
-
 class Linearizer {
  public:
   Linearizer(const ScheduledKernel& k, const Target& t) : k_(k), target_(t) {}
@@ -224,7 +212,7 @@ void Linearizer::emit_reduce(const UOp& r) {
   const Ops op = Ops(*r.arg().as_int());
   std::vector<UOp> accs;
   for (const UOp& g : group)
-    accs.push_back(push(statement(Ops::DEFINE_REG, {reduce_identity(op, g.dtype())}, g.dtype(), Arg(next_acc_++))));
+    accs.push_back(push(statement(Ops::DEFINE_REG, {UOp::reduce_identity(op, g.dtype())}, g.dtype(), Arg(next_acc_++))));
   // A grouped reduction (GROUP gave its largest loop a group axis) shares that loop among the block's
   // threads, as the outermost loop; on the CPU a group axis is an ordinary loop.
   std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());

@@ -86,9 +86,13 @@ void CStyleEmitter::statement(const UOp& s) {
 
 void CStyleEmitter::let(const UOp& u) {
   const std::string name = "v" + std::to_string(counter_++);
-  line(lang_.let(value_type(u), name, expr(u)));
+  std::string value = expr(u);
+  if (lang_.wrap && is_packed(u.dtype()) && u.dtype().is_int() && !u.is(Ops::LOAD)) value = lang_.wrap(value, u.dtype());
+  line(lang_.let(value_type(u), name, value));
   bind(u, name);
 }
+
+bool CStyleEmitter::is_packed(DType d) const { return lang_.packed && lang_.packed(d); }
 
 // Thread: this core's share [n*core/cores, n*(core+1)/cores) of the loop.
 // GroupStrided: this thread's share lane, lane + group, lane + 2*group...
@@ -145,6 +149,10 @@ void CStyleEmitter::store(const UOp& s) {
     return line(lang_.vector_store(val(buffer), val(target.src(1)), lanes));
   }
   std::string v = val(value);
+  if (buffer.is(Ops::PARAM) && is_packed(value.dtype())) {
+    const std::string statement = lang_.packed_store(val(buffer), val(target.src(1)), v, value.dtype());
+    return line(s.num_srcs() > 2 ? lang_.when(val(s.src(2)), statement) : statement);
+  }
   if (buffer.is(Ops::PARAM) && value.dtype() == dtypes::float16) v = "anneal_f2h(" + v + ")";
   if (buffer.is(Ops::PARAM) && value.dtype() == dtypes::bfloat16) v = "anneal_f2bf(" + v + ")";
   const std::string statement = val(buffer) + "[" + val(target.src(1)) + "] = " + v + ";";
@@ -213,14 +221,17 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::POW: return lang_.pow(u.dtype()) + "(" + s(0) + ", " + s(1) + ")";
     case Ops::RECIPROCAL: return lang_.cast(type_name(u.dtype()), "1") + " / " + s(0);
     case Ops::CAST:
-      if (is_half(u.dtype()) || is_bf16(u.dtype())) return round_to(u.dtype(), "(float)" + s(0));
+      if (is_half(u.dtype()) || is_bf16(u.dtype())) return round_to(u.dtype(), lang_.cast(lang_.type(dtypes::float32), s(0)));
       return lang_.cast(type_name(u.dtype()), s(0));
     case Ops::MULACC: return lang_.fma(u.dtype()) + "(" + s(0) + ", " + s(1) + ", " + s(2) + ")";
     // Kernel buffers of float16 and bfloat16 hold bit patterns; block-shared arrays the computing type.
     case Ops::LOAD: {
       const UOp& index = u.src(0);
-      std::string access = val(index.src(0)) + "[" + val(index.src(1)) + "]";
-      const bool bits = index.src(0).is(Ops::PARAM);
+      const UOp& buffer = index.src(0);
+      std::string access = val(buffer) + "[" + val(index.src(1)) + "]";
+      if (buffer.is(Ops::PARAM) && is_packed(u.dtype()))
+        access = lang_.packed_load(val(buffer), val(index.src(1)), u.dtype(), buffer.arg().as<ParamArg>()->slot == 0);
+      const bool bits = buffer.is(Ops::PARAM) && !is_packed(u.dtype());
       if (bits && is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (bits && is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
       if (u.num_srcs() < 3 || (u.src(2).is_const() && u.src(2).const_value().as_bool())) return access;

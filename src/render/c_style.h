@@ -35,6 +35,8 @@ class CStyleEmitter {
   // bfloat16 live in memory as their bit patterns and compute as float.
   std::string type_name(DType d) const { return lang_.type(d); }
   std::string buffer_type(DType d) const { return lang_.memory_type(d); }
+  // Buffers of `d` hold several elements a memory word (LanguageTable::packed).
+  bool is_packed(DType d) const;
 
   void line(const std::string& s) { out_ << std::string(size_t(indent_) * 2, ' ') << s << "\n"; }
   // A braced block of generated code: writes `opening` (which opens the brace or braces), indents what

@@ -15,6 +15,11 @@ GpuEmitter::GpuEmitter(const ScheduledKernel& k, KernelEntry* entry, const Langu
 
 std::string GpuEmitter::render_generic() {
   check(!find_wmma(k_.ast), [&] { return std::string(lang_.name) + " renderer: kernel " + k_.name + " claims a matmul form it has no code for"; });
+  if (outputs_ == 0) {  // an empty tensor: never launched, but its index math has no sensible bounds
+    open_signature(1, 0);
+    out_ << "}\n";
+    return out_.str();
+  }
   const std::string body = print(linearize(k_, target_));
   return module_ + body;
 }
@@ -29,7 +34,7 @@ void GpuEmitter::open_signature(int64_t threads, int64_t blocks) {
     entry_->buffers = k_.buffers.size();
   }
   std::vector<LanguageTable::Buffer> buffers;
-  for (size_t i = 0; i < k_.buffers.size(); ++i) buffers.push_back({buffer_type(k_.buffers[i].dtype()), i == 0});
+  for (size_t i = 0; i < k_.buffers.size(); ++i) buffers.push_back({buffer_type(k_.buffers[i].dtype()), i == 0, k_.buffers[i].dtype()});
   out_ << lang_.gpu.signature(k_.name, threads, buffers) << "\n";
   indent_ = 1;
   // A 2-D grid that does not divide evenly has blocks past the last.

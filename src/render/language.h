@@ -52,6 +52,15 @@ struct LanguageTable {
   // into `name` (whose lanes are name.x, .y, .z, .w) and a store of four values there.
   std::function<Text(const Text& name, const Text& buffer, const Text& index)> vector_load;
   std::function<Text(const Text& buffer, const Text& index, const Text& values)> vector_store;
+  // Buffers of dtypes narrower than the language's memory words (WGSL addresses 32-bit words only):
+  // `packed(d)` says which; several elements share a word and are read and written through
+  // packed_load / packed_store (a written buffer is an array of atomic words: neighbouring threads
+  // share them). Values of such integer dtypes live in wider registers, narrowed by `wrap` after
+  // arithmetic. Unset: every dtype is addressed directly and computes in its own type.
+  std::function<bool(DType)> packed;
+  std::function<Text(const Text& buffer, const Text& index, DType, bool written)> packed_load;
+  std::function<Text(const Text& buffer, const Text& index, const Text& value, DType)> packed_store;
+  std::function<Text(const Text& value, DType)> wrap;
   // The name of the buffer in PARAM slot `slot` of kernel `kernel` (WGSL's are module-wide).
   std::function<Text(const Text& kernel, int64_t slot)> buffer;
 
@@ -59,6 +68,7 @@ struct LanguageTable {
   struct Buffer {
     Text memory_type;
     bool written;
+    DType dtype;
   };
   struct Gpu {
     // The kernel's opening, up to its body's brace: declarations it needs outside the function, the

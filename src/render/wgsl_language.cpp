@@ -1,6 +1,7 @@
 // The WGSL table (WebGPU's shading language): C's statements with `let`/`var` declarations, T(x)
-// casts, select() for ?:, u32 shift amounts; f32, i32, u32 and bool only (no 64-bit integers, no
-// 16-bit floats without an extension); buffers are module-scope bindings named after their kernel,
+// casts, select() for ?:, u32 shift amounts; f32, i32, u32 and bool registers (no 64-bit types;
+// float16/bfloat16 compute in f32, 8/16-bit integers in 32 bits, and their buffers pack elements
+// into 32-bit words); buffers are module-scope bindings named after their kernel,
 // and workgroup (shared) arrays live at module scope too. The grid is 2-D past 65535 blocks.
 #include <string>
 
@@ -13,25 +14,78 @@ namespace {
 
 using Text = std::string;
 
+// Registers: 8- and 16-bit integers compute in i32/u32 (narrowed after arithmetic), float16 and
+// bfloat16 in f32 (rounded where a value is cast to them, as the C renderers do).
 Text wgsl_type(DType d) {
   switch (d.scalar()) {
-    case ScalarType::Float32: return "f32";
+    case ScalarType::Float32:
+    case ScalarType::Float16:
+    case ScalarType::BFloat16: return "f32";
+    case ScalarType::Int8:
+    case ScalarType::Int16:
     case ScalarType::Int32: return "i32";
+    case ScalarType::UInt8:
+    case ScalarType::UInt16:
     case ScalarType::UInt32: return "u32";
     case ScalarType::Bool: return "bool";
     default:
-      throw Error("WGSL renderer: dtype " + std::string(d.name()) + " is not supported (WGSL computes in f32, i32, u32 and bool)");
+      throw Error("WGSL renderer: dtype " + std::string(d.name()) +
+                  " is not supported (WebGPU has no 64-bit types; use float32 or int32)");
   }
+}
+
+// Memory is 32-bit words: narrower dtypes are packed, four bytes or two halves to a word.
+bool packed(DType d) { return d.itemsize() < 4; }
+
+// An element of a packed buffer as a value of its register type. A written buffer is atomic.
+Text packed_load(const Text& buffer, const Text& index, DType d, bool written) {
+  const Text word = written ? "atomicLoad(&" + buffer + "[(" + index + ") >> 2u])" : buffer + "[(" + index + ") >> 2u]";
+  const Text half_word = written ? "atomicLoad(&" + buffer + "[(" + index + ") >> 1u])" : buffer + "[(" + index + ") >> 1u]";
+  switch (d.scalar()) {
+    case ScalarType::Bool: return "(anneal_byte(" + word + ", " + index + ") != 0u)";
+    case ScalarType::UInt8: return "anneal_byte(" + word + ", " + index + ")";
+    case ScalarType::Int8: return "(bitcast<i32>(anneal_byte(" + word + ", " + index + ") << 24u) >> 24u)";
+    case ScalarType::UInt16: return "anneal_half(" + half_word + ", " + index + ")";
+    case ScalarType::Int16: return "(bitcast<i32>(anneal_half(" + half_word + ", " + index + ") << 16u) >> 16u)";
+    case ScalarType::Float16: return "anneal_h2f(anneal_half(" + half_word + ", " + index + "))";
+    case ScalarType::BFloat16: return "anneal_bf2f(anneal_half(" + half_word + ", " + index + "))";
+    default: throw Error("WGSL renderer: " + std::string(d.name()) + " is not a packed dtype");
+  }
+}
+
+// Clears the element's bits, then sets them: two atomics on the shared word, each touching only this
+// element's bits, so neighbours storing at the same time do not disturb one another.
+Text packed_store(const Text& buffer, const Text& index, const Text& value, DType d) {
+  const bool byte = d.itemsize() == 1;
+  Text bits;
+  switch (d.scalar()) {
+    case ScalarType::Bool: bits = "select(0u, 1u, " + value + ")"; break;
+    case ScalarType::Float16: bits = "anneal_f2h(" + value + ")"; break;
+    case ScalarType::BFloat16: bits = "anneal_f2bf(" + value + ")"; break;
+    default: bits = "(bitcast<u32>(" + value + ") & " + (byte ? "0xffu" : "0xffffu") + ")";
+  }
+  const Text word = "&" + buffer + "[(" + index + ") >> " + (byte ? "2u" : "1u") + "]";
+  const Text shift = "(u32((" + index + ") & " + (byte ? "3" : "1") + ") * " + (byte ? "8u" : "16u") + ")";
+  return "atomicAnd(" + word + ", ~(" + (byte ? "0xffu" : "0xffffu") + " << " + shift + ")); atomicOr(" + word + ", " +
+         bits + " << " + shift + ");";
+}
+
+// Arithmetic on a narrow integer in a 32-bit register: wraps as the narrow type would.
+Text wrap(const Text& value, DType d) {
+  const Text bits = std::to_string(32 - 8 * int(d.itemsize()));
+  if (d.is_unsigned()) return "((" + value + ") & " + (d.itemsize() == 1 ? "0xffu" : "0xffffu") + ")";
+  return "(((" + value + ") << " + bits + "u) >> " + bits + "u)";
 }
 
 LanguageTable wgsl() {
   LanguageTable l;
   l.name = "WGSL";
   l.type = wgsl_type;
-  l.memory_type = [](DType d) {
-    if (d == dtypes::bool_) throw Error("WGSL renderer: bool buffers are not supported (WGSL storage holds 32-bit words)");
-    return wgsl_type(d);
-  };
+  l.memory_type = [](DType d) { return packed(d) ? Text("u32") : wgsl_type(d); };
+  l.packed = packed;
+  l.packed_load = packed_load;
+  l.packed_store = packed_store;
+  l.wrap = wrap;
   l.int64 = false;
   l.index = [](bool wide) -> Text {
     if (wide) throw Error("WGSL renderer: index arithmetic needs 64 bits, which WGSL does not have");
@@ -75,7 +129,8 @@ LanguageTable wgsl() {
     Text s;
     for (size_t i = 0; i < buffers.size(); ++i)
       s += "@group(0) @binding(" + std::to_string(i) + ") var<storage, " + (buffers[i].written ? "read_write" : "read") +
-           "> " + kernel + "_data" + std::to_string(i) + ": array<" + buffers[i].memory_type + ">;\n";
+           "> " + kernel + "_data" + std::to_string(i) + ": array<" +
+           (buffers[i].written && packed(buffers[i].dtype) ? "atomic<u32>" : buffers[i].memory_type) + ">;\n";
     return s + "@compute @workgroup_size(" + std::to_string(threads) + ")\nfn " + kernel +
            "(@builtin(workgroup_id) anneal_wid: vec3<u32>, @builtin(local_invocation_id) anneal_lid: vec3<u32>) {";
   };

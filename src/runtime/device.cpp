@@ -12,6 +12,7 @@
 #include "anneal/support/settings.h"
 #include "cpu/cpu_device.h"
 #include "cuda/cuda_device.h"
+#include "webgpu/webgpu_device.h"
 
 namespace anneal {
 namespace {
@@ -49,10 +50,11 @@ std::string canonical_device(const std::string& name) {
   if (u == "CPU" || u == "CPU:0") return "CPU";
   if (u == "AUTO") return cuda_usable() ? "CUDA" : "CPU";
   if (u == "CUDA" || u == "CUDA:0" || u == "GPU") return "CUDA";
+  if (u == "WEBGPU" || u == "WEBGPU:0") return "WEBGPU";
   if (u.rfind("CUDA:", 0) == 0 && u.size() > 5 && u.find_first_not_of("0123456789", 5) == std::string::npos &&
       u.size() < 9)
     return "CUDA:" + std::to_string(std::stoi(u.substr(5)));
-  throw Error("unknown device '" + name + "' (available: CPU, CUDA, CUDA:N, auto)");
+  throw Error("unknown device '" + name + "' (available: CPU, CUDA, CUDA:N, WEBGPU, auto)");
 }
 
 namespace {
@@ -89,6 +91,7 @@ Device& get_device(const std::string& name) {
   std::unique_ptr<Device>& d = devices[canonical];
   if (!d) {
     if (canonical == "CPU") d = open_cpu_device();
+    else if (canonical == "WEBGPU") d = open_webgpu_device();
     else d = open_cuda_device(canonical == "CUDA" ? 0 : std::stoi(canonical.substr(5)), canonical);
   }
   return *d;

@@ -182,6 +182,8 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
       const Shape& in = shape_of(n.src(0));
       for (size_t k = 1; k < arg.size(); ++k) {
         const size_t axis = size_t(arg[k]);
+        // Over no elements: the identity, and no loop whose variable takes no value.
+        if (in[axis] == 0) return UOp::reduce_identity(Ops(arg[0]), n.dtype());
         if (in[axis] == 1) continue;
         ranges.push_back(new_range(in[axis]));
         src_idx[axis] = ranges.back();

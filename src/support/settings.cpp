@@ -16,7 +16,9 @@ namespace {
 // is what `anneal settings` prints.
 constexpr Declaration kTable[] = {
     {"ANNEAL_DEVICE", Kind::String, "CPU", 0, 0,
-     "default device: CPU, CUDA, CUDA:N or auto (the CLI's --device overrides it)"},
+     "default device: CPU, CUDA, CUDA:N, WEBGPU or auto (the CLI's --device overrides it)"},
+    {"ANNEAL_WEBGPU_LIB", Kind::String, "", 0, 0,
+     "WebGPU library (Dawn) for the WEBGPU device; empty: the one `make deps` fetched, else libwebgpu_dawn.so"},
     {"ANNEAL_THREADS", Kind::Int, "0", 0, 1024, "CPU threads that run each kernel; 0: one per core"},
     {"ANNEAL_CC", Kind::String, "", 0, 0, "C compiler for CPU kernels; empty: clang, else gcc, else cc"},
     {"ANNEAL_CACHE_DIR", Kind::String, "", 0, 0,
@@ -236,6 +238,7 @@ ScopedSetting::~ScopedSetting() {
 
 // ---- the handles: each bound by name to its row, checked at compile time ----
 constinit const StringSetting device{row("ANNEAL_DEVICE", Kind::String)};
+constinit const StringSetting webgpu_lib{row("ANNEAL_WEBGPU_LIB", Kind::String)};
 constinit const IntSetting threads{row("ANNEAL_THREADS", Kind::Int)};
 constinit const StringSetting cc{row("ANNEAL_CC", Kind::String)};
 constinit const StringSetting cache_dir{row("ANNEAL_CACHE_DIR", Kind::String)};

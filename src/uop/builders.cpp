@@ -1,5 +1,6 @@
 // Builders: constants, variables and ALU nodes with derived dtypes, plus the arithmetic operators.
 #include <atomic>
+#include <limits>
 #include <memory>
 
 #include "anneal/support/error.h"
@@ -8,6 +9,17 @@
 #include "anneal/uop/uop.h"
 
 namespace anneal {
+
+UOp UOp::reduce_identity(Ops op, DType d) {
+  if (op == Ops::ADD || op == Ops::MUL) {
+    const int64_t one = op == Ops::MUL;
+    return d.is_float() ? float_const(double(one), d) : int_const(one, d);
+  }
+  if (d.is_float()) return float_const(-std::numeric_limits<double>::infinity(), d);
+  if (d.is_bool()) return bool_const(false);
+  if (d.is_unsigned()) return int_const(0, d);
+  return int_const(std::numeric_limits<int64_t>::min() >> (64 - d.bits()), d);
+}
 
 UOp UOp::constant(DType dtype, ConstValue v) {
   return make(Ops::CONST, dtype, {}, truncate_to(dtype, v));

@@ -1,6 +1,6 @@
 // The WGSL renderer: every kernel of the built-in programs and of a training step, unoptimized, with
 // the heuristics' opts for WebGPU and with each GPU opt that applies, must compile into a compute
-// pipeline with Dawn's WGSL compiler (wgsl_validator.h).
+// pipeline with Dawn's WGSL compiler (validate_wgsl, Dawn's Null backend: no GPU needed).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -12,25 +12,21 @@
 #include "anneal/models/programs.h"
 #include "anneal/nn/optim.h"
 #include "anneal/render/renderer.h"
-#include "wgsl_validator.h"
+#include "anneal/runtime/webgpu_probe.h"
 
 namespace anneal {
 namespace {
 
-const testing::WgslValidator& validator() {
-  static const testing::WgslValidator v(ANNEAL_DAWN_LIBRARY);
-  return v;
-}
 
 TEST(Wgsl, TheValidatorRejectsBrokenShaders) {
   const std::string good =
       "@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n"
       "@compute @workgroup_size(64)\nfn k(@builtin(local_invocation_id) l: vec3<u32>) { out[l.x] = 1.0; }\n";
-  EXPECT_EQ(validator().check(good, "k"), "");
-  EXPECT_NE(validator().check("fn k() { let x: f32 = 1; }", "k"), "");  // not a compute entry point
+  EXPECT_EQ(validate_wgsl(good, "k"), "");
+  EXPECT_NE(validate_wgsl("fn k() { let x: f32 = 1; }", "k"), "");  // not a compute entry point
   const std::string mixed = good.substr(0, good.find("1.0")) + "1 ? 2 : 3; }\n";  // C's ?: is not WGSL
-  EXPECT_NE(validator().check(mixed, "k"), "");
-  EXPECT_NE(validator().check(good, "missing"), "");
+  EXPECT_NE(validate_wgsl(mixed, "k"), "");
+  EXPECT_NE(validate_wgsl(good, "missing"), "");
 }
 
 // Opt lists to try on a kernel (those that do not apply are skipped).
@@ -90,7 +86,7 @@ TEST(Wgsl, EveryKernelOfTheProgramsCompilesWithDawn) {
       }
       const std::string code = program.code();
       for (const KernelEntry& entry : program.kernels) {
-        EXPECT_EQ(validator().check(code, entry.name), "") << name << ": " << entry.name << "\n" << code;
+        EXPECT_EQ(validate_wgsl(code, entry.name), "") << name << ": " << entry.name << "\n" << code;
         EXPECT_LE(entry.local[0], 256) << entry.name;  // WebGPU's guaranteed workgroup size
         ++validated;
       }

@@ -97,6 +97,7 @@ class ScopedSetting {
 
 // ---- the handles (one per row of the table) ----
 extern const StringSetting device;          // ANNEAL_DEVICE
+extern const StringSetting webgpu_lib;      // ANNEAL_WEBGPU_LIB
 extern const IntSetting threads;            // ANNEAL_THREADS
 extern const StringSetting cc;              // ANNEAL_CC
 extern const StringSetting cache_dir;       // ANNEAL_CACHE_DIR

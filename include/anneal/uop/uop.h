@@ -104,6 +104,8 @@ class UOp {
   static UOp bool_const(bool v) { return constant(dtypes::bool_, ConstValue::boolean(v)); }
   static UOp float_const(double v, DType dtype = dtypes::weakfloat) { return constant(dtype, ConstValue::floating(v)); }
   static UOp invalid();
+  // The value a reduction by `op` (ADD, MUL, MAX) starts from: what it gives over no elements.
+  static UOp reduce_identity(Ops op, DType dtype);
   // A symbolic integer `name` in [lo, hi].
   static UOp variable(const std::string& name, int64_t lo, int64_t hi, DType dtype = dtypes::weakint);
   // A BUFFER of `size` elements on `device` (a canonical name), with a process-unique id and no
