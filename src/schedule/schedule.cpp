@@ -1,7 +1,9 @@
 #include "anneal/schedule/schedule.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -100,6 +102,52 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
     }
   }
   return realized;
+}
+
+// Buffers one kernel may bind, its output included. WebGPU guarantees 8 storage buffers to a shader
+// stage (Dawn offers no more than 10 on the adapters we have met); elsewhere there is no limit.
+size_t max_kernel_buffers(const std::string& device) { return device == "WEBGPU" ? 8 : SIZE_MAX; }
+
+// Where a device bounds the buffers a kernel binds, a value whose fused sources would read more
+// gets the sources that read the most realized, until it fits (an optimizer step over many
+// parameters, a norm of every gradient). A value that still reads too many buffers directly is left
+// for the renderer to refuse by name.
+void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_map<const void*, const std::string*>& devices,
+                          const std::string& default_device, std::unordered_set<const void*>& realized) {
+  std::unordered_map<const void*, std::unordered_set<const void*>> fused_reads;  // unrealized non-movement values
+  std::function<std::unordered_set<const void*>(const UOp&)> reads = [&](const UOp& x) -> std::unordered_set<const void*> {
+    if (realized.count(x.get()) || x.is(Ops::BUFFER)) return {x.get()};
+    if (is_movement(x)) return reads(x.src(0));  // not cached: what lies below may be realized later
+    auto it = fused_reads.find(x.get());
+    return it == fused_reads.end() ? std::unordered_set<const void*>{} : it->second;
+  };
+  for (const UOp& u : order) {
+    if (is_movement(u) || u.is(Ops::BUFFER) || realized.count(u.get())) continue;
+    const std::string* d = devices.at(u.get());
+    const size_t limit = max_kernel_buffers(d ? *d : default_device);
+    auto gather = [&] {
+      std::unordered_set<const void*> all;
+      for (const UOp& s : u.srcs())
+        for (const void* b : reads(s)) all.insert(b);
+      return all;
+    };
+    std::unordered_set<const void*> all = gather();
+    if (limit != SIZE_MAX && all.size() + 1 > limit) {
+      std::vector<std::pair<size_t, UOp>> candidates;  // (buffers it reads, source)
+      for (const UOp& s : u.srcs()) {
+        const UOp base = strip_movement(s);
+        if (!base.is(Ops::BUFFER) && !realized.count(base.get()) && reads(base).size() > 1)
+          candidates.push_back({reads(base).size(), base});
+      }
+      std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (const auto& [count, base] : candidates) {
+        if (all.size() + 1 <= limit) break;
+        realized.insert(base.get());
+        all = gather();
+      }
+    }
+    fused_reads[u.get()] = std::move(all);
+  }
 }
 
 std::string kernel_name(const ScheduledKernel& k, std::unordered_map<std::string, int>& used) {
@@ -214,7 +262,8 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   }
   split_stage.end();
   PassScope decide_stage("realize_decisions");
-  const std::unordered_set<const void*> realized = realize_decisions(order, outputs);
+  std::unordered_set<const void*> realized = realize_decisions(order, outputs);
+  limit_kernel_buffers(order, devices, default_device, realized);
   decide_stage.count("nodes", order.size());
   decide_stage.count("buffers", realized.size());
   decide_stage.end();

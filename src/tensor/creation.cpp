@@ -99,8 +99,13 @@ Tensor Tensor::arange(int64_t start, int64_t stop, int64_t step, DType dtype) {
   // The values are known exactly on the host; a buffer is cheaper than a cumulative sum kernel.
   std::vector<int64_t> values(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) values[size_t(i)] = start + i * step;
-  Tensor t = Tensor::from_vector(values, {n});
-  return dtype == dtypes::int64 ? t : t.cast(dtype);
+  return host_integers(values, {n}, dtype);
+}
+
+Tensor host_integers(const std::vector<int64_t>& values, Shape shape, DType dtype) {
+  std::vector<uint8_t> bytes(values.size() * size_t(dtype.itemsize()));
+  write_elements(bytes.data(), dtype, values.data(), values.size());
+  return Tensor::from_blob(bytes.data(), std::move(shape), dtype);
 }
 
 Tensor Tensor::eye(int64_t n, DType dtype) {

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "anneal/tensor/tensor.h"
+#include "tensor_internal.h"
 
 namespace anneal {
 namespace {
@@ -77,8 +78,7 @@ Tensor Tensor::randint(Shape shape, int64_t low, int64_t high, DType dtype) {
   const uint64_t key = next_key(), span = uint64_t(high - low);
   std::vector<int64_t> v(static_cast<size_t>(anneal::numel(shape)));
   for (size_t i = 0; i < v.size(); ++i) v[i] = low + int64_t(threefry2x32(key, i) % span);
-  const Tensor t = Tensor::from_vector(v, std::move(shape));
-  return dtype == dtypes::int64 ? t : t.cast(dtype);
+  return host_integers(v, std::move(shape), dtype);
 }
 
 }  // namespace anneal

@@ -1,6 +1,7 @@
 // Graph-building helpers shared by the tensor op files (internal).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "anneal/tensor/tensor.h"
 
@@ -8,6 +9,9 @@ namespace anneal {
 
 // A new zeroed buffer of `size` elements on `device` (any spelling of its name).
 UOp new_buffer(const std::string& device, int64_t size, DType dtype);
+// Integers computed on the host, written in `dtype` there: a buffer, no conversion kernel (and no
+// 64-bit arithmetic on devices that have none).
+Tensor host_integers(const std::vector<int64_t>& values, Shape shape, DType dtype);
 // A scalar constant broadcast to `shape`.
 UOp broadcast_const(DType dtype, double value, const Shape& shape);
 // Movement op node with a tuple arg.

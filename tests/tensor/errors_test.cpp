@@ -33,7 +33,7 @@ TEST(TensorErrors, IncompatibleMatmul) {
 
 TEST(TensorErrors, UnknownDevice) {
   EXPECT_EQ(error_of([&] { (void)Tensor::from_vector(std::vector<float>{1}, {1}, "TPU"); }),
-            "unknown device 'TPU' (available: CPU, CUDA, CUDA:N, auto)");
+            "unknown device 'TPU' (available: CPU, CUDA, CUDA:N, WEBGPU, auto)");
 }
 
 TEST(TensorErrors, BadCreationAndViews) {

@@ -1,9 +1,11 @@
-// Every gradient rule against central finite differences in float64, plus whole-model checks.
+// Every gradient rule against central finite differences in float64 (on the CPU), plus whole-model checks.
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <random>
 
+#include "anneal/codegen/target.h"
+#include "anneal/runtime/device.h"
 #include "anneal/tensor/gradient.h"
 #include "anneal/tensor/tensor.h"
 
@@ -21,30 +23,56 @@ std::vector<double> random_values(size_t n, uint64_t seed, double lo, double hi)
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 
+// Gradients are computed in float64 where the device under test has it. WebGPU has only float32:
+// there the analytic gradients are float32 on the device, checked against finite differences that
+// still run in float64 on the CPU.
+DType device_float() {
+  return supports_dtype(get_device(default_device()).target(), dtypes::float64) ? dtypes::float64 : dtypes::float32;
+}
+
+Tensor input(const std::vector<double>& v, const Shape& shape, DType dtype) {
+  if (dtype == dtypes::float64) return Tensor::from_vector(v, shape);
+  return Tensor::from_vector(std::vector<float>(v.begin(), v.end()), shape);
+}
+
+// Makes the CPU the default device while it lives.
+class OnTheCpu {
+ public:
+  OnTheCpu() : saved_(default_device()) { set_default_device("CPU"); }
+  ~OnTheCpu() { set_default_device(saved_); }
+
+ private:
+  std::string saved_;
+};
+
 // loss = sum(f(inputs) * w) for fixed random w, so every output element matters differently.
 Tensor build_loss(const Fn& f, const std::vector<std::vector<double>>& values, const std::vector<Shape>& shapes,
-                  const std::vector<double>& weights, std::vector<Tensor>& inputs) {
+                  const std::vector<double>& weights, DType dtype, std::vector<Tensor>& inputs) {
   inputs.clear();
-  for (size_t i = 0; i < values.size(); ++i) inputs.push_back(Tensor::from_vector(values[i], shapes[i]));
+  for (size_t i = 0; i < values.size(); ++i) inputs.push_back(input(values[i], shapes[i], dtype));
   Tensor out = f(inputs);
-  return (out * Tensor::from_vector(weights, out.shape())).sum();
+  return (out * input(weights, out.shape(), dtype)).sum();
 }
 
 void check_gradients(const char* name, const Fn& f, const std::vector<Shape>& shapes, double lo = -2, double hi = 2,
                      double tol = 1e-6) {
   SCOPED_TRACE(name);
+  const DType dtype = device_float();
+  const double rtol = dtype == dtypes::float64 ? 1e-5 : 1e-4;
+  if (dtype != dtypes::float64) tol = std::max(tol, 1e-4);
   std::vector<std::vector<double>> values;
   for (size_t i = 0; i < shapes.size(); ++i) values.push_back(random_values(size_t(numel(shapes[i])), 100 + i, lo, hi));
   std::vector<Tensor> inputs;
-  for (size_t i = 0; i < shapes.size(); ++i) inputs.push_back(Tensor::from_vector(values[i], shapes[i]));
+  for (size_t i = 0; i < shapes.size(); ++i) inputs.push_back(input(values[i], shapes[i], dtype));
   const std::vector<double> weights = random_values(size_t(f(inputs).numel()), 7, -1, 1);
 
   // Gradients are taken on the graph, before anything realizes it.
-  const Tensor loss = build_loss(f, values, shapes, weights, inputs);
+  const Tensor loss = build_loss(f, values, shapes, weights, dtype, inputs);
   const std::vector<Tensor> grads = gradient(loss, inputs);
   auto value_at = [&](const std::vector<std::vector<double>>& v) {
+    const OnTheCpu cpu;
     std::vector<Tensor> in;
-    return build_loss(f, v, shapes, weights, in).item<double>();
+    return build_loss(f, v, shapes, weights, dtypes::float64, in).item<double>();
   };
   const double eps = 1e-6;
   for (size_t p = 0; p < values.size(); ++p) {
@@ -55,7 +83,7 @@ void check_gradients(const char* name, const Fn& f, const std::vector<Shape>& sh
       plus[p][i] += eps;
       minus[p][i] -= eps;
       const double numeric = (value_at(plus) - value_at(minus)) / (2 * eps);
-      EXPECT_NEAR(analytic[i], numeric, tol + 1e-5 * std::fabs(numeric)) << "input " << p << " element " << i;
+      EXPECT_NEAR(analytic[i], numeric, tol + rtol * std::fabs(numeric)) << "input " << p << " element " << i;
     }
   }
 }
@@ -115,7 +143,7 @@ TEST(Gradient, WholeMlpWithCrossEntropy) {
     const Tensor h = (x[0].matmul(x[1]) + x[2]).relu();
     const Tensor logits = h.matmul(x[3]) + x[4];
     const Tensor labels = Tensor::from_vector(std::vector<int32_t>{0, 2, 1, 2}, {4});
-    return -(logits.log_softmax(-1) * labels.one_hot(3).cast(dtypes::float64)).sum({1}).mean();
+    return -(logits.log_softmax(-1) * labels.one_hot(3).cast(logits.dtype())).sum({1}).mean();
   }, {{4, 6}, {6, 5}, {5}, {5, 3}, {3}}, -1, 1, 1e-5);
 }
 
@@ -127,8 +155,8 @@ TEST(Gradient, WholeConvNet) {
 }
 
 TEST(Gradient, BackwardFillsParametersAndAccumulates) {
-  Tensor w = Tensor::from_vector(std::vector<double>{1, 2, 3}, {3}).requires_grad();
-  Tensor x = Tensor::from_vector(std::vector<double>{4, 5, 6}, {3});
+  Tensor w = input({1, 2, 3}, {3}, device_float()).requires_grad();
+  Tensor x = input({4, 5, 6}, {3}, device_float());
   Tensor loss = (w * x).sum();
   loss.backward();
   EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{4, 5, 6}));

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "anneal/uop/dtype.h"
+
 namespace anneal {
 
 enum class Language : uint8_t { C, Cuda, Wgsl };
@@ -18,6 +20,9 @@ struct Target {
   bool matmul_forms = true;    // has code for claimed matmuls: SIMD on CPUs, TC and STAGE on GPUs
   int vector_width = 1;        // 4: four neighbouring aligned float32 loads or stores may be one access
 };
+
+// Whether kernels for `t` can hold and compute values of `d` (WebGPU has no 64-bit types).
+bool supports_dtype(const Target& t, DType d);
 
 // Targets that need no device present (tests, reports of what a device would run).
 Target cpu_target();
