@@ -5,6 +5,7 @@
 #include "anneal/runtime/cpu_compiler.h"
 #include "anneal/runtime/cuda_probe.h"
 #include "anneal/runtime/device.h"
+#include "anneal/runtime/webgpu_probe.h"
 #include "anneal/tensor/tensor.h"
 
 namespace anneal::cli {
@@ -50,6 +51,25 @@ void report_cuda() {
   if (!info.usable) fmt::print("CUDA   broken  {}\n", info.problem);
 }
 
+// The WebGPU library and adapter; the device runs the self-test when both are there.
+void report_webgpu() {
+  const WebGpuInfo info = probe_webgpu();
+  if (!info.usable) {
+    fmt::print("WEBGPU absent  {}\n", info.problem);
+    return;
+  }
+  std::string status = "ok";
+  try {
+    self_test("WEBGPU");
+  } catch (const Error& e) {
+    status = "broken";
+    fmt::print("WEBGPU broken  {}\n", e.what());
+  }
+  fmt::print("WEBGPU {:<7} {} ({}, {} {})  f16: {}  max buffer {} MiB  {} threads/workgroup  library: {}\n", status,
+             info.device, info.vendor, info.backend, info.adapter_type, info.shader_f16 ? "yes" : "no",
+             info.max_binding_bytes >> 20, info.max_workgroup_threads, info.library);
+}
+
 }  // namespace
 
 void register_doctor(CLI::App& app) {
@@ -58,6 +78,7 @@ void register_doctor(CLI::App& app) {
   cmd->callback([] {
     check_cpu();
     report_cuda();
+    report_webgpu();
     self_test(default_device());
     fmt::print("default device: {}\n", default_device());
   });

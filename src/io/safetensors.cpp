@@ -35,13 +35,6 @@ std::string name_of(DType d) {
   throw Error("safetensors: no name for dtype " + std::string(d.name()));
 }
 
-// The bytes of a realized, contiguous tensor.
-std::vector<uint8_t> bytes_of(Tensor t) {
-  t = t.contiguous();
-  t.realize();
-  return download(view_buffer(t.uop()));
-}
-
 }  // namespace
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
@@ -52,7 +45,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
   for (const auto& [name, t] : tensors) {
     check(t.defined(), "safetensors: tensor '" + name + "' is uninitialised");
     check(!header.contains(name), "safetensors: duplicate tensor name '" + name + "'");
-    blobs.push_back(bytes_of(t));
+    blobs.push_back(t.host_bytes());
     header[name] = {{"dtype", name_of(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + blobs.back().size()}}};
     offset += blobs.back().size();
   }

@@ -21,12 +21,6 @@ namespace anneal {
 namespace {
 
 // The bytes of a tensor's values, row-major.
-std::vector<uint8_t> host_bytes(const Tensor& t) {
-  Tensor c = t.contiguous();
-  c.realize();
-  return download(view_buffer(c.uop()));
-}
-
 // How many of a float tensor's values (given as its bytes) are NaN or infinite.
 size_t count_non_finite(const std::vector<uint8_t>& bytes, DType dtype) {
   if (!dtype.is_float()) return 0;
@@ -42,7 +36,7 @@ size_t copy_into(Tensor& dst, const Tensor& src, const std::string& name) {
            ", the model expects " + shape_str(dst.shape()) + " " + std::string(dst.dtype().name());
   });
   dst.realize();
-  const std::vector<uint8_t> bytes = host_bytes(src);
+  const std::vector<uint8_t> bytes = src.host_bytes();
   upload(view_buffer(dst.uop()), bytes.data());
   return count_non_finite(bytes, src.dtype());
 }
@@ -62,7 +56,7 @@ std::vector<int64_t> meta_ints(const io::NamedTensors& all, const std::string& n
            std::string(t.dtype().name());
   });
   if (t.numel() == 0) return {};
-  const std::vector<uint8_t> bytes = host_bytes(t);
+  const std::vector<uint8_t> bytes = t.host_bytes();
   std::vector<int64_t> values(bytes.size() / sizeof(int64_t));
   std::memcpy(values.data(), bytes.data(), values.size() * sizeof(int64_t));
   return values;
@@ -171,7 +165,7 @@ std::string checkpoint_vocab(const io::NamedTensors& all, const std::string& pat
            std::string(t.dtype().name());
   });
   check_field(t.numel() == vocab_size, path, "vocab", vocab_size, "meta.vocab holds " + std::to_string(t.numel()) + " characters");
-  const std::vector<uint8_t> bytes = host_bytes(t);
+  const std::vector<uint8_t> bytes = t.host_bytes();
   check(std::adjacent_find(bytes.begin(), bytes.end(), std::greater_equal<uint8_t>()) == bytes.end(), [&] {
     return "checkpoint " + path + ": meta.vocab must hold distinct characters in increasing order";
   });

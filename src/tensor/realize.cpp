@@ -38,6 +38,14 @@ Tensor& Tensor::realize() {
   return *this;
 }
 
+std::vector<uint8_t> Tensor::host_bytes() const {
+  Tensor handle = *this;
+  handle.realize();  // a realized value is a buffer seen through reshapes: contiguous
+  const UOp b = view_buffer(handle.uop());
+  check(b.is(Ops::BUFFER), "host_bytes: tensor is not realized into a buffer");
+  return download(b);
+}
+
 std::vector<double> read_realized(const UOp& view) {
   const UOp b = view_buffer(view);
   check(b.is(Ops::BUFFER), "read: tensor is not realized into a buffer");

@@ -12,11 +12,15 @@
 #include "anneal/support/error.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
+#include "../support/device_float.h"
 
 using namespace anneal;
 
 namespace {
-Tensor param(std::vector<double> v) { return Tensor::from_vector(v, {int64_t(v.size())}).requires_grad(); }
+// Parameters in device_float(), checked against the formulas in double (float_tol on float32 devices).
+Tensor param(std::vector<double> v) { return anneal::testing::float_tensor(v, {int64_t(v.size())}).requires_grad(); }
+using anneal::testing::float_tensor;
+using anneal::testing::float_tol;
 }  // namespace
 
 TEST(Optim, AdamMatchesTheFormulaOverSeveralSteps) {
@@ -25,7 +29,7 @@ TEST(Optim, AdamMatchesTheFormulaOverSeveralSteps) {
   nn::Adam opt({p}, 0.1, 0.9, 0.999, 1e-8, 0.01);
   std::vector<double> want = p0, m(3, 0), v(3, 0);
   for (int t = 1; t <= 3; ++t) {
-    Tensor loss = (p * p * Tensor::from_vector(c, {3})).sum();  // grad = 2*c*p
+    Tensor loss = (p * p * float_tensor(c, {3})).sum();  // grad = 2*c*p
     opt.step(loss);
     for (size_t i = 0; i < 3; ++i) {
       const double g = 2 * c[i] * want[i] + 0.01 * want[i];
@@ -35,7 +39,7 @@ TEST(Optim, AdamMatchesTheFormulaOverSeveralSteps) {
       want[i] -= 0.1 * mh / (std::sqrt(vh) + 1e-8);
     }
     const std::vector<double> got = p.to_vector<double>();
-    for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << "step " << t << " element " << i;
+    for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[i], want[i], float_tol(1e-12)) << "step " << t << " element " << i;
   }
 }
 
@@ -45,8 +49,8 @@ TEST(Optim, AdamWDecouplesWeightDecay) {
   Tensor zero_grad_loss = (p * 0.0).sum();  // zero gradient: only the decay acts
   opt.step(zero_grad_loss);
   const std::vector<double> got = p.to_vector<double>();
-  EXPECT_NEAR(got[0], 1.0 * (1 - 0.1 * 0.5), 1e-12);
-  EXPECT_NEAR(got[1], -2.0 * (1 - 0.1 * 0.5), 1e-12);
+  EXPECT_NEAR(got[0], 1.0 * (1 - 0.1 * 0.5), float_tol(1e-12));
+  EXPECT_NEAR(got[1], -2.0 * (1 - 0.1 * 0.5), float_tol(1e-12));
 }
 
 TEST(Optim, SgdMomentumAndNesterovMatchTheFormula) {
@@ -65,8 +69,8 @@ TEST(Optim, SgdMomentumAndNesterovMatchTheFormula) {
       }
     }
     const std::vector<double> got = p.to_vector<double>();
-    EXPECT_NEAR(got[0], want[0], 1e-12);
-    EXPECT_NEAR(got[1], want[1], 1e-12);
+    EXPECT_NEAR(got[0], want[0], float_tol(1e-12));
+    EXPECT_NEAR(got[1], want[1], float_tol(1e-12));
   }
 }
 
@@ -151,7 +155,7 @@ TEST(Provenance, AnMlpTrainingStepFusesAcrossTheSeam) {
 
 TEST(Optim, ChangingTheLearningRateKeepsTheCompiledStep) {
   Tensor p = param({1.0, -2.0});
-  const Tensor c = Tensor::from_vector(std::vector<double>{3.0, 0.5}, {2});
+  const Tensor c = float_tensor({3.0, 0.5}, {2});
   nn::SGD opt({p}, 0.1);
   std::vector<double> want = {1.0, -2.0};
   size_t misses_after_first = 0;
@@ -164,7 +168,7 @@ TEST(Optim, ChangingTheLearningRateKeepsTheCompiledStep) {
     if (t == 0) misses_after_first = schedule_cache_stats().misses;
     for (size_t i = 0; i < 2; ++i) want[i] -= lr * (i == 0 ? 3.0 : 0.5);
     const std::vector<double> got = p.to_vector<double>();
-    for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(got[i], want[i], 1e-15) << "step " << t;
+    for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(got[i], want[i], float_tol(1e-15)) << "step " << t;
   }
   EXPECT_EQ(schedule_cache_stats().misses, misses_after_first);  // no step after the first was scheduled anew
 }
@@ -180,7 +184,7 @@ TEST(Optim, WarmupCosineSchedule) {
 }
 
 TEST(Optim, AdamWGroupsDecayOnlyTheirOwnParameters) {
-  Tensor w = Tensor::from_vector(std::vector<double>{1.0, -2.0, 0.5, 4.0}, {2, 2}).requires_grad();
+  Tensor w = float_tensor({1.0, -2.0, 0.5, 4.0}, {2, 2}).requires_grad();
   Tensor b = param({3.0, -1.0});
   nn::Linear probe(2, 2);  // decay_groups splits by dimensions
   const auto groups = nn::decay_groups(probe, 0.5);
@@ -191,23 +195,23 @@ TEST(Optim, AdamWGroupsDecayOnlyTheirOwnParameters) {
   Tensor zero_grad_loss = (w * 0.0).sum() + (b * 0.0).sum();
   opt.step(zero_grad_loss);
   const std::vector<double> gw = w.to_vector<double>(), gb = b.to_vector<double>();
-  EXPECT_NEAR(gw[3], 4.0 * (1 - 0.1 * 0.5), 1e-12);
+  EXPECT_NEAR(gw[3], 4.0 * (1 - 0.1 * 0.5), float_tol(1e-12));
   EXPECT_EQ(gb, (std::vector<double>{3.0, -1.0}));  // no decay, zero gradient: unchanged
 }
 
 TEST(Optim, GradientClippingBoundsTheGlobalNorm) {
   for (double max_norm : {1.0, 100.0}) {
     Tensor p = param({1.0, 2.0}), q = param({-1.0});
-    const Tensor c = Tensor::from_vector(std::vector<double>{3.0, 4.0}, {2});
+    const Tensor c = float_tensor({3.0, 4.0}, {2});
     nn::SGD opt({p, q}, 1.0);
     opt.clip_grad_norm(max_norm);
     Tensor loss = (p * c).sum() + (q * 12.0).sum();  // gradients (3, 4) and (12): norm 13
     opt.step(loss);
-    EXPECT_NEAR(opt.grad_norm().item<double>(), 13.0, 1e-12);
+    EXPECT_NEAR(opt.grad_norm().item<double>(), 13.0, float_tol(1e-12));
     const double scale = std::min(1.0, max_norm / (13.0 + 1e-6));
     const std::vector<double> gp = p.to_vector<double>(), gq = q.to_vector<double>();
-    EXPECT_NEAR(gp[0], 1.0 - 3.0 * scale, 1e-12);
-    EXPECT_NEAR(gp[1], 2.0 - 4.0 * scale, 1e-12);
-    EXPECT_NEAR(gq[0], -1.0 - 12.0 * scale, 1e-12);
+    EXPECT_NEAR(gp[0], 1.0 - 3.0 * scale, float_tol(1e-12));
+    EXPECT_NEAR(gp[1], 2.0 - 4.0 * scale, float_tol(1e-12));
+    EXPECT_NEAR(gq[0], -1.0 - 12.0 * scale, float_tol(1e-12));
   }
 }

@@ -10,6 +10,7 @@
 #include "anneal/nn/transformer.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/random.h"
+#include "../support/device_float.h"
 
 namespace anneal::nn {
 namespace {
@@ -26,8 +27,9 @@ TEST(Transformer, AttentionMatchesDirectLoops) {
   const int64_t B = 2, H = 3, T = 5, D = 4;
   const size_t n = size_t(B * H * T * D);
   const std::vector<double> q = random_values(n, 1), k = random_values(n, 2), v = random_values(n, 3);
-  const std::vector<double> got = causal_attention(Tensor::from_vector(q, {B, H, T, D}), Tensor::from_vector(k, {B, H, T, D}),
-                                                   Tensor::from_vector(v, {B, H, T, D}))
+  using anneal::testing::float_tensor;
+  const std::vector<double> got = causal_attention(float_tensor(q, {B, H, T, D}), float_tensor(k, {B, H, T, D}),
+                                                   float_tensor(v, {B, H, T, D}))
                                       .to_vector<double>();
   for (int64_t bh = 0; bh < B * H; ++bh)
     for (int64_t i = 0; i < T; ++i) {
@@ -43,7 +45,7 @@ TEST(Transformer, AttentionMatchesDirectLoops) {
       for (int64_t d = 0; d < D; ++d) {
         double want = 0;
         for (int64_t j = 0; j <= i; ++j) want += w[size_t(j)] / sum * v[size_t((bh * T + j) * D + d)];
-        EXPECT_NEAR(got[size_t((bh * T + i) * D + d)], want, 1e-12) << bh << " " << i << " " << d;
+        EXPECT_NEAR(got[size_t((bh * T + i) * D + d)], want, anneal::testing::float_tol(1e-12)) << bh << " " << i << " " << d;
       }
     }
 }
@@ -62,33 +64,49 @@ TEST(Transformer, LaterTokensNeverChangeEarlierLogits) {
 }
 
 TEST(Transformer, GradientsMatchFiniteDifferences) {
+  // The analytic gradients come from the device under test in device_float(); the finite differences
+  // from the same model (its parameters copied) in float64 on the CPU, so that a device without
+  // float64 (WebGPU) is checked too.
+  const DType dtype = testing::device_float();
+  const std::vector<int32_t> idx_values{1, 5, 2, 6, 0, 3, 3, 4}, target_values{5, 2, 6, 0, 3, 3, 4, 1};
+  auto loss_of = [&](GPT& model) {
+    const Tensor idx = Tensor::from_vector(idx_values, {2, 4}), targets = Tensor::from_vector(target_values, {8});
+    return cross_entropy(model(idx).reshape({8, 7}), targets);
+  };
+  std::vector<Tensor> tensors;
+  std::vector<std::vector<double>> grads;
+  {
+    DefaultFloat f(dtype);
+    manual_seed(5);
+    GPT model({7, 4, 2, 2, 8});
+    for (const auto& [name, t] : model.named_parameters()) tensors.push_back(t);
+    for (const Tensor& g : gradient(loss_of(model), tensors)) grads.push_back(g.to_vector<double>());
+  }
+  const testing::OnTheCpu cpu;
   DefaultFloat f64(dtypes::float64);
   manual_seed(5);
-  GPT model({7, 4, 2, 2, 8});
-  const Tensor idx = Tensor::from_vector(std::vector<int32_t>{1, 5, 2, 6, 0, 3, 3, 4}, {2, 4});
-  const Tensor targets = Tensor::from_vector(std::vector<int32_t>{5, 2, 6, 0, 3, 3, 4, 1}, {8});
-  auto loss_of = [&] { return cross_entropy(model(idx).reshape({8, 7}), targets); };
-  const NamedTensors params = model.named_parameters();
-  std::vector<Tensor> tensors;
-  for (const auto& [name, t] : params) tensors.push_back(t);
-  const std::vector<Tensor> grads = gradient(loss_of(), tensors);
+  GPT oracle({7, 4, 2, 2, 8});
+  const NamedTensors params = oracle.named_parameters();
+  ASSERT_EQ(params.size(), tensors.size());
+  const double tol = dtype == dtypes::float64 ? 1e-6 : 1e-5, rtol = dtype == dtypes::float64 ? 1e-5 : 1e-4;
   int checked = 0;
   for (size_t p = 0; p < params.size(); ++p) {
-    const UOp buf = view_buffer(tensors[p].uop());
-    std::vector<double> values = tensors[p].to_vector<double>();
-    const std::vector<double> g = grads[p].to_vector<double>();
+    const UOp buf = view_buffer(params[p].second.uop());
+    std::vector<double> values = tensors[p].to_vector<double>();  // the point the gradients were taken at
+    upload(buf, values.data());
+    const std::vector<double>& g = grads[p];
     for (size_t e = 0; e < values.size(); e += std::max<size_t>(1, values.size() / 2)) {
       const double eps = 1e-6, keep = values[e];
       values[e] = keep + eps;
       upload(buf, values.data());
-      const double up = loss_of().item<double>();
+      const double up = loss_of(oracle).item<double>();
       values[e] = keep - eps;
       upload(buf, values.data());
-      const double down = loss_of().item<double>();
+      const double down = loss_of(oracle).item<double>();
       values[e] = keep;
       upload(buf, values.data());
       const double fd = (up - down) / (2 * eps);
-      EXPECT_NEAR(g[e], fd, 1e-6 + 1e-5 * std::fabs(fd)) << params[p].first << "[" << e << "]";
+      EXPECT_NEAR(g[e], fd, tol + rtol * std::fabs(fd)) << params[p].first << "[" << e << "]";
       ++checked;
     }
   }

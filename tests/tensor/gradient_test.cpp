@@ -4,12 +4,13 @@
 #include <functional>
 #include <random>
 
-#include "anneal/codegen/target.h"
-#include "anneal/runtime/device.h"
 #include "anneal/tensor/gradient.h"
 #include "anneal/tensor/tensor.h"
+#include "../support/device_float.h"
 
 using namespace anneal;
+using anneal::testing::device_float;
+using anneal::testing::OnTheCpu;
 
 namespace {
 
@@ -23,27 +24,12 @@ std::vector<double> random_values(size_t n, uint64_t seed, double lo, double hi)
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 
-// Gradients are computed in float64 where the device under test has it. WebGPU has only float32:
-// there the analytic gradients are float32 on the device, checked against finite differences that
-// still run in float64 on the CPU.
-DType device_float() {
-  return supports_dtype(get_device(default_device()).target(), dtypes::float64) ? dtypes::float64 : dtypes::float32;
-}
-
+// Gradients are computed in device_float(): on WebGPU, float32 gradients on the device are checked
+// against finite differences that still run in float64 on the CPU.
 Tensor input(const std::vector<double>& v, const Shape& shape, DType dtype) {
   if (dtype == dtypes::float64) return Tensor::from_vector(v, shape);
   return Tensor::from_vector(std::vector<float>(v.begin(), v.end()), shape);
 }
-
-// Makes the CPU the default device while it lives.
-class OnTheCpu {
- public:
-  OnTheCpu() : saved_(default_device()) { set_default_device("CPU"); }
-  ~OnTheCpu() { set_default_device(saved_); }
-
- private:
-  std::string saved_;
-};
 
 // loss = sum(f(inputs) * w) for fixed random w, so every output element matters differently.
 Tensor build_loss(const Fn& f, const std::vector<std::vector<double>>& values, const std::vector<Shape>& shapes,

@@ -153,6 +153,8 @@ class Tensor {
   std::vector<T> to_vector() const;
   template <class T>
   T item() const;
+  // The value's bytes as stored, in its dtype, row-major (exact for every dtype: no conversion).
+  std::vector<uint8_t> host_bytes() const;
 
  private:
   friend void realize(std::vector<Tensor*> tensors);
