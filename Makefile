@@ -17,7 +17,7 @@ WERROR := $(if $(filter true,$(CI)),ON,OFF)
 HASH := \#
 DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
-.PHONY: deps apt-deps npm-deps build test sanitize fuzz run bench clean install
+.PHONY: deps apt-deps npm-deps vulkan-deps build test sanitize fuzz run bench clean install
 
 # Targets like `test: deps build` must run their prerequisites in order even under `make -j`
 # (Ninja already builds in parallel inside `build`).
@@ -25,7 +25,11 @@ DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
 # Install the missing Debian packages. Queries dpkg only (fast, no network); apt-get runs only when
 # something is missing. Without root it prints the command to run instead and fails.
-deps: apt-deps npm-deps
+deps: apt-deps npm-deps vulkan-deps
+
+# A Vulkan driver for the WEBGPU device: Mesa 25's lavapipe from bookworm-backports (cmake/install_vulkan.sh).
+vulkan-deps:
+	@cmake/install_vulkan.sh
 
 # Packages from npm, where Debian has none: Dawn (WebGPU), as a library the WGSL tests and the WebGPU
 # backend load at run time. Pinned by version and tarball hash; unpacked under third_party/ (ignored).

@@ -75,10 +75,14 @@ std::vector<double> as_doubles(const std::vector<uint8_t>& bytes, DType d) {
 
 // Whether the device the tests run on renders every opt of `opts`: a claimed matmul's form belongs to
 // one kind of device (SIMD to the CPU; STAGE and TC to GPUs).
+// Whether the device under test has code for every opt: SIMD tiles are the CPU's, staged and
+// tensor-core matmul forms CUDA's (the WGSL renderer has none).
 bool renders_here(const std::vector<Opt>& opts) {
-  const bool gpu = canonical_device("") != "CPU";
-  for (const Opt& o : opts)
-    if (o.op == OptOp::Simd ? gpu : (o.op == OptOp::Stage || o.op == OptOp::TensorCore) && !gpu) return false;
+  const Target t = get_device(canonical_device("")).target();
+  for (const Opt& o : opts) {
+    if (o.op == OptOp::Simd && t.gpu) return false;
+    if ((o.op == OptOp::Stage || o.op == OptOp::TensorCore) && !(t.gpu && t.matmul_forms)) return false;
+  }
   return true;
 }
 

@@ -41,8 +41,8 @@ TEST(Devices, CanonicalNames) {
   EXPECT_EQ(canonical_device("CUDA:0"), "CUDA");
   EXPECT_EQ(canonical_device("cuda:1"), "CUDA:1");
   EXPECT_EQ(canonical_device("auto"), cuda_info().usable ? "CUDA" : "CPU");
-  EXPECT_EQ(error_of([] { canonical_device("CUDA:x"); }), "unknown device 'CUDA:x' (available: CPU, CUDA, CUDA:N, auto)");
-  EXPECT_EQ(error_of([] { canonical_device("TPU"); }), "unknown device 'TPU' (available: CPU, CUDA, CUDA:N, auto)");
+  EXPECT_EQ(error_of([] { canonical_device("CUDA:x"); }), "unknown device 'CUDA:x' (available: CPU, CUDA, CUDA:N, WEBGPU, auto)");
+  EXPECT_EQ(error_of([] { canonical_device("TPU"); }), "unknown device 'TPU' (available: CPU, CUDA, CUDA:N, WEBGPU, auto)");
 }
 
 TEST(Devices, CudaAbsentIsAClearError) {

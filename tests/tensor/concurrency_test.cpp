@@ -22,6 +22,7 @@
 #include "anneal/runtime/cpu_compiler.h"
 #include "anneal/tensor/jit.h"
 #include "anneal/tensor/tensor.h"
+#include "../support/device_float.h"
 
 using namespace anneal;
 
@@ -139,8 +140,8 @@ TEST(Concurrency, ThreadsRealizingAtOnceGetTheValuesOfARunAlone) {
         const std::vector<float> rv = r.to_vector<float>();
         double host = 0;
         for (float v : rv) host += double(v);
-        const double dev = (r.cast(dtypes::float64)).sum().item<double>();
-        if (std::abs(dev - host) > 1e-9 * (1 + std::abs(host)))
+        const double dev = r.cast(anneal::testing::device_float()).sum().item<double>();
+        if (std::abs(dev - host) > anneal::testing::float_tol(1e-9) * (1 + std::abs(host)))
           failures.add(where + " randn sum: got " + std::to_string(dev) + " want " + std::to_string(host));
         {
           std::lock_guard<std::mutex> lock(draws_mu);
