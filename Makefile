@@ -17,7 +17,7 @@ WERROR := $(if $(filter true,$(CI)),ON,OFF)
 HASH := \#
 DEPS := $(shell sed -e 's/$(HASH).*//' cmake/deps.txt)
 
-.PHONY: deps apt-deps npm-deps vulkan-deps build test sanitize fuzz run bench clean install
+.PHONY: deps apt-deps npm-deps vulkan-deps wasm build test sanitize fuzz run bench clean install
 
 # Targets like `test: deps build` must run their prerequisites in order even under `make -j`
 # (Ninja already builds in parallel inside `build`).
@@ -70,6 +70,16 @@ build:
 # Everything CI checks: dependencies, a full build, then every test (unit, CLI and install tests).
 test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+# The compiler built to WASM with Debian's emscripten (build-wasm/anneal.js, cmake/wasm.cmake) and its
+# tests under Node: the core's suites, and the module's kernels against the native CLI's (hence `build`
+# first). NODE_PATH: emscripten's tools need Debian's node modules with this machine's Node.js.
+WASM_DIR := build-wasm
+wasm: deps build
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WASM_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DANNEAL_WERROR=$(WERROR) -DANNEAL_BUILD_BENCH=OFF -DANNEAL_BUILD_CLI=OFF -DANNEAL_NATIVE_CLI=$(CURDIR)/$(BUILD_DIR)/anneal
+	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_DIR)
+	ctest --test-dir $(WASM_DIR) --output-on-failure -j$(JOBS)
 
 # The sanitizer stage (CI runs it after `test`): the suites that read untrusted input (files, the
 # command line, the expression parser) and the concurrency tests under AddressSanitizer + UBSan, then

@@ -5,7 +5,7 @@
 
 # Lowest first. A folder's subfolders (runtime/cpu) belong to it; the umbrella header anneal.h is
 # above everything.
-set(LAYERS support uop rewrite schedule codegen render runtime engine tensor nn io models cli viz)
+set(LAYERS support uop rewrite schedule codegen render runtime engine tensor nn io models viz cli)
 
 if(NOT ROOT)
   message(FATAL_ERROR "check_layers: pass -DROOT=<source tree>")

@@ -4,7 +4,6 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
 #include "anneal/models/classifier.h"
 #include "anneal/models/programs.h"
@@ -16,6 +15,7 @@
 #include "anneal/schedule/schedule.h"
 #include "anneal/uop/graph.h"
 #include "anneal/uop/print.h"
+#include "viz/program_json.h"
 
 namespace anneal::cli {
 namespace {
@@ -27,31 +27,6 @@ struct ProgramOptions {
   bool opts = false;
   bool train = false;
 };
-
-// One training step of a classifier (batch 128 of random data, Adam): the loss and every update,
-// with the provenance of their nodes.
-struct TrainStep {
-  Program program;
-  std::unique_ptr<Provenance> provenance;
-};
-
-TrainStep build_train_step(const std::string& name) {
-  manual_seed(0);
-  auto model = make_classifier(name);
-  nn::Adam opt(model->parameters(), 1e-3);
-  const Tensor x = name == "conv" ? Tensor::rand({128, 1, 28, 28}) : Tensor::rand({128, 784});
-  const Tensor loss = nn::cross_entropy((*model)(x), Tensor::randint({128}, 0, 10));
-  std::vector<UOp> grads, updates;
-  for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
-  TrainStep step;
-  step.program = {name, "one Adam training step of the " + name + " classifier, batch 128", {loss}};
-  for (Tensor* t : opt.updated_tensors()) {
-    updates.push_back(t->uop());
-    step.program.outputs.push_back(*t);
-  }
-  step.provenance = std::make_unique<Provenance>(loss.uop(), grads, updates);
-  return step;
-}
 
 std::vector<UOp> output_uops(const Program& p) {
   std::vector<UOp> outs;
@@ -67,28 +42,12 @@ std::string program_help() {
 
 void print_graph_verb(const ProgramOptions& o) {
   const Program p = build_program(o.program);
-  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, output_uops(p));
+  const std::vector<UOp> outputs = output_uops(p);
   if (!o.json) {
-    fmt::print("# {}: {}\n{}", p.name, p.description, print_graph(sink));
+    fmt::print("# {}: {}\n{}", p.name, p.description, print_graph(UOp::make(Ops::SINK, dtypes::void_, outputs)));
     return;
   }
-  std::unordered_map<const void*, size_t> ids;
-  nlohmann::json nodes = nlohmann::json::array();
-  for (const UOp& u : toposort(sink)) {
-    ids.emplace(u.get(), ids.size());
-    nlohmann::json srcs = nlohmann::json::array();
-    for (const UOp& s : u.srcs()) srcs.push_back(ids.at(s.get()));
-    nlohmann::json node = {{"id", ids.at(u.get())}, {"op", std::string(op_name(u.op()))},
-                           {"dtype", std::string(u.dtype().name())}, {"srcs", srcs}, {"arg", u.arg().str()}};
-    if (!u.is(Ops::SINK)) node["shape"] = shape_of(u);
-    nodes.push_back(node);
-  }
-  fmt::print("{}\n", nlohmann::json{{"program", p.name}, {"nodes", nodes}}.dump());
-}
-
-nlohmann::json buffer_json(const UOp& b) {
-  const auto* a = b.arg().as<BufferArg>();
-  return {{"buffer", a->id}, {"dtype", std::string(b.dtype().name())}, {"size", a->size}};
+  fmt::print("{}\n", nlohmann::json{{"program", p.name}, {"nodes", viz::graph_json(outputs)}}.dump());
 }
 
 void print_kernels_verb(const ProgramOptions& o) {
@@ -112,25 +71,8 @@ void print_kernels_verb(const ProgramOptions& o) {
     return (t.empty() ? std::string("none") : t) + (prepared[i].origin == "beam" ? " (BEAM)" : "");
   };
   if (o.json) {
-    nlohmann::json kernels = nlohmann::json::array();
-    for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
-      const ScheduledKernel& k = prepared[ki].kernel;
-      nlohmann::json inputs = nlohmann::json::array();
-      for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
-      nlohmann::json kj = {{"name", k.name},
-                           {"inputs", inputs},
-                           {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
-                           {"global_size", k.shape},
-                           {"source", prepared[ki].source}};
-      nlohmann::json oj = nlohmann::json::array();
-      for (const Opt& op : prepared[ki].opts) oj.push_back(op.str());
-      kj["opts"] = oj;
-      kj["opts_origin"] = prepared[ki].origin;
-      if (o.train) kj["phases"] = phases(s.kernels[ki]);
-      kernels.push_back(kj);
-    }
-    nlohmann::json out = {{"program", p.name}, {"device", default_device()}, {"kernels", kernels}};
-    if (o.train) out["seam_kernels"] = step.provenance->seam_kernels(s);
+    nlohmann::json out = viz::kernels_json(s, prepared, step.provenance.get());
+    out["program"] = p.name;
     fmt::print("{}\n", out.dump());
   } else {
     fmt::print("# {}: {} -> {} kernel{}", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");

@@ -64,7 +64,6 @@ Tensor batch_labels(const std::vector<int32_t>& src, const std::vector<int64_t>&
 
 std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
   auto m = std::make_shared<nn::Sequential>();
-  nn::DeferParameterInit deferred;  // one program initializes the whole model (below)
   if (name == "mlp") {
     m->add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, io::kMnistClasses);
   } else if (name == "conv") {
@@ -74,7 +73,6 @@ std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
   } else {
     throw Error("unknown model '" + name + "' (known: mlp, conv)");
   }
-  deferred.finish(*m);
   return m;
 }
 

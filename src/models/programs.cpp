@@ -3,6 +3,10 @@
 #include <cmath>
 #include <random>
 
+#include "anneal/models/classifier.h"
+#include "anneal/nn/optim.h"
+#include "anneal/tensor/random.h"
+
 namespace anneal {
 namespace {
 
@@ -60,6 +64,24 @@ Program build_program(const std::string& name) {
   std::string known;
   for (const std::string& n : program_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown program '" + name + "' (known: " + known + ")");
+}
+
+TrainStep build_train_step(const std::string& classifier) {
+  manual_seed(0);
+  auto model = make_classifier(classifier);
+  nn::Adam opt(model->parameters(), 1e-3);
+  const Tensor x = classifier == "conv" ? Tensor::rand({128, 1, 28, 28}) : Tensor::rand({128, 784});
+  const Tensor loss = nn::cross_entropy((*model)(x), Tensor::randint({128}, 0, 10));
+  std::vector<UOp> grads, updates;
+  for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
+  TrainStep step;
+  step.program = {classifier, "one Adam training step of the " + classifier + " classifier, batch 128", {loss}};
+  for (Tensor* t : opt.updated_tensors()) {
+    updates.push_back(t->uop());
+    step.program.outputs.push_back(*t);
+  }
+  step.provenance = std::make_unique<Provenance>(loss.uop(), grads, updates);
+  return step;
 }
 
 }  // namespace anneal

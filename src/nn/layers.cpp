@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "anneal/runtime/buffer_io.h"
+#include "anneal/runtime/host_memory.h"
+#include "anneal/tensor/random.h"
 
 namespace anneal::nn {
 
@@ -14,47 +15,20 @@ std::vector<Tensor> Module::parameters() {
   return out;
 }
 
-void Module::realize_parameters() {
-  NamedTensors named = named_parameters();
-  std::vector<Tensor*> pending;
-  for (auto& [name, t] : named)
-    if (t.defined()) pending.push_back(&t);  // realized ones are outputs already there: no kernel
-  if (!pending.empty()) realize(pending);
-}
-
-namespace {
-thread_local DeferParameterInit* innermost_deferral = nullptr;
-}  // namespace
-
-DeferParameterInit::DeferParameterInit() : outer_(innermost_deferral) { innermost_deferral = this; }
-
-DeferParameterInit::~DeferParameterInit() {
-  if (active_) innermost_deferral = outer_;
-}
-
-void DeferParameterInit::finish(Module& model) {
-  check(active_, "DeferParameterInit: finished twice");
-  innermost_deferral = outer_;
-  active_ = false;
-  model.realize_parameters();
-  for (Tensor& t : deferred_)
-    if (view_buffer(t.uop()).is(Ops::BUFFER)) t.requires_grad();  // realized: the model kept it
-  deferred_.clear();
-}
-
-Tensor parameter(Tensor init) {
-  if (DeferParameterInit* d = innermost_deferral) {
-    d->deferred_.push_back(init);
-    return init;
-  }
-  return init.realize().requires_grad();
-}
+Tensor parameter(Tensor init) { return init.realize().requires_grad(); }
 
 namespace {
 thread_local DType current_default = dtypes::float32;
 // A realized parameter filled with `value` (written from the host: no kernel).
 Tensor filled_parameter(const Shape& shape, double value) {
   return Tensor::filled(shape, value, default_float()).requires_grad();
+}
+// A parameter holding `values`, converted to the default float dtype on the host.
+Tensor host_parameter(Shape shape, const std::vector<double>& values) {
+  const DType d = default_float();
+  std::vector<uint8_t> bytes(values.size() * size_t(d.itemsize()));
+  write_elements(bytes.data(), d, values.data(), values.size());
+  return Tensor::from_blob(bytes.data(), std::move(shape), d).requires_grad();
 }
 }  // namespace
 
@@ -66,7 +40,17 @@ DefaultFloat::DefaultFloat(DType d) : previous_(current_default) {
 DefaultFloat::~DefaultFloat() { current_default = previous_; }
 
 Tensor uniform_parameter(Shape shape, double bound) {
-  return parameter(Tensor::rand(std::move(shape)).cast(default_float()) * (2.0 * bound) - bound);
+  const std::vector<float> u = rand_values(size_t(numel(shape)));
+  std::vector<double> v(u.size());
+  for (size_t i = 0; i < u.size(); ++i) v[i] = double(u[i]) * (2.0 * bound) - bound;
+  return host_parameter(std::move(shape), v);
+}
+
+Tensor normal_parameter(Shape shape, double std) {
+  const std::vector<float> z = randn_values(size_t(numel(shape)));
+  std::vector<double> v(z.size());
+  for (size_t i = 0; i < z.size(); ++i) v[i] = double(z[i]) * std;
+  return host_parameter(std::move(shape), v);
 }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
@@ -144,7 +128,7 @@ NamedTensors LayerNorm::named_parameters() {
 }
 
 Embedding::Embedding(int64_t num, int64_t dim) {
-  weight = parameter(Tensor::randn({num, dim}).cast(default_float()));
+  weight = normal_parameter({num, dim}, 1.0);
 }
 
 Tensor Embedding::forward(const Tensor& idx) {

@@ -12,10 +12,6 @@
 namespace anneal::nn {
 namespace {
 
-Tensor normal_parameter(Shape shape, double std) {
-  return parameter(Tensor::randn(std::move(shape)).cast(default_float()) * std);
-}
-
 // Linear layers start as nanoGPT's: N(0, std) weights, zero biases.
 void init_linear(Linear& l, double std) {
   l.weight = normal_parameter(l.weight.shape(), std);
@@ -106,7 +102,6 @@ GPT::GPT(const GPTConfig& c) : config(positive_sizes(c)), wte(c.vocab, c.width),
   wte.weight = normal_parameter({c.vocab, c.width}, 0.02);
   wpe.weight = normal_parameter({c.context, c.width}, 0.02);
   for (int64_t i = 0; i < c.layers; ++i) blocks.push_back(std::make_shared<Block>(c));
-  deferred_init_.finish(*this);  // one program initializes the whole model
 }
 
 Tensor GPT::forward(const Tensor& idx) {

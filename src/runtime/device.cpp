@@ -6,13 +6,10 @@
 #include <map>
 #include <mutex>
 
-#include "anneal/runtime/cuda_probe.h"
 #include "anneal/runtime/profile.h"
 #include "anneal/support/error.h"
 #include "anneal/support/settings.h"
-#include "cpu/cpu_device.h"
-#include "cuda/cuda_device.h"
-#include "webgpu/webgpu_device.h"
+#include "device_registry.h"
 
 namespace anneal {
 namespace {
@@ -21,11 +18,6 @@ std::string upper(const std::string& s) {
   std::string u;
   for (char c : s) u += char(std::toupper(static_cast<unsigned char>(c)));
   return u;
-}
-
-bool cuda_usable() {
-  static const bool usable = probe_cuda().usable;
-  return usable;
 }
 
 }  // namespace
@@ -89,11 +81,7 @@ Device& get_device(const std::string& name) {
   const std::string canonical = canonical_device(name);
   std::lock_guard<std::mutex> lock(mu);
   std::unique_ptr<Device>& d = devices[canonical];
-  if (!d) {
-    if (canonical == "CPU") d = open_cpu_device();
-    else if (canonical == "WEBGPU") d = open_webgpu_device();
-    else d = open_cuda_device(canonical == "CUDA" ? 0 : std::stoi(canonical.substr(5)), canonical);
-  }
+  if (!d) d = open_device(canonical);
   return *d;
 }
 

@@ -22,12 +22,12 @@ DType dtype_of() {
   else return dtypes::bool_;
 }
 
+}  // namespace
+
 void check_shape(const Shape& shape, const char* op) {
   for (int64_t d : shape)
     check(d >= 0, [&] { return std::string(op) + ": negative dimension in shape " + shape_str(shape); });
 }
-
-}  // namespace
 
 UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
   check(cpu_supports(dtype), [&] { return "dtype " + std::string(dtype.name()) + " cannot be stored in a buffer yet"; });
@@ -99,14 +99,18 @@ Tensor Tensor::arange(int64_t start, int64_t stop, int64_t step, DType dtype) {
   // The values are known exactly on the host; a buffer is cheaper than a cumulative sum kernel.
   std::vector<int64_t> values(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) values[size_t(i)] = start + i * step;
-  return host_integers(values, {n}, dtype);
+  return host_values(values, {n}, dtype);
 }
 
-Tensor host_integers(const std::vector<int64_t>& values, Shape shape, DType dtype) {
+template <class T>
+Tensor host_values(const std::vector<T>& values, Shape shape, DType dtype) {
   std::vector<uint8_t> bytes(values.size() * size_t(dtype.itemsize()));
   write_elements(bytes.data(), dtype, values.data(), values.size());
   return Tensor::from_blob(bytes.data(), std::move(shape), dtype);
 }
+template Tensor host_values<float>(const std::vector<float>&, Shape, DType);
+template Tensor host_values<double>(const std::vector<double>&, Shape, DType);
+template Tensor host_values<int64_t>(const std::vector<int64_t>&, Shape, DType);
 
 Tensor Tensor::eye(int64_t n, DType dtype) {
   check(n >= 0, "eye: negative size");

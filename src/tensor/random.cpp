@@ -52,33 +52,44 @@ uint64_t threefry2x32(uint64_t key, uint64_t counter) {
   return (uint64_t(x1) << 32) | x0;
 }
 
-Tensor Tensor::rand(Shape shape, DType dtype) {
+std::vector<float> rand_values(size_t n) {
   const uint64_t key = next_key();
-  std::vector<float> v(static_cast<size_t>(anneal::numel(shape)));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = unit_float(threefry2x32(key, i));
-  const Tensor t = Tensor::from_vector(v, std::move(shape));
-  return dtype == dtypes::float32 ? t : t.cast(dtype);
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = unit_float(threefry2x32(key, i));
+  return v;
 }
 
-Tensor Tensor::randn(Shape shape, DType dtype) {
+std::vector<float> randn_values(size_t n) {
   // Box-Muller on two uniforms from the two halves of each Threefry output.
   const uint64_t key = next_key();
-  std::vector<float> v(static_cast<size_t>(anneal::numel(shape)));
-  for (size_t i = 0; i < v.size(); ++i) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) {
     const uint64_t bits = threefry2x32(key, i);
     const double u1 = 1.0 - double(unit_float(bits)), u2 = double(unit_float(bits >> 32));
     v[i] = float(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2));
   }
-  const Tensor t = Tensor::from_vector(v, std::move(shape));
-  return dtype == dtypes::float32 ? t : t.cast(dtype);
+  return v;
+}
+
+Tensor Tensor::rand(Shape shape, DType dtype) {
+  check_shape(shape, "rand");
+  const std::vector<float> v = rand_values(size_t(anneal::numel(shape)));
+  return host_values(v, std::move(shape), dtype);
+}
+
+Tensor Tensor::randn(Shape shape, DType dtype) {
+  check_shape(shape, "randn");
+  const std::vector<float> v = randn_values(size_t(anneal::numel(shape)));
+  return host_values(v, std::move(shape), dtype);
 }
 
 Tensor Tensor::randint(Shape shape, int64_t low, int64_t high, DType dtype) {
   check(low < high, "randint: empty range [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+  check_shape(shape, "randint");
   const uint64_t key = next_key(), span = uint64_t(high - low);
   std::vector<int64_t> v(static_cast<size_t>(anneal::numel(shape)));
   for (size_t i = 0; i < v.size(); ++i) v[i] = low + int64_t(threefry2x32(key, i) % span);
-  return host_integers(v, std::move(shape), dtype);
+  return host_values(v, std::move(shape), dtype);
 }
 
 }  // namespace anneal

@@ -9,9 +9,12 @@ namespace anneal {
 
 // A new zeroed buffer of `size` elements on `device` (any spelling of its name).
 UOp new_buffer(const std::string& device, int64_t size, DType dtype);
-// Integers computed on the host, written in `dtype` there: a buffer, no conversion kernel (and no
-// 64-bit arithmetic on devices that have none).
-Tensor host_integers(const std::vector<int64_t>& values, Shape shape, DType dtype);
+// Values computed on the host, converted to `dtype` there: a buffer, no conversion kernel (and no
+// 64-bit arithmetic on devices that have none). T: float, double or int64_t.
+template <class T>
+Tensor host_values(const std::vector<T>& values, Shape shape, DType dtype);
+// Raises anneal::Error naming `op` when a dimension of `shape` is negative.
+void check_shape(const Shape& shape, const char* op);
 // A scalar constant broadcast to `shape`.
 UOp broadcast_const(DType dtype, double value, const Shape& shape);
 // Movement op node with a tuple arg.

@@ -177,6 +177,7 @@ TEST(PassTrace, LevelThreePrintsTheGraphAfterEachRewritePass) {
 }
 
 TEST(PassTrace, RunsOnSeveralThreadsAddUp) {
+  REQUIRE_THREADS_AND_PROCESSES();
   ScopedSetting debug("ANNEAL_DEBUG", "1");
   clear_passes_seen();
   const PatternMatcher pm = identity_rules();
@@ -202,6 +203,7 @@ TEST(PassTrace, DISABLED_RunAPassAndExit) {
 }
 
 TEST(PassTrace, TotalsArePrintedAtExit) {
+  REQUIRE_THREADS_AND_PROCESSES();
   const anneal::testing::ChildRun child = anneal::testing::run_own_test("ANNEAL_DEBUG=1", "PassTrace.DISABLED_RunAPassAndExit");
   const std::string& out = child.output;
   ASSERT_EQ(child.status, 0) << out;

@@ -34,7 +34,7 @@ TEST(Settings, TableDeclaresEveryHandleOnce) {
     EXPECT_FALSE(d.doc.empty()) << d.name;
     EXPECT_TRUE(names.insert(std::string(d.name)).second) << d.name << " declared twice";
   }
-  EXPECT_EQ(names.size(), 15u);
+  EXPECT_EQ(names.size(), 16u);
   EXPECT_EQ(settings::beam.name(), "ANNEAL_BEAM");
   EXPECT_EQ(settings::tensor_cores.name(), "ANNEAL_TC");
   EXPECT_EQ(settings::debug.name(), "ANNEAL_DEBUG");

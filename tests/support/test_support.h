@@ -8,6 +8,13 @@
 
 #include "anneal/support/error.h"
 
+// Tests that start threads or child processes skip in the WASM build (no pthreads, no popen there).
+#ifdef __EMSCRIPTEN__
+#define REQUIRE_THREADS_AND_PROCESSES() GTEST_SKIP() << "the WASM build has no threads or child processes"
+#else
+#define REQUIRE_THREADS_AND_PROCESSES() static_assert(true)
+#endif
+
 namespace anneal::testing {
 
 // The message of the anneal::Error that `f` throws, or "<no error>".

@@ -81,6 +81,7 @@ TEST(Intern, DISABLED_PrintKeyForParentProcess) {
 }
 
 TEST(Intern, StructuralKeysAgreeAcrossProcesses) {
+  REQUIRE_THREADS_AND_PROCESSES();
   // Build unrelated nodes first so this process's addresses and creation order differ from the child's.
   std::vector<UOp> noise;
   for (int i = 0; i < 5000; ++i) noise.push_back(UOp::variable("noise" + std::to_string(i), 0, i));

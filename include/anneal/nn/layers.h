@@ -21,9 +21,6 @@ class Module {
   // Parameters (and buffers such as running statistics), named like PyTorch's state_dict keys.
   virtual NamedTensors named_parameters() { return {}; }
   std::vector<Tensor> parameters();
-  // Realizes every named parameter, all in one program (after a DeferParameterInit: one compile for a
-  // model's initialization instead of one per parameter; parameters already realized cost nothing).
-  void realize_parameters();
   // State that changes in training but is not learned (BatchNorm running statistics); its updates are
   // realized with each optimizer step.
   virtual std::vector<Tensor> buffers() { return {}; }
@@ -34,26 +31,8 @@ class Module {
   bool training_ = true;
 };
 
-// While one is alive on this thread, layers being built leave their random parameters unrealized;
-// finish(model) then realizes the model's parameters in one program and makes the deferred ones
-// parameters (requires_grad). Layers built outside one realize their parameters at once. Values
-// are the same either way: a random tensor's draw is fixed when it is created.
-class DeferParameterInit {
- public:
-  DeferParameterInit();
-  ~DeferParameterInit();
-  DeferParameterInit(const DeferParameterInit&) = delete;
-  DeferParameterInit& operator=(const DeferParameterInit&) = delete;
-  void finish(Module& model);
-
- private:
-  friend Tensor parameter(Tensor init);
-  DeferParameterInit* outer_;
-  bool active_ = true;
-  std::vector<Tensor> deferred_;  // parameters made meanwhile (those a layer replaced stay unrealized)
-};
-
-// A parameter starting from `init` (requires_grad): realized now, unless initialization is deferred.
+// A parameter starting from `init` (requires_grad), realized now. The layers' own initializations
+// (uniform_parameter, normal_parameter) compute their values on the host instead: no kernel.
 Tensor parameter(Tensor init);
 
 class Linear : public Module {
@@ -154,8 +133,11 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels);  // mean over 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& labels);
 Tensor mse_loss(const Tensor& pred, const Tensor& target);
 
-// Uniform(-bound, bound) parameter of the default float dtype, marked requires_grad.
+// Uniform(-bound, bound) and Normal(0, std) parameters of the default float dtype, marked
+// requires_grad. The values are drawn and computed on the host (rand_values, randn_values) and
+// written once: making a model runs no kernel, on any device (and in the WASM build, which runs none).
 Tensor uniform_parameter(Shape shape, double bound);
+Tensor normal_parameter(Shape shape, double std);
 
 // The dtype new parameters get (float32 unless changed), like torch.set_default_dtype.
 DType default_float();

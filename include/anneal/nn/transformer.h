@@ -45,10 +45,6 @@ class GPT : public Module {
   // "transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", ... (lm_head is wte: not repeated)
   NamedTensors named_parameters() override;
 
- private:
-  DeferParameterInit deferred_init_;  // first: alive while the members below are built
-
- public:
   const GPTConfig config;
   Embedding wte, wpe;
   std::vector<std::shared_ptr<Block>> blocks;

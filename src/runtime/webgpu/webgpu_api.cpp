@@ -132,6 +132,13 @@ std::unique_ptr<Context> Context::open(WGPUBackendType backend, std::string* pro
     c->facts.type = adapter_type_name(info.adapterType);
     w.AdapterInfoFreeMembers(info);
   }
+  // Asked for a real backend, Dawn falls back to its Null one when no driver works: that adapter
+  // accepts work and never runs it, so it is no device at all.
+  if (backend != WGPUBackendType_Null && c->facts.backend == "Null") {
+    *problem = "no WebGPU adapter runs kernels here (Dawn offers only its Null backend: no working Vulkan driver; "
+               "Debian: mesa-vulkan-drivers from bookworm-backports)";
+    return nullptr;
+  }
   c->facts.shader_f16 = w.AdapterHasFeature(c->adapter, WGPUFeatureName_ShaderF16);
   WGPULimits adapter_limits = WGPU_LIMITS_INIT;
   if (w.AdapterGetLimits(c->adapter, &adapter_limits) != WGPUStatus_Success) adapter_limits = WGPU_LIMITS_INIT;

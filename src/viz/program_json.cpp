@@ -1,0 +1,61 @@
+#include "viz/program_json.h"
+
+#include <unordered_map>
+
+#include "anneal/runtime/device.h"
+#include "anneal/uop/graph.h"
+
+namespace anneal::viz {
+namespace {
+
+nlohmann::json buffer_json(const UOp& b) {
+  const auto* a = b.arg().as<BufferArg>();
+  return {{"buffer", a->id}, {"dtype", std::string(b.dtype().name())}, {"size", a->size}};
+}
+
+}  // namespace
+
+nlohmann::json graph_json(std::span<const UOp> outputs) {
+  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, std::vector<UOp>(outputs.begin(), outputs.end()));
+  std::unordered_map<const void*, size_t> ids;
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const UOp& u : toposort(sink)) {
+    ids.emplace(u.get(), ids.size());
+    nlohmann::json srcs = nlohmann::json::array();
+    for (const UOp& s : u.srcs()) srcs.push_back(ids.at(s.get()));
+    nlohmann::json node = {{"id", ids.at(u.get())}, {"op", std::string(op_name(u.op()))},
+                           {"dtype", std::string(u.dtype().name())}, {"srcs", srcs}, {"arg", u.arg().str()}};
+    if (!u.is(Ops::SINK)) node["shape"] = shape_of(u);
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
+nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>& prepared, const Provenance* provenance) {
+  nlohmann::json kernels = nlohmann::json::array();
+  for (size_t ki = 0; ki < s.kernels.size(); ++ki) {
+    const ScheduledKernel& k = prepared[ki].kernel;
+    nlohmann::json inputs = nlohmann::json::array();
+    for (size_t i = 1; i < k.buffers.size(); ++i) inputs.push_back(buffer_json(k.buffers[i]));
+    nlohmann::json opts = nlohmann::json::array();
+    for (const Opt& op : prepared[ki].opts) opts.push_back(op.str());
+    nlohmann::json kj = {{"name", k.name},
+                         {"inputs", inputs},
+                         {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
+                         {"global_size", k.shape},
+                         {"source", prepared[ki].source},
+                         {"opts", opts},
+                         {"opts_origin", prepared[ki].origin}};
+    if (provenance) {
+      nlohmann::json phases = nlohmann::json::array();
+      for (Phase ph : provenance->phases_of(s.kernels[ki])) phases.push_back(phase_name(ph));
+      kj["phases"] = phases;
+    }
+    kernels.push_back(kj);
+  }
+  nlohmann::json out = {{"device", default_device()}, {"kernels", kernels}};
+  if (provenance) out["seam_kernels"] = provenance->seam_kernels(s);
+  return out;
+}
+
+}  // namespace anneal::viz

@@ -1,0 +1,20 @@
+// Programs as JSON, for the CLI's --json output and the WASM compiler in the page (internal to src/;
+// the format is what web/ and scripts read): a tensor graph, and a schedule's kernels as the engine
+// prepares them for the default device.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <span>
+
+#include "anneal/engine/engine.h"
+#include "anneal/tensor/provenance.h"
+
+namespace anneal::viz {
+
+// Nodes in topological order: id, op, dtype, shape (but the SINK's), srcs (ids), arg.
+nlohmann::json graph_json(std::span<const UOp> outputs);
+
+// Each kernel: name, input and output buffers, global_size, opts and their origin, source; with a
+// provenance, the phases it fused (and seam_kernels in the result).
+nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>& prepared, const Provenance* provenance);
+
+}  // namespace anneal::viz

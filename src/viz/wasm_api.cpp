@@ -1,0 +1,142 @@
+// The WASM entry point: the compiler in the page (or in Node). Built-in programs, classifier training
+// steps and programs written with a small Tensor API are built, scheduled and rendered for a target
+// exactly as the native CLI does, and come back as JSON text (viz/program_json.h). Nothing runs here:
+// the page dispatches the WGSL through navigator.gpu. Errors come back as {"error": "..."}.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "anneal/engine/engine.h"
+#include "anneal/models/programs.h"
+#include "anneal/runtime/device.h"
+#include "anneal/schedule/schedule.h"
+#include "anneal/support/error.h"
+#include "anneal/tensor/random.h"
+#include "viz/program_json.h"
+
+namespace anneal::viz {
+namespace {
+
+using emscripten::val;
+
+template <class F>
+std::string json_or_error(F&& f) {
+  try {
+    return f().dump();
+  } catch (const Error& e) {
+    return nlohmann::json{{"error", e.what()}}.dump();
+  }
+}
+
+std::vector<UOp> uops_of(const std::vector<Tensor>& tensors) {
+  std::vector<UOp> out;
+  for (const Tensor& t : tensors) out.push_back(t.uop());
+  return out;
+}
+
+// The kernels of `outputs` as prepared for `device` ("WEBGPU": WGSL, "CPU": C).
+nlohmann::json kernels_for(const std::vector<Tensor>& outputs, const Provenance* provenance) {
+  const Schedule s = create_schedule(uops_of(outputs), default_device());
+  return kernels_json(s, prepare_kernels(s), provenance);
+}
+
+std::string programs() {
+  return nlohmann::json{{"programs", program_names()}, {"classifiers", {"mlp", "conv"}}}.dump();
+}
+
+std::string graph(const std::string& program) {
+  return json_or_error([&] {
+    const Program p = build_program(program);
+    return nlohmann::json{{"program", p.name}, {"description", p.description}, {"nodes", graph_json(uops_of(p.outputs))}};
+  });
+}
+
+std::string kernels(const std::string& program, const std::string& device, bool train) {
+  return json_or_error([&] {
+    set_default_device(device);
+    TrainStep step;
+    if (train) step = build_train_step(program);
+    const Program p = train ? std::move(step.program) : build_program(program);
+    nlohmann::json out = kernels_for(p.outputs, step.provenance.get());
+    out["program"] = p.name;
+    out["description"] = p.description;
+    return out;
+  });
+}
+
+// ---- the small Tensor API: enough to write a program in the page ----
+
+// Runs `f`; an anneal::Error becomes a JavaScript Error with its message (thrown once the C++
+// exception is gone: only the message string is left behind by the unwinding).
+template <class F>
+auto js_errors(F&& f) -> decltype(f()) {
+  std::string message;
+  try {
+    return f();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  val::global("Error").new_(message).throw_();
+}
+Shape shape_of_js(const val& shape) {
+  Shape s;
+  for (int v : emscripten::vecFromJSArray<int>(shape)) s.push_back(v);
+  return s;
+}
+std::vector<int64_t> axes_of_js(const val& axes) {
+  std::vector<int64_t> a;
+  for (int v : emscripten::vecFromJSArray<int>(axes)) a.push_back(v);
+  return a;
+}
+
+Tensor rand_tensor(const val& shape) { return js_errors([&] { return Tensor::rand(shape_of_js(shape)); }); }
+Tensor randn_tensor(const val& shape) { return js_errors([&] { return Tensor::randn(shape_of_js(shape)); }); }
+Tensor full_tensor(const val& shape, double v) { return js_errors([&] { return Tensor::full(shape_of_js(shape), v); }); }
+
+std::string tensor_kernels(const val& tensors, const std::string& device) {
+  return json_or_error([&] {
+    set_default_device(device);
+    std::vector<Tensor> outputs;
+    for (size_t i = 0, n = tensors["length"].as<size_t>(); i < n; ++i) outputs.push_back(tensors[i].as<Tensor>());
+    nlohmann::json out = kernels_for(outputs, nullptr);
+    out["graph"] = graph_json(uops_of(outputs));
+    return out;
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(anneal) {
+  using namespace emscripten;
+  function("programs", &programs);
+  function("graph", &graph);
+  function("kernels", &kernels);
+  function("setDevice", +[](const std::string& d) { set_default_device(d); });
+  function("manualSeed", +[](double seed) { manual_seed(uint64_t(seed)); });
+  function("rand", &rand_tensor);
+  function("randn", &randn_tensor);
+  function("full", &full_tensor);
+  function("tensorKernels", &tensor_kernels);
+  class_<Tensor>("Tensor")
+      .function("add", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a + b; }); })
+      .function("sub", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a - b; }); })
+      .function("mul", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a * b; }); })
+      .function("div", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a / b; }); })
+      .function("matmul", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a.matmul(b); }); })
+      .function("relu", +[](const Tensor& a) { return js_errors([&] { return a.relu(); }); })
+      .function("exp", +[](const Tensor& a) { return js_errors([&] { return a.exp(); }); })
+      .function("softmax", +[](const Tensor& a, int axis) { return js_errors([&] { return a.softmax(axis); }); })
+      .function("sum", +[](const Tensor& a, const val& axes) { return js_errors([&] { return a.sum(axes_of_js(axes)); }); })
+      .function("max", +[](const Tensor& a, const val& axes) { return js_errors([&] { return a.max(axes_of_js(axes)); }); })
+      .function("reshape", +[](const Tensor& a, const val& s) { return js_errors([&] { return a.reshape(shape_of_js(s)); }); })
+      .function("permute", +[](const Tensor& a, const val& s) { return js_errors([&] { return a.permute(axes_of_js(s)); }); })
+      .function("shape", +[](const Tensor& a) {
+        val out = val::array();
+        for (int64_t d : a.shape()) out.call<void>("push", double(d));
+        return out;
+      });
+}
+
+}  // namespace anneal::viz
