@@ -1,3 +1,9 @@
+#!/bin/sh
+# Run ON THE GPU MACHINE (`run` with carry ["devpack", "third_party/dawn/lib"]): builds the CLI and the
+# device suites, prints `anneal doctor`, runs each suite with ANNEAL_DEVICE=WEBGPU (logs under $OUT),
+# trains the MLP on WEBGPU, then W1 fp32 and W2 on WEBGPU and CUDA alternately, twice, with the
+# PyTorch peers. WebGPU there needs NVIDIA's Vulkan driver in the container (libGLX_nvidia with its
+# Vulkan entry points) and the loader from devpack (libvulkan1).
 set -u
 export LD_LIBRARY_PATH=$PWD/devpack/root/usr/lib/x86_64-linux-gnu
 s=$(date +%s)
