@@ -11,6 +11,7 @@
 #include "anneal/support/error.h"
 #include "anneal/tensor/tensor.h"
 #include "../support/test_support.h"
+#include "device_checks.h"
 
 namespace anneal {
 namespace {
@@ -26,13 +27,7 @@ const CudaInfo& cuda_info() {
 
 using testing::error_of;
 
-std::vector<float> random_floats(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using testing::random_floats;
 
 TEST(Devices, CanonicalNames) {
   EXPECT_EQ(canonical_device("cpu"), "CPU");
@@ -85,37 +80,12 @@ TEST(Cuda, CopiesRoundTripEveryDtype) {
 
 TEST(Cuda, FreshBuffersAreZeroAndMemoryIsReused) {
   REQUIRE_CUDA();
-  Device& gpu = get_device("CUDA");
-  void* first = nullptr;
-  {
-    std::shared_ptr<void> a = gpu.allocate(4096);
-    first = a.get();
-    std::vector<uint8_t> ones(4096, 0xff);
-    gpu.copy_from_host(a.get(), ones.data(), ones.size());
-  }
-  std::shared_ptr<void> b = gpu.allocate(4000);  // same rounded size: the cached block comes back...
-  EXPECT_EQ(b.get(), first);
-  std::vector<uint8_t> back(4000, 1);
-  gpu.copy_to_host(back.data(), b.get(), back.size());
-  EXPECT_EQ(back, std::vector<uint8_t>(4000, 0));  // ...zeroed
+  testing::expect_fresh_buffers_zero_and_reused("CUDA");
 }
 
 TEST(Cuda, KernelsAgreeWithTheCpu) {
   REQUIRE_CUDA();
-  const std::vector<float> xa = random_floats(64 * 48, 2), xb = random_floats(48 * 32, 3), xc = random_floats(32, 4);
-  auto program = [&](const std::string& dev) {
-    Tensor a = Tensor::from_vector(xa, {64, 48}, dev), b = Tensor::from_vector(xb, {48, 32}, dev);
-    Tensor c = Tensor::from_vector(xc, {32}, dev);
-    Tensor h = (a.matmul(b) + c).relu();
-    return std::vector<Tensor>{h.softmax(1), h.max({0}), h.sum(), h.permute({1, 0}).flip({0}).pad({{1, 2}, {0, 3}})};
-  };
-  const std::vector<Tensor> cpu = program("CPU"), gpu = program("CUDA");
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_EQ(gpu[i].device(), "CUDA");
-    const std::vector<float> want = cpu[i].to_vector<float>(), got = gpu[i].to_vector<float>();
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t j = 0; j < got.size(); ++j) EXPECT_NEAR(got[j], want[j], 1e-5 + 1e-5 * std::fabs(want[j])) << i << "/" << j;
-  }
+  testing::expect_kernels_agree_with_the_cpu("CUDA");
 }
 
 // float16/bfloat16 matmuls run on tensor cores (mma.sync): they agree with the CPU's loop to float32

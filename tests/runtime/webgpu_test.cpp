@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <random>
 
 #include "../support/test_support.h"
+#include "device_checks.h"
 #include "anneal/runtime/device.h"
 #include "anneal/runtime/webgpu_probe.h"
 #include "anneal/schedule/schedule.h"
@@ -28,18 +28,8 @@ const WebGpuInfo& webgpu_info() {
 
 using testing::error_of;
 
-std::vector<float> random_floats(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-void expect_close(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t j = 0; j < got.size(); ++j) EXPECT_NEAR(got[j], want[j], 1e-5 + 1e-5 * std::fabs(want[j])) << what << " " << j;
-}
+using testing::expect_close;
+using testing::random_floats;
 
 TEST(WebGpu, CopiesRoundTripEveryDtype) {
   REQUIRE_WEBGPU();
@@ -64,35 +54,12 @@ TEST(WebGpu, CopiesRoundTripEveryDtype) {
 
 TEST(WebGpu, FreshBuffersAreZeroAndMemoryIsReused) {
   REQUIRE_WEBGPU();
-  Device& gpu = get_device("WEBGPU");
-  void* first = nullptr;
-  {
-    std::shared_ptr<void> a = gpu.allocate(4096);
-    first = a.get();
-    std::vector<uint8_t> ones(4096, 0xff);
-    gpu.copy_from_host(a.get(), ones.data(), ones.size());
-  }
-  std::shared_ptr<void> b = gpu.allocate(4000);  // same rounded size: the cached buffer comes back...
-  EXPECT_EQ(b.get(), first);
-  std::vector<uint8_t> back(4000, 1);
-  gpu.copy_to_host(back.data(), b.get(), back.size());
-  EXPECT_EQ(back, std::vector<uint8_t>(4000, 0));  // ...cleared
+  testing::expect_fresh_buffers_zero_and_reused("WEBGPU");
 }
 
 TEST(WebGpu, KernelsAgreeWithTheCpu) {
   REQUIRE_WEBGPU();
-  const std::vector<float> xa = random_floats(64 * 48, 2), xb = random_floats(48 * 32, 3), xc = random_floats(32, 4);
-  auto program = [&](const std::string& dev) {
-    Tensor a = Tensor::from_vector(xa, {64, 48}, dev), b = Tensor::from_vector(xb, {48, 32}, dev);
-    Tensor c = Tensor::from_vector(xc, {32}, dev);
-    Tensor h = (a.matmul(b) + c).relu();
-    return std::vector<Tensor>{h.softmax(1), h.max({0}), h.sum(), h.permute({1, 0}).flip({0}).pad({{1, 2}, {0, 3}})};
-  };
-  const std::vector<Tensor> cpu = program("CPU"), gpu = program("WEBGPU");
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_EQ(gpu[i].device(), "WEBGPU");
-    expect_close(gpu[i].to_vector<float>(), cpu[i].to_vector<float>(), "output " + std::to_string(i));
-  }
+  testing::expect_kernels_agree_with_the_cpu("WEBGPU");
 }
 
 // More workgroups than one dispatch dimension takes: the grid becomes 2-D and the blocks past the
