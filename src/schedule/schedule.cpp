@@ -125,6 +125,9 @@ void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_ma
     if (is_movement(u) || u.is(Ops::BUFFER) || realized.count(u.get())) continue;
     const std::string* d = devices.at(u.get());
     const size_t limit = max_kernel_buffers(d ? *d : default_device);
+    // Unlimited devices need no bookkeeping (a kernel's operands share its device, so a limited
+    // value's fused sources are limited ones too).
+    if (limit == SIZE_MAX) continue;
     auto gather = [&] {
       std::unordered_set<const void*> all;
       for (const UOp& s : u.srcs())
@@ -132,7 +135,7 @@ void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_ma
       return all;
     };
     std::unordered_set<const void*> all = gather();
-    if (limit != SIZE_MAX && all.size() + 1 > limit) {
+    if (all.size() + 1 > limit) {
       std::vector<std::pair<size_t, UOp>> candidates;  // (buffers it reads, source)
       for (const UOp& s : u.srcs()) {
         const UOp base = strip_movement(s);
