@@ -3,7 +3,8 @@
 #   anneal_core  the compiler core, the tensor and nn layers, the built-in programs, the JSON export, and
 #                host-memory devices (runtime/browser_devices.cpp): no C compiler, CUDA, Dawn or files.
 #   anneal.js    the embind module the page loads (src/viz/wasm_api.cpp), for the web and for Node.
-#   tests        the core's own suites, and the module against the native CLI, run by Node (no GPU).
+#   tests        the core's own suites, and the module against the native CLI, run by Node (no GPU);
+#                the module's WGSL run in headless Chromium (browser:programs).
 
 # Exceptions are off by default in emscripten; anneal reports errors with them. The .wasm is embedded
 # in its .js (SINGLE_FILE): one file to serve, and Node 18+ loads it (emscripten 3.1.6 would fetch()
@@ -53,3 +54,13 @@ endforeach()
 set(ANNEAL_NATIVE_CLI "" CACHE FILEPATH "a native anneal binary to compare the WASM compiler's output with")
 add_test(NAME wasm:api COMMAND ${ANNEAL_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/tests/wasm/api_test.mjs
   $<TARGET_FILE:anneal_wasm> "${ANNEAL_NATIVE_CLI}")
+# The module's WGSL run by headless Chromium through navigator.gpu (SwiftShader without a GPU; the
+# JS runtime is web/anneal_webgpu.js): every value of every built-in program against the native CPU build.
+find_program(ANNEAL_CHROMIUM NAMES chromium chromium-browser)
+if(ANNEAL_CHROMIUM AND ANNEAL_NATIVE_CLI)
+  add_test(NAME browser:programs COMMAND ${ANNEAL_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/tests/web/browser_test.mjs
+    $<TARGET_FILE:anneal_wasm> ${ANNEAL_NATIVE_CLI} ${ANNEAL_CHROMIUM})
+  set_tests_properties(browser:programs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 240)
+else()
+  message(STATUS "browser:programs not registered: needs chromium and ANNEAL_NATIVE_CLI")
+endif()

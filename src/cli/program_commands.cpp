@@ -73,7 +73,13 @@ void print_kernels_verb(const ProgramOptions& o) {
   if (o.json) {
     nlohmann::json out = viz::kernels_json(s, prepared, step.provenance.get());
     out["program"] = p.name;
+    if (o.run) {  // every value of every output, in output order
+      nlohmann::json results = nlohmann::json::array();
+      for (const UOp& u : s.outputs) results.push_back(Tensor(u).to_vector<double>());
+      out["results"] = results;
+    }
     fmt::print("{}\n", out.dump());
+    return;
   } else {
     fmt::print("# {}: {} -> {} kernel{}", p.name, p.description, s.kernels.size(), s.kernels.size() == 1 ? "" : "s");
     if (o.train) fmt::print(", {} crossing the forward/backward seam", step.provenance->seam_kernels(s));
@@ -84,7 +90,7 @@ void print_kernels_verb(const ProgramOptions& o) {
       for (const std::string& n : phases(s.kernels[ki])) ph += (ph.empty() ? " [" : ", ") + n;
       fmt::print("\n// {} over {} ({} buffers){}\n", k.name, shape_str(k.shape), k.buffers.size(), ph.empty() ? "" : ph + "]");
       if (o.opts) fmt::print("// opts: {}\n", opts_text(ki));
-      fmt::print("{}", prepared[ki].source);
+      fmt::print("{}", prepared[ki].entry.source);
     }
   }
   if (!o.run) return;
@@ -116,7 +122,7 @@ void register_graph(CLI::App& app) {
 void register_kernels(CLI::App& app) {
   auto o = std::make_shared<ProgramOptions>();
   CLI::App* cmd = add_program_verb(app, "kernels", "Print the scheduled kernels of a built-in program with their source", o);
-  cmd->add_flag("--run", o->run, "Also compile, run and print the result");
+  cmd->add_flag("--run", o->run, "Also compile, run and print the result (with --json: every value)");
   cmd->add_flag("--opts", o->opts, "Show the opts the kernel optimizer applied to each kernel");
   cmd->add_flag("--train", o->train,
                 "PROGRAM is a classifier (mlp, conv): show one whole training step, with each kernel's phases");

@@ -154,7 +154,9 @@ std::vector<PreparedKernel> prepare_kernels(const Schedule& s) {
     p.opts = cached ? *cached : hand_coded_opts(k, target);
     p.kernel = k;
     for (const Opt& o : p.opts) p.kernel = apply_opt(p.kernel, o);
-    p.source = render_kernel(p.kernel, target);
+    const ProgramSource one = render_program(std::span<const ScheduledKernel>(&p.kernel, 1), target);
+    p.entry = one.kernels.front();
+    p.prelude = one.prelude;
     out.push_back(std::move(p));
   }
   return out;

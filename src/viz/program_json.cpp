@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "anneal/uop/graph.h"
 
@@ -43,7 +44,8 @@ nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>
                          {"inputs", inputs},
                          {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
                          {"global_size", k.shape},
-                         {"source", prepared[ki].source},
+                         {"source", prepared[ki].entry.source},
+                         {"launch", {{"global", prepared[ki].entry.global}, {"local", prepared[ki].entry.local}}},
                          {"opts", opts},
                          {"opts_origin", prepared[ki].origin}};
     if (provenance) {
@@ -53,7 +55,11 @@ nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>
     }
     kernels.push_back(kj);
   }
-  nlohmann::json out = {{"device", default_device()}, {"kernels", kernels}};
+  // The program's values: the buffers its outputs are views of (in output order).
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const UOp& o : s.outputs) outputs.push_back(buffer_json(view_buffer(o)));
+  nlohmann::json out = {{"device", default_device()}, {"kernels", kernels}, {"outputs", outputs}};
+  if (!prepared.empty()) out["prelude"] = prepared.front().prelude;
   if (provenance) out["seam_kernels"] = provenance->seam_kernels(s);
   return out;
 }

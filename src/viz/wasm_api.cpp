@@ -5,11 +5,13 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "anneal/engine/engine.h"
 #include "anneal/models/programs.h"
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/error.h"
@@ -36,10 +38,27 @@ std::vector<UOp> uops_of(const std::vector<Tensor>& tensors) {
   return out;
 }
 
+// The buffers of the schedules handed out, by id: the page asks for the bytes of their inputs.
+std::map<int64_t, UOp>& known_buffers() {
+  static std::map<int64_t, UOp> buffers;
+  return buffers;
+}
+
 // The kernels of `outputs` as prepared for `device` ("WEBGPU": WGSL, "CPU": C).
 nlohmann::json kernels_for(const std::vector<Tensor>& outputs, const Provenance* provenance) {
   const Schedule s = create_schedule(uops_of(outputs), default_device());
+  for (const ScheduledKernel& k : s.kernels)
+    for (const UOp& b : k.buffers) known_buffers().emplace(b.arg().as<BufferArg>()->id, b);
   return kernels_json(s, prepare_kernels(s), provenance);
+}
+
+// The bytes of an input buffer of a schedule handed out (a copy), for the page to upload.
+val buffer_bytes(double id) {
+  const auto it = known_buffers().find(int64_t(id));
+  if (it == known_buffers().end() || !it->second.arg().as<BufferArg>()->storage)
+    val::global("Error").new_("no input buffer " + std::to_string(int64_t(id)) + " in the schedules handed out").throw_();
+  const std::vector<uint8_t> bytes = download(it->second);
+  return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
 }
 
 std::string programs() {
@@ -119,6 +138,7 @@ EMSCRIPTEN_BINDINGS(anneal) {
   function("randn", &randn_tensor);
   function("full", &full_tensor);
   function("tensorKernels", &tensor_kernels);
+  function("bufferBytes", &buffer_bytes);
   class_<Tensor>("Tensor")
       .function("add", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a + b; }); })
       .function("sub", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a - b; }); })

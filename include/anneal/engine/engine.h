@@ -27,12 +27,14 @@ void plan_memory(Schedule& schedule);
 std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& schedule);
 
 // A kernel as the engine runs it, for reports: the kernel after its opts, the opts and their origin,
-// and its source for the device.
+// and what the device compiles and launches (its source, grid and block; the program's prelude is
+// `prelude`).
 struct PreparedKernel {
   ScheduledKernel kernel;
   std::vector<Opt> opts;
   std::string origin;  // "heuristic", or "beam" (a BEAM winner found in the cache)
-  std::string source;
+  KernelEntry entry;
+  std::string prelude;
 };
 // What run_schedule compiles for each kernel. Under ANNEAL_BEAM a kernel whose winner is not cached
 // yet shows the heuristic's choice (a search needs the kernel's inputs: run the schedule first).
