@@ -47,4 +47,8 @@ ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Tar
   return p;
 }
 
+std::string render_kernel(const ScheduledKernel& kernel, const Target& target) {
+  return entry_for(target.language).render(kernel, nullptr);
+}
+
 }  // namespace anneal

@@ -22,5 +22,7 @@ std::string render_wgsl(const ScheduledKernel& kernel, KernelEntry* entry = null
 
 // The whole translation unit for `target`, helpers included.
 ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Target& target);
+// The source of one kernel as `target` would compile it, without the prelude (bench/render_corpus).
+std::string render_kernel(const ScheduledKernel& kernel, const Target& target);
 
 }  // namespace anneal
