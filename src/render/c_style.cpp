@@ -138,6 +138,8 @@ void CStyleEmitter::store(const UOp& s) {
     const std::string acc = val(target);
     if ((value.is(Ops::ADD) || value.is(Ops::MUL)) && value.src(0) == target)
       return line(acc + (value.is(Ops::ADD) ? " += " : " *= ") + val(value.src(1)) + ";");
+    if (value.is(Ops::MAX) && value.src(1) == target && value.dtype().is_bool())  // WGSL orders no bools
+      return line(acc + " = " + acc + " | " + val(value.src(0)) + ";");
     if (value.is(Ops::MAX) && value.src(1) == target)
       return line(acc + " = " + lang_.select(val(value.src(0)) + " > " + acc, val(value.src(0)), acc) + ";");
     return line(acc + " = " + (names_.count(value.get()) ? val(value) : expr(value)) + ";");
@@ -192,7 +194,9 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::ADD: return s(0) + " + " + s(1);
     case Ops::MUL: return s(0) + " * " + s(1);
     case Ops::SUB: return s(0) + " - " + s(1);
-    case Ops::MAX: return "(" + lang_.select(s(0) + " > " + s(1), s(0), s(1)) + ")";
+    case Ops::MAX:
+      if (u.dtype().is_bool()) return "(" + s(0) + " | " + s(1) + ")";  // the max of bools is their or
+      return "(" + lang_.select(s(0) + " > " + s(1), s(0), s(1)) + ")";
     case Ops::CMPLT: return s(0) + " < " + s(1);
     case Ops::CMPNE: return s(0) + " != " + s(1);
     case Ops::CMPEQ: return s(0) + " == " + s(1);

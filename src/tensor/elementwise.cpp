@@ -99,7 +99,8 @@ Tensor Tensor::gelu() const {
   const Tensor x = as_float(*this);
   return x * 0.5 * ((x + x * x * x * 0.044715) * std::sqrt(2.0 / kPi)).tanh() + x * 0.5;
 }
-Tensor Tensor::abs() const { return maximum(-*this); }
+// Unsigned and bool values are their own magnitude (negating them wraps: abs(uint8 3) was 253).
+Tensor Tensor::abs() const { return dtype().is_unsigned() || dtype().is_bool() ? *this : maximum(-*this); }
 Tensor Tensor::pow(const Tensor& e) const { return as_float(*this).binary(Ops::POW, as_float(e), "pow"); }
 Tensor Tensor::pow(double e) const {
   if (e == 2.0) return *this * *this;
@@ -107,7 +108,20 @@ Tensor Tensor::pow(double e) const {
   return pow(as_float(*this).scalar_like(e));
 }
 Tensor Tensor::maximum(const Tensor& o) const { return binary(Ops::MAX, o, "maximum"); }
-Tensor Tensor::minimum(const Tensor& o) const { return -((-*this).maximum(-o)); }
+Tensor Tensor::minimum(const Tensor& o) const {
+  const DType d = least_upper(dtype(), o.dtype()).strong();
+  const Tensor a = dtype() == d ? *this : cast(d), b = o.dtype() == d ? o : o.cast(d);
+  return a.order_reversed().maximum(b.order_reversed()).order_reversed();
+}
+
+// Negation for floats; for integers bitwise not, x ^ all-ones (negation wraps unsigned values and
+// overflows the smallest signed one: uint8 minimum(0, 5) was 5, int32 min of INT_MIN was 0); logical
+// not for bools.
+Tensor Tensor::order_reversed() const {
+  if (dtype().is_float()) return -*this;
+  if (dtype().is_bool()) return logical_not();
+  return Tensor(uop().alu(Ops::XOR, broadcast_const(dtype(), -1.0, shape())));  // -1 wraps to all ones
+}
 Tensor Tensor::lt(const Tensor& o) const { return binary(Ops::CMPLT, o, "lt"); }
 Tensor Tensor::gt(const Tensor& o) const { return o.lt(*this); }
 Tensor Tensor::le(const Tensor& o) const { return gt(o).logical_not(); }

@@ -37,7 +37,9 @@ Tensor Tensor::reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const cha
 
 Tensor Tensor::sum(std::vector<int64_t> axes, bool keepdim) const { return reduce(Ops::ADD, std::move(axes), keepdim, "sum"); }
 Tensor Tensor::max(std::vector<int64_t> axes, bool keepdim) const { return reduce(Ops::MAX, std::move(axes), keepdim, "max"); }
-Tensor Tensor::min(std::vector<int64_t> axes, bool keepdim) const { return -((-*this).max(std::move(axes), keepdim)); }
+Tensor Tensor::min(std::vector<int64_t> axes, bool keepdim) const {
+  return order_reversed().max(std::move(axes), keepdim).order_reversed();
+}
 
 Tensor Tensor::mean(std::vector<int64_t> axes, bool keepdim) const {
   const Tensor s = (dtype().is_float() ? *this : cast(dtypes::float32)).sum(axes, keepdim);

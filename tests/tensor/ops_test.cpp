@@ -1,4 +1,6 @@
 // Every Tensor op against the reference evaluator, on random inputs of several shapes.
+#include <algorithm>
+#include <climits>
 #include <functional>
 
 #include "op_test_util.h"
@@ -59,6 +61,31 @@ TEST(Elementwise, UnaryOps) {
       SCOPED_TRACE(std::string(name) + " " + shape_str(s));
       expect_matches_reference(op(random_tensor(s, seed++)));
     }
+}
+
+// Issue 22, cause 3: min, minimum and abs of integers went through negation, which wraps unsigned
+// values and overflows the smallest signed one (uint8 minimum([0,5,255],[5,0,0]) was [5,5,255], uint8
+// abs(3) was 253, int32 min of {INT_MIN, 0, 5} was 0, min of bools threw). The oracle is std::min /
+// std::abs on the host.
+TEST(EdgeCases, IntegerMinAndAbsDoNotGoThroughNegation) {
+  const std::vector<uint8_t> a = {0, 5, 255, 128, 7}, b = {5, 0, 0, 127, 7};
+  const Tensor ta = Tensor::from_vector(a, {5}), tb = Tensor::from_vector(b, {5});
+  std::vector<int> want_min, want_a;
+  for (size_t i = 0; i < a.size(); ++i) want_min.push_back(std::min(a[i], b[i])), want_a.push_back(a[i]);
+  EXPECT_EQ(ta.minimum(tb).to_vector<int>(), want_min);
+  EXPECT_EQ(ta.minimum(tb).dtype(), dtypes::uint8);
+  EXPECT_EQ(ta.abs().to_vector<int>(), want_a);
+  EXPECT_EQ(ta.min().item<int>(), *std::min_element(a.begin(), a.end()));
+  const std::vector<int32_t> s = {INT32_MIN, 0, 5, INT32_MAX, -7};
+  const Tensor ts = Tensor::from_vector(s, {5});
+  EXPECT_EQ(ts.min().item<int64_t>(), int64_t(INT32_MIN));
+  EXPECT_EQ(ts.max().item<int64_t>(), int64_t(INT32_MAX));
+  EXPECT_EQ(ts.minimum(ts.flip({0})).to_vector<int64_t>(),
+            (std::vector<int64_t>{std::min(s[0], s[4]), std::min(s[1], s[3]), s[2], std::min(s[3], s[1]), std::min(s[4], s[0])}));
+  EXPECT_EQ(Tensor::from_vector(std::vector<bool>{true, false, true}, {3}).min().item<int>(), 0);
+  EXPECT_EQ(Tensor::from_vector(std::vector<bool>{true, true}, {2}).min().item<int>(), 1);
+  EXPECT_EQ(Tensor::from_vector(std::vector<bool>{true, false}, {2}).minimum(Tensor::from_vector(std::vector<bool>{true, true}, {2})).to_vector<int>(),
+            (std::vector<int>{1, 0}));
 }
 
 TEST(Elementwise, IntegerAndBoolDtypes) {

@@ -163,6 +163,8 @@ class Tensor {
   friend Tensor operator*(const Tensor& a, const Tensor& b);
   Tensor reduce(Ops op, std::vector<int64_t> axes, bool keepdim, const char* name) const;
   Tensor binary(Ops op, const Tensor& o, const char* name) const;
+  // The map that reverses the order of the dtype's values exactly (min is max under it).
+  Tensor order_reversed() const;
   struct State {
     explicit State(UOp u) : node(u.get()), uop(std::move(u)) {}
     // Points this handle at a new value. backward() in any thread scans every parameter for those its
