@@ -38,7 +38,8 @@ std::vector<UOp> uops_of(const std::vector<Tensor>& tensors) {
   return out;
 }
 
-// The buffers of the schedules handed out, by id: the page asks for the bytes of their inputs.
+// The buffers of the latest schedule handed out, by id: the page asks for the bytes of its inputs
+// (only the latest is kept, so a long session does not hold every input it ever saw).
 std::map<int64_t, UOp>& known_buffers() {
   static std::map<int64_t, UOp> buffers;
   return buffers;
@@ -47,16 +48,17 @@ std::map<int64_t, UOp>& known_buffers() {
 // The kernels of `outputs` as prepared for `device` ("WEBGPU": WGSL, "CPU": C).
 nlohmann::json kernels_for(const std::vector<Tensor>& outputs, const Provenance* provenance) {
   const Schedule s = create_schedule(uops_of(outputs), default_device());
+  known_buffers().clear();
   for (const ScheduledKernel& k : s.kernels)
     for (const UOp& b : k.buffers) known_buffers().emplace(b.arg().as<BufferArg>()->id, b);
   return kernels_json(s, prepare_kernels(s), provenance);
 }
 
-// The bytes of an input buffer of a schedule handed out (a copy), for the page to upload.
+// The bytes of an input buffer of the latest schedule handed out (a copy), for the page to upload.
 val buffer_bytes(double id) {
   const auto it = known_buffers().find(int64_t(id));
   if (it == known_buffers().end() || !it->second.arg().as<BufferArg>()->storage)
-    val::global("Error").new_("no input buffer " + std::to_string(int64_t(id)) + " in the schedules handed out").throw_();
+    val::global("Error").new_("no input buffer " + std::to_string(int64_t(id)) + " in the latest schedule handed out").throw_();
   const std::vector<uint8_t> bytes = download(it->second);
   return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
 }
