@@ -1,7 +1,9 @@
 // The Tensor side of autodiff: parameters, backward() and gradient().
+#include <algorithm>
 #include <mutex>
 #include <unordered_set>
 
+#include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/gradient.h"
 #include "anneal/tensor/tensor.h"
@@ -11,6 +13,18 @@
 #include "tensor_internal.h"
 
 namespace anneal {
+
+// Reads the parameters' states for the functions below (a friend of Tensor).
+class AutodiffRegistry {
+ public:
+  // The nodes of the live parameters; the registry's lock must be held.
+  static void add_parameter_nodes(const std::vector<std::weak_ptr<void>>& registry, std::unordered_set<const void*>& nodes) {
+    for (const std::weak_ptr<void>& w : registry)
+      if (auto p = std::static_pointer_cast<Tensor::State>(w.lock()); p && p->requires_grad)
+        nodes.insert(p->node.load(std::memory_order_acquire));
+  }
+};
+
 namespace {
 
 // Every tensor marked requires_grad, weakly: backward() finds those its graph reaches.
@@ -20,6 +34,47 @@ std::vector<std::weak_ptr<void>>& registry() {
   return *r;
 }
 
+// Values realized from a graph that reaches a parameter: the graph is kept while the value lives, so
+// that a loss read with item() before backward(), or an intermediate realized on the way, is still
+// differentiated through (issue 22, cause 8: the gradient was silently lost). Entries of values that
+// died are dropped at the next use.
+struct RealizedGraph {
+  std::weak_ptr<void> owner;
+  UOp view;   // what the value became (a buffer view)
+  UOp graph;  // what it was computed from
+};
+std::vector<RealizedGraph>& realized_graphs() {
+  static auto* r = new std::vector<RealizedGraph>();
+  return *r;
+}
+
+// Under registry_mu: the live parameters' nodes and the views of live realized graphs.
+std::unordered_set<const void*> differentiable_leaves() {
+  std::unordered_set<const void*> leaves;
+  AutodiffRegistry::add_parameter_nodes(registry(), leaves);
+  auto& r = realized_graphs();
+  r.erase(std::remove_if(r.begin(), r.end(), [](const RealizedGraph& g) { return g.owner.expired(); }), r.end());
+  for (const RealizedGraph& g : r) leaves.insert(g.view.get());
+  return leaves;
+}
+
+// `u` with every realized value it holds replaced by the graph it came from, to a fixpoint (a kept
+// graph may hold other realized values).
+UOp expand_realized(UOp u) {
+  std::lock_guard<std::mutex> lock(registry_mu);
+  differentiable_leaves();  // drops the dead entries
+  std::unordered_map<const void*, UOp> graph_of;
+  for (const RealizedGraph& g : realized_graphs()) graph_of.emplace(g.view.get(), g.graph);
+  for (size_t round = 0; round <= graph_of.size() && !graph_of.empty(); ++round) {
+    std::unordered_map<UOp, UOp> replace;
+    for (const UOp& n : toposort(u))
+      if (auto it = graph_of.find(n.get()); it != graph_of.end()) replace.emplace(n, it->second);
+    if (replace.empty()) break;
+    u = substitute(u, replace);
+  }
+  return u;
+}
+
 void check_scalar_loss(const Tensor& loss, const char* op) {
   check(loss.defined(), [&] { return std::string(op) + ": uninitialised tensor"; });
   check(loss.numel() == 1, [&] { return std::string(op) + ": the loss must have one element, got shape " + shape_str(loss.shape()); });
@@ -27,6 +82,19 @@ void check_scalar_loss(const Tensor& loss, const char* op) {
 }
 
 }  // namespace
+
+void remember_realized_graph(const std::shared_ptr<void>& owner, const UOp& graph, const UOp& view) {
+  if (graph == view || view_buffer(graph).is(Ops::BUFFER)) return;  // nothing was computed
+  std::lock_guard<std::mutex> lock(registry_mu);
+  const std::unordered_set<const void*> leaves = differentiable_leaves();
+  if (leaves.empty()) return;
+  bool reaches = false;
+  toposort(graph, [&](const UOp& n) {
+    reaches = reaches || leaves.count(n.get());
+    return reaches;  // stop walking once one is found
+  });
+  if (reaches) realized_graphs().push_back({owner, view, graph});
+}
 
 Tensor& Tensor::requires_grad(bool on) {
   check(defined(), "requires_grad: uninitialised tensor");
@@ -70,15 +138,16 @@ std::vector<Tensor> gradient(const Tensor& loss, const std::vector<Tensor>& para
   }
   const UOp seed = broadcast_const(loss.dtype(), 1.0, loss.shape());
   std::vector<Tensor> out;
-  for (const UOp& g : compute_gradient(loss.uop(), seed, targets)) out.push_back(Tensor(g));
+  for (const UOp& g : compute_gradient(expand_realized(loss.uop()), seed, targets)) out.push_back(Tensor(g));
   return out;
 }
 
 void Tensor::backward() {
   check_scalar_loss(*this, "backward");
-  // The parameters this loss depends on.
+  // The parameters this loss depends on, through the graphs of values realized on the way.
+  const UOp graph = expand_realized(uop());
   std::unordered_set<const void*> in_graph;
-  for (const UOp& u : toposort(uop())) in_graph.insert(u.get());
+  for (const UOp& u : toposort(graph)) in_graph.insert(u.get());
   std::vector<std::shared_ptr<State>> params;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
@@ -99,7 +168,7 @@ void Tensor::backward() {
     t.s_ = p;
     handles.push_back(t);
   }
-  const std::vector<Tensor> grads = gradient(*this, handles);
+  const std::vector<Tensor> grads = gradient(Tensor(graph), handles);
   for (size_t i = 0; i < params.size(); ++i) {
     auto& slot = params[i]->grad;
     slot = std::make_shared<Tensor>(slot ? *slot + grads[i] : grads[i]);  // gradients accumulate

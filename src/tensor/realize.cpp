@@ -23,7 +23,11 @@ void realize(std::vector<Tensor*> tensors) {
   }
   Schedule s = create_schedule(outs);
   run_schedule(s);  // a JIT capture records the launches (engine/launch_capture.h)
-  for (size_t i = 0; i < tensors.size(); ++i) tensors[i]->s_->set_uop(s.outputs[i]);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    Tensor::State& state = *tensors[i]->s_;
+    if (!state.requires_grad) remember_realized_graph(tensors[i]->s_, state.uop, s.outputs[i]);  // parameters are leaves
+    state.set_uop(s.outputs[i]);
+  }
   if (jit_detail::Recorder* r = jit_detail::active_recorder())
     for (Tensor* t : tensors) r->realized.push_back({std::static_pointer_cast<void>(t->s_), t->s_->uop});
 }

@@ -1,5 +1,6 @@
 // Graph-building helpers shared by the tensor op files (internal).
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ UOp new_buffer(const std::string& device, int64_t size, DType dtype);
 // 64-bit arithmetic on devices that have none). T: float, double or int64_t.
 template <class T>
 Tensor host_values(const std::vector<T>& values, Shape shape, DType dtype);
+// Autodiff across realize (autodiff.cpp): keeps `graph`, which a tensor's value `view` was realized
+// from, while `owner` (the tensor's state) lives, if the graph reaches a parameter.
+void remember_realized_graph(const std::shared_ptr<void>& owner, const UOp& graph, const UOp& view);
 // Raises anneal::Error naming `op` when a dimension of `shape` is negative.
 void check_shape(const Shape& shape, const char* op);
 // A scalar constant broadcast to `shape`.

@@ -195,3 +195,27 @@ TEST(Gradient, ParametersFromEqualConstantsKeepTheirOwnGradients) {
   EXPECT_FALSE(other.grad().defined());  // not in the loss's graph
   EXPECT_EQ(p.to_vector<float>(), std::vector<float>({1.5f, 1.5f}));
 }
+
+// Issue 22, cause 8: a loss read with item() before backward(), or an intermediate realized on the way,
+// lost its gradient silently (x.grad() undefined; d sum(exp(z) * z) / dz computed as if exp(z) were a
+// constant). Realized values keep the graph they came from while they live. Oracle: the gradient of
+// the same loss never realized, and its known form exp(z) * (1 + z).
+TEST(Gradient, RealizingBeforeBackwardKeepsTheGradient) {
+  const std::vector<double> zv = {0.5, -1.0, 2.0};
+  Tensor z = input(zv, {3}, device_float()).requires_grad();
+  Tensor loss = (z * z).sum();
+  EXPECT_NEAR(loss.item<double>(), 5.25, 1e-6);  // realizes the loss
+  loss.backward();
+  ASSERT_TRUE(z.grad().defined());
+  const std::vector<double> g = z.grad().to_vector<double>();
+  for (size_t i = 0; i < zv.size(); ++i) EXPECT_NEAR(g[i], 2 * zv[i], 1e-6) << i;
+
+  z.zero_grad();
+  Tensor e = z.exp();
+  e.realize();  // an intermediate realized before the loss is built on it
+  (e * z).sum().backward();
+  const std::vector<double> ge = z.grad().to_vector<double>();
+  for (size_t i = 0; i < zv.size(); ++i) EXPECT_NEAR(ge[i], std::exp(zv[i]) * (1 + zv[i]), 1e-4 * std::exp(zv[i])) << i;
+  const std::vector<double> lazy = gradient((z.exp() * z).sum(), {z})[0].to_vector<double>();
+  for (size_t i = 0; i < zv.size(); ++i) EXPECT_NEAR(ge[i], lazy[i], 1e-6 * std::fabs(lazy[i])) << i;
+}

@@ -165,6 +165,7 @@ class Tensor {
   Tensor binary(Ops op, const Tensor& o, const char* name) const;
   // The map that reverses the order of the dtype's values exactly (min is max under it).
   Tensor order_reversed() const;
+  friend class AutodiffRegistry;  // autodiff.cpp: the live parameters and realized graphs
   struct State {
     explicit State(UOp u) : node(u.get()), uop(std::move(u)) {}
     // Points this handle at a new value. backward() in any thread scans every parameter for those its
