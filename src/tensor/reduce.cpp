@@ -1,5 +1,6 @@
 // Reductions, softmax and matmul. A REDUCE keeps reduced axes as size 1; keepdim=false reshapes.
 #include <algorithm>
+#include <limits>
 
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/tensor/tensor.h"
@@ -44,7 +45,8 @@ Tensor Tensor::min(std::vector<int64_t> axes, bool keepdim) const {
 Tensor Tensor::mean(std::vector<int64_t> axes, bool keepdim) const {
   const Tensor s = (dtype().is_float() ? *this : cast(dtypes::float32)).sum(axes, keepdim);
   const int64_t n = numel() / std::max<int64_t>(1, s.numel());
-  return s * (1.0 / double(std::max<int64_t>(n, 1)));
+  // The mean of no values is NaN, as in PyTorch (issue 22, cause 11: it was 0).
+  return s * (n == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / double(n));
 }
 
 Tensor Tensor::softmax(int64_t axis) const {

@@ -1,6 +1,7 @@
 // Every Tensor op against the reference evaluator, on random inputs of several shapes.
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <functional>
 
 #include "op_test_util.h"
@@ -86,6 +87,15 @@ TEST(EdgeCases, IntegerMinAndAbsDoNotGoThroughNegation) {
   EXPECT_EQ(Tensor::from_vector(std::vector<bool>{true, true}, {2}).min().item<int>(), 1);
   EXPECT_EQ(Tensor::from_vector(std::vector<bool>{true, false}, {2}).minimum(Tensor::from_vector(std::vector<bool>{true, true}, {2})).to_vector<int>(),
             (std::vector<int>{1, 0}));
+}
+
+// Issue 22, cause 11 (in part): the mean over no elements is NaN, as in PyTorch (it was 0).
+TEST(EdgeCases, MeanOfNoElementsIsNaN) {
+  for (float v : Tensor::zeros({0, 3}).mean({0}).to_vector<float>()) EXPECT_TRUE(std::isnan(v));
+  EXPECT_EQ(Tensor::zeros({0, 3}).mean({0}).numel(), 3);
+  EXPECT_TRUE(std::isnan(Tensor::zeros({4, 0}).mean().item<float>()));
+  EXPECT_EQ(Tensor::zeros({2, 0}).mean({0}).numel(), 0);  // no output elements, nothing to be NaN
+  EXPECT_EQ(Tensor::ones({2, 3}).mean({1}).to_vector<float>(), (std::vector<float>{1, 1}));
 }
 
 TEST(Elementwise, IntegerAndBoolDtypes) {
