@@ -8,6 +8,7 @@
 #include "anneal/tensor/jit.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
+#include "anneal/tensor/variable.h"
 #include "anneal/uop/print.h"
 #include "anneal/uop/shape.h"
 #include "anneal/uop/uop.h"

@@ -1,4 +1,5 @@
 #include "anneal/codegen/gemm.h"
+#include "anneal/uop/axis.h"
 
 #include <unordered_map>
 #include <unordered_set>
@@ -63,6 +64,7 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
   const UOp& end = k.ast.src(0);
   const UOp& store = end.src(0);
   if (!store.is(Ops::STORE) || store.num_srcs() != 2) return std::nullopt;  // no PADTO gate
+  if (has_symbolic_loop(k.ast)) return std::nullopt;  // tiles are planned for constant sizes
   GemmPlan p;
   int reduces = 0;
   for (const UOp& u : toposort(store))

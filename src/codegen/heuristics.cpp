@@ -18,6 +18,7 @@
 #include "anneal/codegen/opt.h"
 #include "anneal/codegen/tensor_core.h"
 #include "anneal/support/settings.h"
+#include "anneal/uop/axis.h"
 #include "anneal/uop/graph.h"
 
 namespace anneal {
@@ -76,7 +77,9 @@ std::vector<Opt> register_tile(const ScheduledKernel& k, const ReuseInfo& reuse,
   const UOp& end = k.ast.src(0);
   for (int i = int(end.num_srcs()) - 1; i-- > 0 && opts.size() < 2;) {
     if (!reuse.reused[size_t(i)]) continue;
-    const int64_t n = end.src(size_t(i) + 1).src(0).ival();
+    const std::optional<int64_t> size = const_range_size(end.src(size_t(i) + 1));
+    if (!size) continue;  // a symbolic loop is not split
+    const int64_t n = *size;
     int64_t amount = opts.empty() ? cols : rows;
     while (amount > 1 && (n % amount != 0 || n < amount)) amount /= 2;
     if (amount <= 1 || amount > budget) continue;
@@ -94,6 +97,14 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   const UOp& end = k.ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
   const bool gpu = target.gpu;
+  if (has_symbolic_loop(k.ast)) {
+    // One kernel serves every value of its variables: only constant loops take opts. On a GPU each
+    // output keeps its thread (the grid is planned for the maxima, gated by the bound sizes); on the
+    // CPU constant loops with reuse get register tiles.
+    if (gpu || loops == 0) return opts;
+    const ReuseInfo reuse = reuse_of(k);
+    return reuse.has_reduce ? register_tile(k, reuse, 32, 8, 256) : opts;
+  }
   int64_t outputs = 1;
   for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
   // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per

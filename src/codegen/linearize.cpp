@@ -218,7 +218,7 @@ void Linearizer::emit_reduce(const UOp& r) {
   std::vector<UOp> loops(r.srcs().begin() + 1, r.srcs().end());
   const bool grouped = target_.gpu && std::any_of(loops.begin(), loops.end(), [](const UOp& l) { return is_group_axis(axis_type(l)); });
   if (grouped)
-    std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).ival() > b.src(0).ival(); });
+    std::stable_sort(loops.begin(), loops.end(), [](const UOp& a, const UOp& b) { return a.src(0).vmax() > b.src(0).vmax(); });
   for (size_t i = 0; i < loops.size(); ++i) {
     const UOp& l = loops[i];
     const RangeInfo info = range_info(l);

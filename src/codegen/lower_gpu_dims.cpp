@@ -15,6 +15,8 @@ constexpr int64_t kThreadsPerBlock = 256;
 UOp special(const std::string& name, int64_t bound) {
   return UOp::make(Ops::SPECIAL, dtypes::weakint, {UOp::int_const(bound)}, Arg(name));
 }
+// A symbolic bound: the grid is planned for its maximum and the threads past it return.
+UOp special(const std::string& name, const UOp& bound) { return UOp::make(Ops::SPECIAL, dtypes::weakint, {bound}, Arg(name)); }
 
 UOp div(const UOp& x, int64_t d) { return d == 1 ? x : x.floordiv(d); }
 
@@ -24,8 +26,10 @@ GpuDims lower_gpu_dims(const UOp& ast, const Target& target) {
   const UOp& end = ast.src(0);
   const std::vector<UOp> loops(end.srcs().begin() + 1, end.srcs().end());
   int64_t n = 1, local = 1, group = 0;
+  UOp outputs = UOp::int_const(1);  // the number of outputs; symbolic where a loop is
   for (const UOp& l : loops) {
-    n *= l.src(0).ival();
+    n *= int64_t(l.src(0).vmax());
+    outputs = outputs * l.src(0);
     if (const RangeInfo info = range_info(l); info.type == AxisType::Local) local *= info.amount;
   }
   for (const UOp& u : toposort(ast))
@@ -56,6 +60,18 @@ GpuDims lower_gpu_dims(const UOp& ast, const Target& target) {
   }
   if (g.lane) g.specials.push_back(g.lane);
   if (loops.empty()) return g;
+  if (has_symbolic_loop(ast)) {  // no LOCAL or GROUP opts apply here: one thread per output
+    const UOp gid = special("gid", outputs);
+    g.specials.insert(g.specials.begin(), gid);
+    UOp stride = UOp::int_const(1);
+    for (size_t i = loops.size(); i-- > 0;) {
+      const UOp& size = loops[i].src(0);
+      const UOp v = stride.is_const_int(1) ? gid : gid.floordiv(stride);
+      g.outputs[i] = i == 0 ? v : v % size;
+      stride = stride * size;
+    }
+    return g;
+  }
   const UOp gid = g.grouped ? special("bid", n) : special("gid", n);
   g.specials.insert(g.specials.begin(), gid);
   int64_t stride = 1;

@@ -39,6 +39,14 @@ UOp replacement_range(const UOp& old, int64_t size, int64_t id) {
   return make_range(size, id, info.type, info.amount);
 }
 
+// The trip count of a loop an opt reshapes. A symbolic loop keeps its shape for every value: opts
+// that would split it are refused (THREAD and plain loops stay correct at any count).
+int64_t constant_loop(const UOp& range, const std::string& opt) {
+  const std::optional<int64_t> n = const_range_size(range);
+  check(n.has_value(), [&] { return opt + ": the loop runs a symbolic number of times; opts apply to constant loops"; });
+  return *n;
+}
+
 UOp upcast(const UOp& ast, int axis, int64_t amount) {
   const UOp& end = ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
@@ -47,7 +55,7 @@ UOp upcast(const UOp& ast, int axis, int64_t amount) {
            " output loops)";
   });
   const UOp& range = end.src(size_t(axis) + 1);
-  const int64_t n = range.src(0).ival();
+  const int64_t n = constant_loop(range, "UPCAST");
   check(amount > 1 && n % amount == 0, [&] {
     return "UPCAST: amount " + std::to_string(amount) + " does not divide loop " + std::to_string(axis) + " of size " +
            std::to_string(n);
@@ -80,7 +88,7 @@ UOp pad_to(const UOp& ast, int axis, int64_t k) {
     return "PADTO: axis " + std::to_string(axis) + " out of range (the kernel has " + std::to_string(loops) + " output loops)";
   });
   const UOp& range = end.src(size_t(axis) + 1);
-  const int64_t n = range.src(0).ival();
+  const int64_t n = constant_loop(range, "PADTO");
   check(k > 1 && n % k != 0, [&] {
     return "PADTO: " + std::to_string(k) + " must be above 1 and not already divide loop " + std::to_string(axis) +
            " of size " + std::to_string(n);
@@ -253,7 +261,7 @@ ScheduledKernel unroll_opt(const ScheduledKernel& kernel, const Opt& opt) {
     return opt.str() + ": the kernel has " + std::to_string(reduce_loops.size()) + " reduction loops";
   });
   const UOp& r = reduce_loops[size_t(opt.axis)];
-  const int64_t n = r.src(0).ival();
+  const int64_t n = constant_loop(r, opt.str());
   check(opt.amount > 1 && n % opt.amount == 0, [&] {
     return opt.str() + ": " + std::to_string(opt.amount) + " does not divide the loop of " + std::to_string(n);
   });
@@ -290,7 +298,8 @@ ScheduledKernel group_opt(const ScheduledKernel& kernel, const Opt& opt) {
   for (const UOp& r : top_level_reduces(kernel.ast)) {
     UOp largest = r.src(1);
     for (size_t i = 2; i < r.num_srcs(); ++i)
-      if (r.src(i).src(0).ival() > largest.src(0).ival()) largest = r.src(i);
+      if (r.src(i).src(0).vmax() > largest.src(0).vmax()) largest = r.src(i);
+    constant_loop(largest, opt.str());
     check(axis_type(largest) == AxisType::Loop, [&] { return opt.str() + ": the reduction's largest loop is unrolled"; });
     shared.emplace(largest, with_axis(largest, type, opt.amount));
   }
@@ -309,7 +318,7 @@ ScheduledKernel local_opt(const ScheduledKernel& kernel, const Opt& opt) {
   const RangeInfo info = range_info(r);
   check(info.type == AxisType::Loop || info.type == AxisType::Local,
         [&] { return opt.str() + ": the loop is split across CPU cores (THREAD)"; });
-  const int64_t n = r.src(0).ival(), before = info.type == AxisType::Local ? info.amount : 1;
+  const int64_t n = constant_loop(r, "LOCAL"), before = info.type == AxisType::Local ? info.amount : 1;
   int64_t threads = opt.amount;
   for (const UOp& l : loops)
     if (axis_type(l) == AxisType::Local) threads *= range_info(l).amount;

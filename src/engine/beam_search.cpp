@@ -76,7 +76,7 @@ class Search {
     const auto* out = k.buffers[0].arg().as<BufferArg>();
     bytes_ = size_t(out->size) * size_t(k.buffers[0].dtype().itemsize());
     scratch_ = dev_.allocate(bytes_);
-    ptrs_.assign(bufs, bufs + k.buffers.size());
+    ptrs_.assign(bufs, bufs + k.buffers.size() + k.vars.size());  // variables' values follow the buffers
     ptrs_[0] = scratch_.get();
     want_ = run_once(compile({{}})[0]);
   }

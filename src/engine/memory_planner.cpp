@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "anneal/engine/engine.h"
+#include "anneal/runtime/buffer_io.h"
 #include "anneal/rewrite/pass_trace.h"
 
 namespace anneal {
@@ -17,9 +18,7 @@ void plan_memory(Schedule& sched) {
   PassScope stage("plan_memory");
   std::unordered_set<const void*> outputs;
   for (const UOp& o : sched.outputs) {
-    UOp b = o;
-    while (b.is(Ops::RESHAPE)) b = b.src(0);
-    outputs.insert(b.get());
+    outputs.insert(view_buffer(o).get());
   }
   std::unordered_map<const void*, size_t> last_use;
   for (size_t i = 0; i < sched.kernels.size(); ++i)

@@ -1,4 +1,5 @@
 // run_schedule: opts, render and compile (one program per schedule and device, cached), launch.
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -101,6 +102,19 @@ std::shared_ptr<const Kernel> beam_kernel(const ScheduledKernel& k, Device& devi
 
 Device& device_of(const ScheduledKernel& k) { return get_device(k.buffers[0].arg().as<BufferArg>()->device); }
 
+// The values of a kernel's variables in this schedule, in the kernel's argument order.
+std::vector<int64_t> variable_values(const Schedule& s, const ScheduledKernel& k) {
+  std::vector<int64_t> out;
+  for (const UOp& v : k.vars) {
+    auto it = std::find_if(s.var_vals.begin(), s.var_vals.end(), [&](const auto& p) { return p.first == v; });
+    check(it != s.var_vals.end(), [&] {
+      return "kernel " + k.name + ": variable '" + v.arg().as<ParamArg>()->name + "' has no value in this schedule";
+    });
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 Schedule create_schedule(std::span<const UOp> outputs) { return create_schedule(outputs, default_device()); }
@@ -129,14 +143,18 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
   PassScope run_stage("run");
   run_stage.count("kernels", s.kernels.size());
   std::vector<void*> ptrs;
+  std::vector<int64_t> values;
   const bool beam = beam_width() > 0;
   for (size_t i = 0; i < s.kernels.size(); ++i) {
     ptrs.clear();
     for (const UOp& b : s.kernels[i].buffers) ptrs.push_back(b.arg().as<BufferArg>()->storage.get());
+    // Variables follow the buffers, each as the address of its 64-bit value.
+    values = variable_values(s, s.kernels[i]);
+    for (int64_t& v : values) ptrs.push_back(&v);
     if (beam) compiled[i] = beam_kernel(s.kernels[i], device_of(s.kernels[i]), ptrs.data());
     compiled[i]->launch(ptrs.data());
     ++launched;
-    if (LaunchCapture* capture = LaunchCapture::active()) capture->record({compiled[i], s.kernels[i].buffers});
+    if (LaunchCapture* capture = LaunchCapture::active()) capture->record({compiled[i], s.kernels[i].buffers, values});
   }
   return compiled;
 }

@@ -46,7 +46,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
     check(t.defined(), "safetensors: tensor '" + name + "' is uninitialised");
     check(!header.contains(name), "safetensors: duplicate tensor name '" + name + "'");
     blobs.push_back(t.host_bytes());
-    header[name] = {{"dtype", name_of(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + blobs.back().size()}}};
+    header[name] = {{"dtype", name_of(t.dtype())}, {"shape", const_shape(t.shape())}, {"data_offsets", {offset, offset + blobs.back().size()}}};
     offset += blobs.back().size();
   }
   std::string text = header.dump();
@@ -105,7 +105,8 @@ NamedTensors load_safetensors(const std::string& path) {
       shape.push_back(int64_t(extent));
     }
     // Checked before anything (numel, strides, the byte count below) multiplies the extents.
-    const std::optional<int64_t> count = checked_product(std::span<const int64_t>(shape));
+    const std::vector<int64_t> extents = const_shape(shape);
+    const std::optional<int64_t> count = checked_product(std::span<const int64_t>(extents));
     if (!count || *count > kMaxElements) bad("shape " + shape_str(shape) + " is implausibly large (more than 2^40 elements)");
     const auto& off = e["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())

@@ -101,11 +101,13 @@ LanguageTable cuda() {
   l.vector_store = [](const std::string& buffer, const std::string& index, const std::string& values) {
     return "*(float4*)&" + buffer + "[" + index + "] = make_float4(" + values + ");";
   };
-  l.gpu.signature = [](const std::string& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers) {
+  l.gpu.signature = [](const std::string& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers,
+                       const std::vector<std::string>& vars) {
     std::string s = "extern \"C\" __global__ void __launch_bounds__(" + std::to_string(threads) + ") " + kernel + "(";
     for (size_t i = 0; i < buffers.size(); ++i)
       s += (i ? ", " : "") + std::string(buffers[i].written ? "" : "const ") + buffers[i].memory_type + "* __restrict__ data" +
            std::to_string(i);
+    for (const std::string& v : vars) s += ", const long long " + v;
     return s + ") {";
   };
   l.gpu.block = "blockIdx.x";

@@ -22,6 +22,11 @@ void CEmitter::open_function(bool idle_cores) {
     const std::string t = buffer_type(k_.buffers[i].dtype()), c = i ? "const " : "";
     out_ << "  " << c << t << "* restrict data" << i << " = (" << c << t << "*)bufs[" << i << "];\n";
   }
+  for (size_t j = 0; j < k_.vars.size(); ++j) {
+    const std::string name = variable_name(k_.vars[j]);
+    out_ << "  const long long " << name << " = *(const long long*)bufs[" << k_.buffers.size() + j << "];\n";
+    bind(k_.vars[j], name);
+  }
   indent_ = 1;
 }
 

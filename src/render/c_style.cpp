@@ -102,12 +102,15 @@ void CStyleEmitter::open_loop(const UOp& r) {
   if (info.type == AxisType::Unroll)
     if (const std::string hint = lang_.unroll(info.amount); !hint.empty()) directive(hint);
   const std::string name = range_name(r);
-  const std::string n = std::to_string(r.src(0).ival()), t = value_type(r);
+  // A symbolic trip count is an expression over the kernel's variable arguments.
+  const bool fixed = r.src(0).is_const();
+  const std::string n = fixed ? std::to_string(r.src(0).ival()) : "(" + emit_value(r.src(0)) + ")", t = value_type(r);
+  const std::string cpu_n = fixed ? n + "LL" : "(long long)" + n;
   bind(r, name);
   switch (info.type) {
     case AxisType::Thread:
-      line(lang_.loop(t, name, lang_.cast(t, "(" + n + "LL * core / cores)"),
-                      name + " < " + lang_.cast(t, "(" + n + "LL * (core + 1) / cores)"), name + "++"));
+      line(lang_.loop(t, name, lang_.cast(t, "(" + cpu_n + " * core / cores)"),
+                      name + " < " + lang_.cast(t, "(" + cpu_n + " * (core + 1) / cores)"), name + "++"));
       break;
     case AxisType::GroupChunked: {
       // n * lane needs 64 bits for long loops; without 64-bit integers it must fit in 32.

@@ -70,6 +70,8 @@ class CStyleEmitter {
     else out_ << s << "\n";
   }
   std::string range_name(const UOp& r) const { return "r" + std::to_string(range_id(r)); }
+  // A variable's name in generated code: kernels take variables as arguments after their buffers.
+  static std::string variable_name(const UOp& v) { return "v_" + v.arg().as<ParamArg>()->name; }
   void bind(const UOp& u, std::string name) {
     names_[u.get()] = std::move(name);
     bound_.push_back(u);

@@ -10,7 +10,7 @@ namespace anneal {
 GpuEmitter::GpuEmitter(const ScheduledKernel& k, KernelEntry* entry, const LanguageTable& lang, Target target)
     : CStyleEmitter(k, lang), entry_(entry), target_(std::move(target)) {
   const UOp& end = k.ast.src(0);
-  for (size_t i = 1; i < end.num_srcs(); ++i) outputs_ *= end.src(i).src(0).ival();
+  for (size_t i = 1; i < end.num_srcs(); ++i) outputs_ *= int64_t(end.src(i).src(0).vmax());  // symbolic: the most
 }
 
 std::string GpuEmitter::render_generic() {
@@ -32,10 +32,16 @@ void GpuEmitter::open_signature(int64_t threads, int64_t blocks) {
     entry_->local = {threads, 1, 1};
     entry_->global = {std::min(blocks, max_x), (blocks + max_x - 1) / max_x, 1};
     entry_->buffers = k_.buffers.size();
+    entry_->vars = k_.vars.size();
   }
   std::vector<LanguageTable::Buffer> buffers;
   for (size_t i = 0; i < k_.buffers.size(); ++i) buffers.push_back({buffer_type(k_.buffers[i].dtype()), i == 0, k_.buffers[i].dtype()});
-  out_ << lang_.gpu.signature(k_.name, threads, buffers) << "\n";
+  std::vector<std::string> vars;
+  for (const UOp& v : k_.vars) {
+    vars.push_back(variable_name(v));
+    bind(v, vars.back());
+  }
+  out_ << lang_.gpu.signature(k_.name, threads, buffers, vars) << "\n";
   indent_ = 1;
   // A 2-D grid that does not divide evenly has blocks past the last.
   if (blocks > max_x && blocks % max_x != 0) line(lang_.when(block_index() + " >= " + std::to_string(blocks) + "u", "return;"));
@@ -47,14 +53,15 @@ void GpuEmitter::open_kernel(const LinearKernel& program) { open_signature(progr
 // bid: the block; lid: the thread in its block.
 void GpuEmitter::declare_special(const UOp& s) {
   const std::string& name = *s.arg().as_string();
-  const int64_t bound = s.src(0).ival();
+  const int64_t bound = int64_t(s.src(0).vmax());  // a symbolic bound: the grid covers its maximum
   const std::string block = block_index(), thread = lang_.gpu.thread;
   if (name == "gid") {
     const bool narrow = bound + threads_ <= INT32_MAX;
     const std::string t = lang_.index(!narrow), per = std::to_string(threads_);
     if (narrow) line(lang_.constant(t, name, lang_.cast(t, "(" + block + " * " + per + "u + " + thread + ")")));
     else line(lang_.constant(t, name, lang_.cast(t, block) + " * " + per + " + " + thread));
-    line(lang_.when(name + " >= " + lang_.index_literal(bound, !narrow), "return;"));
+    const std::string limit = s.src(0).is_const() ? lang_.index_literal(bound, !narrow) : "(" + emit_value(s.src(0)) + ")";
+    line(lang_.when(name + " >= " + limit, "return;"));
   } else {
     const std::string t = value_type(s);
     line(lang_.constant(t, name, lang_.cast(t, name == "bid" ? block : thread)));

@@ -72,8 +72,10 @@ struct LanguageTable {
   };
   struct Gpu {
     // The kernel's opening, up to its body's brace: declarations it needs outside the function, the
-    // signature with `threads` threads per block and its buffers.
-    std::function<Text(const Text& kernel, int64_t threads, const std::vector<Buffer>& buffers)> signature;
+    // signature with `threads` threads per block, its buffers and its variables (64-bit integers,
+    // after the buffers; a language without them refuses symbolic kernels by name).
+    std::function<Text(const Text& kernel, int64_t threads, const std::vector<Buffer>& buffers, const std::vector<Text>& vars)>
+        signature;
     Text block, thread;          // the block's index in the grid and the thread's in its block (unsigned)
     Text barrier;                // every thread of the block waits here
     int64_t max_grid_x = 0;      // blocks along x; beyond it the grid is 2-D (see block)

@@ -41,6 +41,7 @@ ProgramSource render_program(std::span<const ScheduledKernel> kernels, const Tar
     KernelEntry e;
     e.name = k.name;
     e.buffers = k.buffers.size();
+    e.vars = k.vars.size();
     e.source = language.render(k, &e);
     p.kernels.push_back(std::move(e));
   }

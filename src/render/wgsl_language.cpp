@@ -125,7 +125,11 @@ LanguageTable wgsl() {
   l.float_literal = [](const Text& hex, DType) { return "(" + hex + "f)"; };
   l.min_int = [](const Text& t, int bits) { return t + "(" + std::to_string(-(int64_t(1) << (bits - 1))) + ")"; };
   l.buffer = [](const Text& kernel, int64_t slot) { return kernel + "_data" + std::to_string(slot); };
-  l.gpu.signature = [](const Text& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers) {
+  l.gpu.signature = [](const Text& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers,
+                       const std::vector<Text>& vars) {
+    if (!vars.empty())
+      throw Error("WGSL renderer: kernel " + kernel + " takes variable " + vars.front() +
+                  " (a symbolic shape); symbolic kernels run on the CPU and CUDA, not yet on WebGPU");
     Text s;
     for (size_t i = 0; i < buffers.size(); ++i)
       s += "@group(0) @binding(" + std::to_string(i) + ") var<storage, " + (buffers[i].written ? "read_write" : "read") +

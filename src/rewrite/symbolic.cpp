@@ -3,6 +3,7 @@
 
 #include "anneal/rewrite/graph_rewrite.h"
 #include "anneal/uop/graph.h"
+#include "anneal/uop/shape.h"
 #include "rule_util.h"
 
 namespace anneal {
@@ -230,6 +231,11 @@ const PatternMatcher& symbolic() {
 }
 
 UOp symbolic_rewrite(const UOp& u) { return u.is_const() ? u : graph_rewrite(u, symbolic(), "symbolic"); }
+
+namespace {
+// Symbolic dimensions live in canonical form (uop/shape.h), so that B*784 built twice is one node.
+const bool dims_simplified = (set_dim_simplifier([](const UOp& u) { return symbolic_rewrite(u); }), true);
+}  // namespace
 
 UOp rules::no_larger_than(const UOp& input, const UOp& rewritten) {
   return node_count(rewritten) <= node_count(input) ? rewritten : input;

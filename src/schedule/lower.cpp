@@ -20,13 +20,11 @@ UOp flat_index(const std::vector<UOp>& idx, const Shape& shape) {
   const Shape strides = strides_of(shape);
   UOp flat = idx_const(0);
   for (size_t i = 0; i < idx.size(); ++i)
-    if (shape[i] != 1) flat = flat + idx[i] * strides[i];
+    if (shape[i] != 1) flat = flat + idx[i] * strides[i].uop();
   return flat;
 }
 
-UOp KernelLowerer::new_range(int64_t size) {
-  return make_range(size, next_range_++);
-}
+UOp KernelLowerer::new_range(const Dim& size) { return make_range(size.uop(), next_range_++); }
 
 UOp KernelLowerer::param_for(const UOp& buffer) {
   if (auto it = params_.find(buffer.get()); it != params_.end()) return it->second;
@@ -50,7 +48,7 @@ UOp KernelLowerer::load(const UOp& buffer, const Shape& shape, const std::vector
 UOp KernelLowerer::lower_kernel(const UOp& out, std::vector<UOp>& buffers) {
   const Shape& shape = shape_of(root_);
   std::vector<UOp> loops, idx;
-  for (int64_t d : shape) {
+  for (const Dim& d : shape) {
     if (d == 1) {
       idx.push_back(idx_const(0));
       continue;
@@ -88,7 +86,8 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
   if (fused_seen_.emplace(n.get(), true).second) fused_.push_back(n);
   const Shape& out = shape_of(n);
   switch (n.op()) {
-    case Ops::CONST: return n;
+    case Ops::CONST:
+    case Ops::PARAM: return n;  // a constant, or a variable (a kernel argument)
     case Ops::BUFFER: return load(n, out, idx, valid);
     case Ops::CONTIGUOUS:
     case Ops::DETACH: return lower(n.src(0), idx, valid);
@@ -121,8 +120,8 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
           continue;
         }
         // The leading dimension needs no modulo: flat < numel.
-        UOp v = flat.floordiv(strides[j]);
-        src_idx.push_back(j == 0 ? v : v % in[j]);
+        UOp v = flat.floordiv(strides[j].uop());
+        src_idx.push_back(j == 0 ? v : v % in[j].uop());
       }
       return lower(n.src(0), src_idx, valid);
     }
@@ -141,9 +140,9 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
     }
     case Ops::SHRINK: {
       std::vector<UOp> src_idx = idx;
-      const auto& p = targ(n);
+      const std::vector<Dim> p = movement_dims(n);
       for (size_t i = 0; i < idx.size(); ++i)
-        if (p[2 * i] != 0) src_idx[i] = idx[i] + p[2 * i];
+        if (!(p[2 * i] == 0)) src_idx[i] = idx[i] + p[2 * i].uop();
       return lower(n.src(0), src_idx, valid);
     }
     case Ops::WINDOW: {  // position o, window element j of the axis read element o s + j d
@@ -157,21 +156,21 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
       std::vector<UOp> src_idx = idx;
       const auto& flags = targ(n);
       for (size_t i = 0; i < idx.size(); ++i)
-        if (flags[i]) src_idx[i] = idx_const(out[i] - 1) - idx[i];
+        if (flags[i]) src_idx[i] = (out[i] - 1).uop() - idx[i];
       return lower(n.src(0), src_idx, valid);
     }
     case Ops::PAD: {
       const Shape& in = shape_of(n.src(0));
-      const auto& p = targ(n);
+      const std::vector<Dim> p = movement_dims(n);
       std::vector<UOp> src_idx = idx;
       UOp inside = UOp::bool_const(true);
       for (size_t i = 0; i < idx.size(); ++i) {
-        const int64_t before = p[2 * i], after = p[2 * i + 1];
-        if (before) {
-          src_idx[i] = idx[i] - before;
-          inside = and_valid(inside, idx_const(before - 1).lt(idx[i]));
+        const Dim before = p[2 * i], after = p[2 * i + 1];
+        if (!(before == 0)) {
+          src_idx[i] = idx[i] - before.uop();
+          inside = and_valid(inside, (before - 1).uop().lt(idx[i]));
         }
-        if (after) inside = and_valid(inside, idx[i].lt(before + in[i]));
+        if (!(after == 0)) inside = and_valid(inside, idx[i].lt((before + in[i]).uop()));
       }
       UOp value = lower(n.src(0), src_idx, and_valid(valid, inside));
       return inside.where(value, UOp::constant(n.dtype(), ConstValue::integer(0)));

@@ -31,7 +31,7 @@ class KernelLowerer {
   UOp lower_op(const UOp& node, const std::vector<UOp>& idx, const UOp& valid);
   UOp load(const UOp& buffer, const Shape& shape, const std::vector<UOp>& idx, const UOp& valid);
   UOp param_for(const UOp& buffer);
-  UOp new_range(int64_t size);
+  UOp new_range(const Dim& size);
 
   const std::unordered_map<const void*, UOp>& realized_;
   UOp root_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cctype>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -16,6 +17,7 @@
 #include "anneal/uop/graph.h"
 #include "lower.h"
 #include "split_reduce.h"
+#include "unbind.h"
 
 namespace anneal {
 namespace {
@@ -33,7 +35,15 @@ UOp strip_movement(UOp u) {
 bool is_buffer_view(const UOp& u) {
   UOp x = u;
   while (x.is(Ops::RESHAPE)) x = x.src(0);
+  if (x.is(Ops::SHRINK) && x.src(0).is(Ops::BUFFER) && movement_dims(x)[0] == 0 && movement_dims(x)[1].is_symbolic())
+    x = x.src(0);  // a symbolic value's view of the front of its buffer
   return x.is(Ops::BUFFER);
+}
+
+// The BUFFER under a buffer view.
+UOp strip_view(UOp u) {
+  while (u.is(Ops::RESHAPE) || u.is(Ops::SHRINK)) u = u.src(0);
+  return u;
 }
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
@@ -77,7 +87,7 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
         // size or more would run its loops (gated to zero) mostly over the padding — a concatenation
         // of three matmuls as one kernel that runs all three reductions for every element. (Thin
         // borders, as in convolution gradients, stay fused.)
-        const bool wide_pad = u.is(Ops::PAD) && numel(shape_of(u)) >= 2 * numel(shape_of(u.src(0)));
+        const bool wide_pad = u.is(Ops::PAD) && max_numel(shape_of(u)) >= 2 * max_numel(shape_of(u.src(0)));
         if (!u.is(Ops::EXPAND) && !u.is(Ops::WINDOW) && !wide_pad) continue;  // WINDOW reads each element k times
         const UOp base = strip_movement(u.src(0));
         if (has_reduce[base.get()] && !realized.count(base.get())) {
@@ -156,7 +166,12 @@ void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_ma
 std::string kernel_name(const ScheduledKernel& k, std::unordered_map<std::string, int>& used) {
   bool reduces = has_op(k.ast, Ops::REDUCE);
   std::string name = reduces ? "r" : "E";
-  for (int64_t d : k.shape) name += "_" + std::to_string(d);
+  for (const Dim& d : k.shape) {
+    std::string s = d.str();  // a symbolic size names its variables: E_B_784, r_T_T
+    for (char& c : s)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    name += "_" + s;
+  }
   if (k.shape.empty()) name += "_1";
   int n = used[name]++;
   return n ? name + "n" + std::to_string(n) : name;
@@ -175,6 +190,7 @@ struct CachedKernel {
   DType dtype;
   std::vector<BufferRef> refs;
   std::vector<size_t> fused;  // positions in the graph's toposort
+  std::vector<UOp> vars;
 };
 struct CachedSchedule {
   std::vector<CachedKernel> kernels;
@@ -219,11 +235,12 @@ Schedule instantiate(const CachedSchedule& c, const std::vector<UOp>& order, con
   Schedule sched;
   std::vector<UOp> made;
   for (const CachedKernel& ck : c.kernels) {
-    made.push_back(UOp::buffer(ck.device, numel(ck.shape), ck.dtype));
+    made.push_back(UOp::buffer(ck.device, max_numel(ck.shape), ck.dtype));
     ScheduledKernel k;
     k.name = ck.name;
     k.ast = ck.ast;
     k.shape = ck.shape;
+    k.vars = ck.vars;
     for (const BufferRef& r : ck.refs) k.buffers.push_back(r.input ? inputs[r.index] : made[r.index]);
     for (size_t pos : ck.fused) k.fused.push_back(order[pos]);
     sched.kernels.push_back(std::move(k));
@@ -284,14 +301,14 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
     const Shape& shape = shape_of(u);
     const std::string* dev = devices.at(u.get());
     const std::string device = dev ? *dev : default_device;
-    UOp buf = UOp::buffer(device, numel(shape), u.dtype());
+    UOp buf = UOp::buffer(device, max_numel(shape), u.dtype());
     buffers.emplace(u.get(), buf);
     kernel_of.emplace(buf.get(), c.kernels.size());
     ScheduledKernel k;
     k.shape = shape;
     KernelLowerer lowerer(buffers, u);
     k.ast = lowerer.lower_kernel(buf, k.buffers);
-    CachedKernel ck{kernel_name(k, names), device, k.ast, shape, u.dtype(), {}, {}};
+    CachedKernel ck{kernel_name(k, names), device, k.ast, shape, u.dtype(), {}, {}, kernel_variables(k.ast)};
     for (const UOp& f : lowerer.fused())
       if (auto it = position.find(f.get()); it != position.end()) ck.fused.push_back(it->second);
     for (const UOp& b : k.buffers) {
@@ -315,35 +332,44 @@ ScheduleCacheStats schedule_cache_stats() {
   return stats;
 }
 
-Schedule create_schedule(std::span<const UOp> outputs, const std::string& default_device) {
+Schedule create_schedule(std::span<const UOp> bound_outputs, const std::string& default_device) {
   // Realizing what is already a buffer costs nothing (and does not touch the cache).
-  if (std::all_of(outputs.begin(), outputs.end(), is_buffer_view)) {
+  if (std::all_of(bound_outputs.begin(), bound_outputs.end(), is_buffer_view)) {
     Schedule done;
-    done.outputs.assign(outputs.begin(), outputs.end());
+    done.outputs.assign(bound_outputs.begin(), bound_outputs.end());
     return done;
   }
-  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, outputs);
   PassScope stage("schedule");
   PassScope key_stage("structure_key");
-  const std::vector<UOp> order = toposort(sink);
+  // The bound values leave the graph: what is scheduled and cached is the same for every value.
+  const Unbound bare = unbind(bound_outputs, toposort(UOp::make(Ops::SINK, dtypes::void_, bound_outputs)));
+  const std::span<const UOp> outputs(bare.outputs);
+  const std::vector<UOp> order = toposort(UOp::make(Ops::SINK, dtypes::void_, bare.outputs));
   std::vector<UOp> inputs;
   const Key128 key = structure_key(order, inputs, default_device);
   key_stage.count("nodes", order.size());
   key_stage.end();
-  if (!cache_enabled()) return instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs);
+  auto finish = [&](Schedule s) {
+    // Outputs keep their bound shapes: a symbolic value is read back at its bound size.
+    for (size_t i = 0; i < s.outputs.size(); ++i)
+      if (s.outputs[i] != bound_outputs[i]) s.outputs[i] = strip_view(s.outputs[i]).view_as(shape_of(bound_outputs[i]));
+    s.var_vals = bare.values;
+    return s;
+  };
+  if (!cache_enabled()) return finish(instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs));
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     if (auto it = cache.find(key); it != cache.end()) {
       ++stats.hits;
       stage.count("cache hits", 1);
-      return instantiate(it->second, order, inputs, outputs);
+      return finish(instantiate(it->second, order, inputs, outputs));
     }
   }
   CachedSchedule built = build(outputs, order, inputs, default_device);
   std::lock_guard<std::mutex> lock(cache_mu);
   ++stats.misses;
   if (cache.size() >= 4096) cache.clear();  // bound memory in programs that never repeat a graph
-  return instantiate(cache.emplace(key, std::move(built)).first->second, order, inputs, outputs);
+  return finish(instantiate(cache.emplace(key, std::move(built)).first->second, order, inputs, outputs));
 }
 
 }  // namespace anneal

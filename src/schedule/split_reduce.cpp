@@ -20,6 +20,7 @@ UOp split(const UOp& r) {
   if (Ops(arg[0]) != Ops::ADD) return UOp();
   const UOp& x = r.src(0);
   const Shape& in = shape_of(x);
+  if (is_symbolic(in)) return UOp();  // a symbolic length: one stage for every value
   const int64_t outputs = numel(shape_of(r)), per_output = numel(in) / std::max<int64_t>(1, outputs);
   if (outputs <= kFewOutputs || per_output < kLongReduction) return UOp();
   int64_t want = 1;

@@ -25,8 +25,25 @@ DType dtype_of() {
 }  // namespace
 
 void check_shape(const Shape& shape, const char* op) {
-  for (int64_t d : shape)
-    check(d >= 0, [&] { return std::string(op) + ": negative dimension in shape " + shape_str(shape); });
+  for (const Dim& d : shape)
+    check(d.vmin() >= 0, [&] { return std::string(op) + ": negative dimension in shape " + shape_str(shape); });
+}
+
+// Host data for a shape: a symbolic one holds its bound values' elements, stored at the front of a
+// buffer sized for the variables' maxima (so that every value shares one graph structure).
+UOp host_buffer(const void* data, const Shape& shape, DType dtype, const std::string& device, const char* op) {
+  check_shape(shape, op);
+  const int64_t n = bound_numel(shape), capacity = max_numel(shape);
+  check(data != nullptr || n == 0, std::string(op) + ": null data pointer");
+  UOp buf = new_buffer(device, capacity, dtype);
+  if (n == capacity) {
+    upload(buf, data);
+  } else {
+    std::vector<uint8_t> staging(size_t(capacity) * size_t(dtype.itemsize()), 0);
+    if (n > 0) std::memcpy(staging.data(), data, size_t(n) * size_t(dtype.itemsize()));
+    upload(buf, staging.data());
+  }
+  return buf.view_as(shape);
 }
 
 UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
@@ -40,11 +57,10 @@ UOp new_buffer(const std::string& device, int64_t size, DType dtype) {
 template <class T>
 Tensor Tensor::from_vector(const std::vector<T>& data, Shape shape, const std::string& device) {
   check_shape(shape, "from_vector");
-  check(int64_t(data.size()) == anneal::numel(shape), [&] {
+  check(int64_t(data.size()) == bound_numel(shape), [&] {
     return "from_vector: " + std::to_string(data.size()) + " values do not fill shape " + shape_str(shape);
   });
   const DType dt = dtype_of<T>();
-  UOp buf = new_buffer(device, int64_t(data.size()), dt);
   std::vector<uint8_t> staging(data.size() * size_t(dt.itemsize()));
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<uint8_t> bytes(data.begin(), data.end());
@@ -52,8 +68,7 @@ Tensor Tensor::from_vector(const std::vector<T>& data, Shape shape, const std::s
   } else {
     write_elements(staging.data(), dt, data.data(), data.size());
   }
-  upload(buf, staging.data());
-  return Tensor(buf.view_as(shape));
+  return Tensor(host_buffer(staging.data(), shape, dt, device, "from_vector"));
 }
 template Tensor Tensor::from_vector<float>(const std::vector<float>&, Shape, const std::string&);
 template Tensor Tensor::from_vector<double>(const std::vector<double>&, Shape, const std::string&);
@@ -63,16 +78,17 @@ template Tensor Tensor::from_vector<uint8_t>(const std::vector<uint8_t>&, Shape,
 template Tensor Tensor::from_vector<bool>(const std::vector<bool>&, Shape, const std::string&);
 
 Tensor Tensor::from_blob(const void* data, Shape shape, DType dtype, const std::string& device) {
-  check_shape(shape, "from_blob");
-  check(data != nullptr || anneal::numel(shape) == 0, "from_blob: null data pointer");
-  UOp buf = new_buffer(device, anneal::numel(shape), dtype);
-  upload(buf, data);
-  return Tensor(buf.view_as(shape));
+  return Tensor(host_buffer(data, shape, dtype, device, "from_blob"));
 }
 
 Tensor Tensor::empty(Shape shape, DType dtype, const std::string& device) {
   check_shape(shape, "empty");
-  return Tensor(new_buffer(device, anneal::numel(shape), dtype).view_as(shape));
+  return Tensor(new_buffer(device, max_numel(shape), dtype).view_as(shape));
+}
+
+Tensor Tensor::scalar(const Dim& d, DType dtype) {
+  if (d.is_const()) return Tensor(broadcast_const(dtype, double(d.value()), {}));
+  return Tensor(d.uop().cast(dtype));
 }
 
 Tensor Tensor::filled(Shape shape, double value, DType dtype, const std::string& device) {

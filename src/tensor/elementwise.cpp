@@ -13,8 +13,8 @@ constexpr double kPi = 3.14159265358979323846;
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   Shape out(std::max(a.size(), b.size()), 1);
   for (size_t i = 0; i < out.size(); ++i) {
-    const int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
-    const int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
+    const Dim da = i < out.size() - a.size() ? Dim(1) : a[i - (out.size() - a.size())];
+    const Dim db = i < out.size() - b.size() ? Dim(1) : b[i - (out.size() - b.size())];
     check(da == db || da == 1 || db == 1, [&] {
       return std::string(op) + ": cannot broadcast shapes " + shape_str(a) + " and " + shape_str(b);
     });

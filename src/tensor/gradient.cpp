@@ -39,7 +39,7 @@ Tensor window_gradient(const Tensor& g, const Shape& in, const Arg::Tuple& p) {
   // Each term keeps the (size 1) window axis until the end: the final reshape then sees indices in
   // range and lowers to nothing, while the pad's shift and gate stay next to the read of g.
   auto full = [](const Shape& shape) {
-    std::vector<std::pair<int64_t, int64_t>> r;
+    std::vector<std::pair<Dim, Dim>> r;
     for (int64_t n : shape) r.push_back({0, n});
     return r;
   };
@@ -47,21 +47,21 @@ Tensor window_gradient(const Tensor& g, const Shape& in, const Arg::Tuple& p) {
   term.back() = 1;
   Tensor sum;
   for (int64_t j = 0; j < k; ++j) {
-    std::vector<std::pair<int64_t, int64_t>> pick = full(out);
+    std::vector<std::pair<Dim, Dim>> pick = full(out);
     pick.back() = {j, j + 1};
     Tensor t = g.shrink(pick);
     if (s > 1) {  // o values s apart: (o, 1) padded to (o, s), flattened, cut after the last value
       Shape split = term;
       split.insert(split.begin() + std::ptrdiff_t(axis) + 1, 1);
-      std::vector<std::pair<int64_t, int64_t>> gap(split.size(), {0, 0});
+      std::vector<std::pair<Dim, Dim>> gap(split.size(), {0, 0});
       gap[axis + 1] = {0, s - 1};
       Shape spread = term;
       spread[axis] = o * s;
-      std::vector<std::pair<int64_t, int64_t>> cut = full(spread);
+      std::vector<std::pair<Dim, Dim>> cut = full(spread);
       cut[axis] = {0, span};
       t = t.reshape(split).pad(gap).reshape(spread).shrink(cut);
     }
-    std::vector<std::pair<int64_t, int64_t>> place(term.size(), {0, 0});
+    std::vector<std::pair<Dim, Dim>> place(term.size(), {0, 0});
     place[axis] = {j * d, i - j * d - span};
     t = t.pad(place);
     sum = j == 0 ? t : sum + t;
@@ -129,16 +129,16 @@ PatternMatcher build_rules() {
     return grads({G(m).permute(inverse).uop()});
   }, "d permute = inverse permute");
   pm.add(op(Ops::PAD, 1), [](const Match& m) {
-    const auto& p = targ(m["x"]);
+    const std::vector<Dim> p = movement_dims(m["x"]);
     const Shape& in = shape_of(m["x"].src(0));
-    std::vector<std::pair<int64_t, int64_t>> keep;
+    std::vector<std::pair<Dim, Dim>> keep;
     for (size_t i = 0; i < in.size(); ++i) keep.push_back({p[2 * i], p[2 * i] + in[i]});
     return grads({G(m).shrink(keep).uop()});
   }, "d pad = shrink");
   pm.add(op(Ops::SHRINK, 1), [](const Match& m) {
-    const auto& p = targ(m["x"]);
+    const std::vector<Dim> p = movement_dims(m["x"]);
     const Shape& in = shape_of(m["x"].src(0));
-    std::vector<std::pair<int64_t, int64_t>> padding;
+    std::vector<std::pair<Dim, Dim>> padding;
     for (size_t i = 0; i < in.size(); ++i) padding.push_back({p[2 * i], in[i] - p[2 * i + 1]});
     return grads({G(m).pad(padding).uop()});
   }, "d shrink = pad");

@@ -19,8 +19,9 @@ Tensor Tensor::var(std::vector<int64_t> axes, bool keepdim, int64_t correction) 
   const Tensor x = dtype().is_float() ? *this : cast(dtypes::float32);
   const Tensor centered = x - x.mean(axes, true);
   const Tensor sq = (centered * centered).sum(axes, keepdim);
-  const int64_t n = numel() / std::max<int64_t>(1, sq.numel());
-  return sq * (1.0 / double(std::max<int64_t>(n - correction, 0)));
+  const Dim n = reduced_count(shape(), axes, "var");
+  if (n.is_symbolic()) return sq * Tensor::scalar(n - correction, sq.dtype()).reciprocal();
+  return sq * (1.0 / double(std::max<int64_t>(n.value() - correction, 0)));
 }
 
 Tensor Tensor::argmax(int64_t axis, bool keepdim) const {
@@ -36,7 +37,7 @@ Tensor Tensor::cumsum(int64_t axis) const {
   axis = normalize_axis(axis, ndim(), "cumsum");
   const int64_t n = shape()[size_t(axis)];
   if (n == 0) return *this;
-  std::vector<std::pair<int64_t, int64_t>> padding(size_t(ndim()), {0, 0});
+  std::vector<std::pair<Dim, Dim>> padding(size_t(ndim()), {0, 0});
   padding[size_t(axis)] = {n - 1, 0};
   // Window o covers elements o-n+1 .. o of the original axis (zeros before the start).
   return pad(padding).windows(axis, n, 1, 1).sum({-1});

@@ -1,5 +1,6 @@
 #include "anneal/tensor/jit.h"
 
+#include <deque>
 #include <unordered_map>
 
 #include "anneal/engine/engine.h"
@@ -51,6 +52,9 @@ struct Jit::Plan {
   };
   std::vector<Output> outputs;
   std::vector<UOp> keep;  // every buffer the launches use stays alive with the plan
+  // The variables' values of the recorded launches: the input signature (bound shapes included)
+  // fixes them, so a replay passes the same ones.
+  std::deque<int64_t> var_values;
   int current = 1;        // which of each pair's buffers holds the current value
 };
 
@@ -92,8 +96,8 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     }
     std::vector<Tensor> outs;
     for (const Plan::Output& o : p.outputs) {
-      const UOp buf = new_buffer(o.device, numel(o.shape), o.dtype);
-      get_device(o.device).copy_on_device(storage_of(buf), resolve(o.slot), size_t(numel(o.shape)) * size_t(o.dtype.itemsize()));
+      const UOp buf = new_buffer(o.device, max_numel(o.shape), o.dtype);
+      get_device(o.device).copy_on_device(storage_of(buf), resolve(o.slot), size_t(max_numel(o.shape)) * size_t(o.dtype.itemsize()));
       outs.push_back(Tensor(buf.view_as(o.shape)));
     }
     p.current = 1 - p.current;
@@ -134,6 +138,10 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   for (const RecordedLaunch& l : rec.launches.launches()) {
     std::vector<Plan::Slot> ls;
     for (const UOp& b : l.buffers) ls.push_back(slot_of(b));
+    for (int64_t v : l.vars) {
+      plan->var_values.push_back(v);
+      ls.push_back({Plan::Kind::Fixed, 0, &plan->var_values.back()});
+    }
     plan->launches.push_back({l.kernel, std::move(ls)});
   }
   // The pairs' "current" buffers are the ones the capture call left the tensors on (index 1), but the

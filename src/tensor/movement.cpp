@@ -1,6 +1,7 @@
 // Movement ops: each is one UOp carrying its arg; none of them copies data.
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "anneal/tensor/tensor.h"
 #include "tensor_internal.h"
@@ -9,6 +10,33 @@ namespace anneal {
 
 UOp movement(Ops op, const UOp& x, std::vector<int64_t> arg) {
   return UOp::make(op, x.dtype(), {x}, Arg(Arg::Tuple(std::move(arg))));
+}
+
+UOp movement(Ops op, const UOp& x, const std::vector<Dim>& arg) { return UOp::make(op, x.dtype(), {x}, movement_arg(arg)); }
+
+std::optional<int64_t> known_value(const Dim& d) {
+  if (d.is_const()) return d.value();
+  try {
+    return d.bound_value();
+  } catch (const Error&) {
+    return std::nullopt;  // an unbound variable: only its range is known
+  }
+}
+
+bool dims_equal(const Dim& a, const Dim& b) {
+  if (a == b) return true;
+  if (a.is_const() && b.is_const()) return false;
+  // A constant size seen as a bound symbolic one (a batch of 3 viewed as B = 3), or two expressions
+  // of the same bound values.
+  const std::optional<int64_t> va = known_value(a), vb = known_value(b);
+  return va && vb && *va == *vb && (a.is_const() || b.is_const());
+}
+
+bool dim_at_most(const Dim& a, const Dim& b) {
+  if (a.is_const() && b.is_const()) return a.value() <= b.value();
+  if (a.vmax() <= b.vmin()) return true;
+  const std::optional<int64_t> va = known_value(a), vb = known_value(b);
+  return va && vb && *va <= *vb && (a.unbound() - b.unbound()).vmax() <= 0;
 }
 
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op) {
@@ -20,30 +48,31 @@ int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op) {
   return a;
 }
 
-Tensor Tensor::reshape(std::vector<int64_t> shape) const {
-  int64_t known = 1, infer = -1;
+Tensor Tensor::reshape(Shape shape) const {
+  Dim known = 1;
+  int64_t infer = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       check(infer < 0, "reshape: only one dimension can be -1");
       infer = int64_t(i);
     } else {
-      check(shape[i] >= 0, [&] { return "reshape: negative dimension in " + shape_str(shape); });
-      known *= shape[i];
+      check(shape[i].vmin() >= 0, [&] { return "reshape: negative dimension in " + shape_str(shape); });
+      known = known * shape[i];
     }
   }
+  const Dim total = sym_numel(this->shape());
   if (infer >= 0) {
-    check(known != 0 && numel() % known == 0, [&] {
-      return "reshape: cannot infer -1 reshaping " + shape_str(this->shape()) + " to " + shape_str(shape);
-    });
-    shape[size_t(infer)] = numel() / known;
-    known *= shape[size_t(infer)];
+    const bool divides = known.is_const() && total.is_const() ? known.value() != 0 && total.value() % known.value() == 0
+                                                               : !(known == 0);
+    check(divides, [&] { return "reshape: cannot infer -1 reshaping " + shape_str(this->shape()) + " to " + shape_str(shape); });
+    shape[size_t(infer)] = total.floordiv(known);
+    known = known * shape[size_t(infer)];
   }
-  check(known == numel(), [&] {
-    return "reshape: cannot reshape " + shape_str(this->shape()) + " (" + std::to_string(numel()) + " elements) to " +
-           shape_str(shape);
+  check(dims_equal(known, total), [&] {
+    return "reshape: cannot reshape " + shape_str(this->shape()) + " (" + total.str() + " elements) to " + shape_str(shape);
   });
   if (shape == this->shape()) return *this;
-  return Tensor(movement(Ops::RESHAPE, uop(), std::move(shape)));
+  return Tensor(movement(Ops::RESHAPE, uop(), shape));
 }
 
 Tensor Tensor::permute(std::vector<int64_t> order) const {
@@ -79,38 +108,41 @@ Tensor Tensor::expand(Shape shape) const {
     return reshape(padded);
   }() : *this;
   for (size_t i = 0; i < shape.size(); ++i) {
-    const int64_t have = x.shape()[i];
+    const Dim have = x.shape()[i];
     if (shape[i] == -1) shape[i] = have;
     check(have == shape[i] || have == 1, [&] {
       return "expand: cannot expand " + shape_str(this->shape()) + " to " + shape_str(shape) + " (dimension " +
-             std::to_string(i) + " is " + std::to_string(have) + ", not 1)";
+             std::to_string(i) + " is " + have.str() + ", not 1)";
     });
   }
   if (shape == x.shape()) return x;
-  return Tensor(movement(Ops::EXPAND, x.uop(), std::move(shape)));
+  return Tensor(movement(Ops::EXPAND, x.uop(), shape));
 }
 
-Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, double value) const {
+Tensor Tensor::pad(std::vector<std::pair<Dim, Dim>> padding, double value) const {
   check(padding.size() == size_t(ndim()), [&] {
     return "pad: " + std::to_string(padding.size()) + " (before, after) pairs for " + std::to_string(ndim()) + " dimensions";
   });
-  // Negative padding removes elements: shrink first, then pad the rest.
-  std::vector<std::pair<int64_t, int64_t>> keep;
+  // Negative (constant) padding removes elements: shrink first, then pad the rest.
+  std::vector<std::pair<Dim, Dim>> keep;
   bool shrinks = false;
   for (size_t i = 0; i < padding.size(); ++i) {
     auto& [b, a] = padding[i];
-    keep.push_back({b < 0 ? -b : 0, shape()[i] - (a < 0 ? -a : 0)});
-    shrinks |= b < 0 || a < 0;
-    b = std::max<int64_t>(b, 0);
-    a = std::max<int64_t>(a, 0);
+    check(b.is_const() || b.vmin() >= 0, [&] { return "pad: symbolic padding " + b.str() + " may be negative"; });
+    check(a.is_const() || a.vmin() >= 0, [&] { return "pad: symbolic padding " + a.str() + " may be negative"; });
+    const bool cut_b = b.is_const() && b.value() < 0, cut_a = a.is_const() && a.value() < 0;
+    keep.push_back({cut_b ? Dim(-b.value()) : Dim(0), shape()[i] - (cut_a ? -a.value() : int64_t(0))});
+    shrinks |= cut_b || cut_a;
+    if (cut_b) b = 0;
+    if (cut_a) a = 0;
   }
   const Tensor base = shrinks ? shrink(keep) : *this;
-  std::vector<int64_t> arg;
+  std::vector<Dim> arg;
   bool any = false;
-  for (auto [b, a] : padding) {
+  for (const auto& [b, a] : padding) {
     arg.push_back(b);
     arg.push_back(a);
-    any |= b || a;
+    any |= !(b == 0) || !(a == 0);
   }
   if (!any) return base;
   Tensor out(movement(Ops::PAD, base.uop(), arg));
@@ -120,24 +152,24 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, double valu
   return inside.where(out, out.scalar_like(value));
 }
 
-Tensor Tensor::shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const {
+Tensor Tensor::shrink(std::vector<std::pair<Dim, Dim>> ranges) const {
   check(ranges.size() == size_t(ndim()), [&] {
     return "shrink: " + std::to_string(ranges.size()) + " ranges for " + std::to_string(ndim()) + " dimensions";
   });
-  std::vector<int64_t> arg;
+  std::vector<Dim> arg;
   bool any = false;
   for (size_t i = 0; i < ranges.size(); ++i) {
-    const int64_t s = ranges[i].first, e = ranges[i].second;
-    check(0 <= s && s <= e && e <= shape()[i], [&] {
-      return "shrink: range [" + std::to_string(s) + ", " + std::to_string(e) + ") is invalid for dimension " +
-             std::to_string(i) + " of " + shape_str(shape());
+    const Dim s = ranges[i].first, e = ranges[i].second;
+    check(dim_at_most(0, s) && dim_at_most(s, e) && dim_at_most(e, shape()[i]), [&] {
+      return "shrink: range [" + s.str() + ", " + e.str() + ") is invalid for dimension " + std::to_string(i) + " of " +
+             shape_str(shape());
     });
     arg.push_back(s);
     arg.push_back(e);
-    any |= s != 0 || e != shape()[i];
+    any |= !(s == 0) || !(e == shape()[i]);
   }
   if (!any) return *this;
-  return Tensor(movement(Ops::SHRINK, uop(), std::move(arg)));
+  return Tensor(movement(Ops::SHRINK, uop(), arg));
 }
 
 Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) const {
@@ -147,22 +179,22 @@ Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) con
   auto clamp = [n](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + n : v, 0, n); };
   start = clamp(start);
   end = std::max(clamp(end), start);
-  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::vector<std::pair<Dim, Dim>> ranges;
   for (int64_t i = 0; i < ndim(); ++i) ranges.push_back({0, shape()[size_t(i)]});
   ranges[size_t(axis)] = {start, end};
   Tensor x = shrink(ranges);
   if (step == 1) return x;
   // Strided: pad the axis to a multiple of step, split it into (count, step) and keep lane 0.
   const int64_t len = end - start, count = (len + step - 1) / step;
-  std::vector<std::pair<int64_t, int64_t>> padding(size_t(ndim()), {0, 0});
+  std::vector<std::pair<Dim, Dim>> padding(size_t(ndim()), {0, 0});
   padding[size_t(axis)] = {0, count * step - len};
   x = x.pad(padding);
   Shape split = x.shape();
   split[size_t(axis)] = count;
   split.insert(split.begin() + axis + 1, step);
   x = x.reshape(split);
-  std::vector<std::pair<int64_t, int64_t>> lane;
-  for (int64_t d : x.shape()) lane.push_back({0, d});
+  std::vector<std::pair<Dim, Dim>> lane;
+  for (const Dim& d : x.shape()) lane.push_back({0, d});
   lane[size_t(axis) + 1] = {0, 1};
   Shape out = shape();
   out[size_t(axis)] = count;
@@ -182,8 +214,8 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
   end = normalize_axis(end, ndim(), "flatten");
   check(start <= end, "flatten: start axis after end axis");
   Shape out(shape().begin(), shape().begin() + start);
-  int64_t merged = 1;
-  for (int64_t i = start; i <= end; ++i) merged *= shape()[size_t(i)];
+  Dim merged = 1;
+  for (int64_t i = start; i <= end; ++i) merged = merged * shape()[size_t(i)];
   out.push_back(merged);
   out.insert(out.end(), shape().begin() + end + 1, shape().end());
   return reshape(out);
@@ -209,7 +241,7 @@ Tensor Tensor::squeeze(int64_t axis) const {
 Tensor Tensor::cat(const std::vector<Tensor>& ts, int64_t axis) {
   check(!ts.empty(), "cat: no tensors");
   axis = normalize_axis(axis, ts[0].ndim(), "cat");
-  int64_t total = 0;
+  Dim total = 0;
   for (const Tensor& t : ts) {
     check(t.ndim() == ts[0].ndim(), [&] { return "cat: " + shape_str(t.shape()) + " and " + shape_str(ts[0].shape()) + " differ in rank"; });
     for (int64_t i = 0; i < t.ndim(); ++i)
@@ -217,18 +249,18 @@ Tensor Tensor::cat(const std::vector<Tensor>& ts, int64_t axis) {
         return "cat: shapes " + shape_str(ts[0].shape()) + " and " + shape_str(t.shape()) + " differ outside axis " +
                std::to_string(axis);
       });
-    total += t.shape()[size_t(axis)];
+    total = total + t.shape()[size_t(axis)];
   }
   // Each piece is padded to the full length at its offset; the pieces are summed.
   Tensor out;
-  int64_t offset = 0;
+  Dim offset = 0;
   for (const Tensor& t : ts) {
-    std::vector<std::pair<int64_t, int64_t>> padding(size_t(t.ndim()), {0, 0});
-    const int64_t len = t.shape()[size_t(axis)];
+    std::vector<std::pair<Dim, Dim>> padding(size_t(t.ndim()), {0, 0});
+    const Dim len = t.shape()[size_t(axis)];
     padding[size_t(axis)] = {offset, total - offset - len};
     Tensor piece = t.pad(padding);
     out = out.uop() ? out + piece : piece;
-    offset += len;
+    offset = offset + len;
   }
   return out;
 }

@@ -47,14 +47,17 @@ std::vector<uint8_t> Tensor::host_bytes() const {
   handle.realize();  // a realized value is a buffer seen through reshapes: contiguous
   const UOp b = view_buffer(handle.uop());
   check(b.is(Ops::BUFFER), "host_bytes: tensor is not realized into a buffer");
-  return download(b);
+  std::vector<uint8_t> bytes = download(b);
+  bytes.resize(size_t(bound_numel(shape_of(handle.uop()))) * size_t(b.dtype().itemsize()));  // a symbolic value: its bound size
+  return bytes;
 }
 
 std::vector<double> read_realized(const UOp& view) {
   const UOp b = view_buffer(view);
   check(b.is(Ops::BUFFER), "read: tensor is not realized into a buffer");
   const std::vector<uint8_t> bytes = download(b);
-  return read_elements(bytes.data(), b.dtype(), size_t(b.arg().as<BufferArg>()->size));
+  const int64_t n = view == b ? b.arg().as<BufferArg>()->size : bound_numel(shape_of(view));
+  return read_elements(bytes.data(), b.dtype(), size_t(n));
 }
 
 }  // namespace anneal

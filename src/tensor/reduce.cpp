@@ -42,11 +42,21 @@ Tensor Tensor::min(std::vector<int64_t> axes, bool keepdim) const {
   return order_reversed().max(std::move(axes), keepdim).order_reversed();
 }
 
+Dim reduced_count(const Shape& shape, const std::vector<int64_t>& axes, const char* op) {
+  Dim n = 1;
+  if (axes.empty()) return sym_numel(shape);
+  for (int64_t a : axes) n = n * shape[size_t(normalize_axis(a, int64_t(shape.size()), op))];
+  return n;
+}
+
 Tensor Tensor::mean(std::vector<int64_t> axes, bool keepdim) const {
   const Tensor s = (dtype().is_float() ? *this : cast(dtypes::float32)).sum(axes, keepdim);
-  const int64_t n = numel() / std::max<int64_t>(1, s.numel());
+  const Dim n = reduced_count(shape(), axes, "mean");
+  // Over a symbolic count, the count is a value of the graph, bound at realize.
+  // (Multiplying by the reciprocal, as with a constant count, keeps the two bit-identical.)
+  if (n.is_symbolic()) return s * Tensor::scalar(n, s.dtype()).reciprocal();
   // The mean of no values is NaN, as in PyTorch (issue 22, cause 11: it was 0).
-  return s * (n == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / double(n));
+  return s * (n == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / double(n.value()));
 }
 
 Tensor Tensor::softmax(int64_t axis) const {
@@ -79,10 +89,10 @@ Tensor Tensor::matmul(const Tensor& o) const {
     for (size_t i = 0; i + 2 < n; ++i) swaps_last_two &= order[i] == int64_t(i);
     if (swaps_last_two) b = b.contiguous();
   }
-  const int64_t k = a.shape().back(), kb = b.shape()[b.shape().size() - 2];
+  const Dim k = a.shape().back(), kb = b.shape()[b.shape().size() - 2];
   check(k == kb, [&] {
     return "matmul: cannot multiply " + shape_str(shape()) + " by " + shape_str(o.shape()) + " (inner dimensions " +
-           std::to_string(k) + " and " + std::to_string(kb) + " differ)";
+           k.str() + " and " + kb.str() + " differ)";
   });
   // (..., M, 1, K) * (..., 1, N, K) summed over K.
   const Tensor lhs = a.unsqueeze(-2);

@@ -23,6 +23,14 @@ void check_shape(const Shape& shape, const char* op);
 UOp broadcast_const(DType dtype, double value, const Shape& shape);
 // Movement op node with a tuple arg.
 UOp movement(Ops op, const UOp& x, std::vector<int64_t> arg);
+// Movement op node whose arg is a shape or (start, end) pairs, constant or symbolic.
+UOp movement(Ops op, const UOp& x, const std::vector<Dim>& arg);
+// Size checks on symbolic dimensions: equal (a constant equals a symbolic size bound to it), and at
+// most (for every value of unbound variables, or under the bound values).
+bool dims_equal(const Dim& a, const Dim& b);
+bool dim_at_most(const Dim& a, const Dim& b);
+// The number of elements `axes` of `shape` hold (all of them for no axes).
+Dim reduced_count(const Shape& shape, const std::vector<int64_t>& axes, const char* op);
 // Normalises a possibly negative axis; raises anneal::Error naming `op` when out of range.
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
 

@@ -26,7 +26,7 @@ Tensor Tensor::windows(int64_t axis, int64_t k, int64_t s, int64_t d) const {
   });
   const int64_t o = (i - d * (k - 1) - 1) / s + 1;
   constexpr int64_t kLongestWindowOp = 16;
-  if (k <= kLongestWindowOp) return Tensor(movement(Ops::WINDOW, uop(), {axis, k, s, d}));
+  if (k <= kLongestWindowOp) return Tensor(movement(Ops::WINDOW, uop(), std::vector<int64_t>{axis, k, s, d}));
   const int64_t repeats = (k * (i + d) + i - 1) / i;
   // Move the axis last: (..., i).
   std::vector<int64_t> order;
@@ -37,11 +37,11 @@ Tensor Tensor::windows(int64_t axis, int64_t k, int64_t s, int64_t d) const {
   Shape lead(x.shape().begin(), x.shape().end() - 1);
   auto with_lead = [&](std::initializer_list<int64_t> tail) {
     Shape sh = lead;
-    sh.insert(sh.end(), tail);
+    sh.insert(sh.end(), tail.begin(), tail.end());
     return sh;
   };
   x = x.unsqueeze(-2).expand(with_lead({repeats, i})).reshape(with_lead({repeats * i}));
-  std::vector<std::pair<int64_t, int64_t>> keep;
+  std::vector<std::pair<Dim, Dim>> keep;
   for (int64_t dsz : lead) keep.push_back({0, dsz});
   keep.push_back({0, k * (i + d)});
   x = x.shrink(keep).reshape(with_lead({k, i + d}));
@@ -95,7 +95,7 @@ Tensor pool(const Tensor& x, std::pair<int64_t, int64_t> k, std::pair<int64_t, i
             double pad_value, const char* name) {
   check(x.ndim() >= 2, [&] { return std::string(name) + ": expected (..., H, W), got " + shape_str(x.shape()); });
   if (s.first == 0 && s.second == 0) s = k;
-  std::vector<std::pair<int64_t, int64_t>> padding(size_t(x.ndim()), {0, 0});
+  std::vector<std::pair<Dim, Dim>> padding(size_t(x.ndim()), {0, 0});
   padding[padding.size() - 2] = {p.first, p.first};
   padding[padding.size() - 1] = {p.second, p.second};
   return x.pad(padding, pad_value).windows(-2, k.first, s.first, 1).windows(-2, k.second, s.second, 1);

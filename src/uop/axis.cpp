@@ -1,6 +1,7 @@
 #include "anneal/uop/axis.h"
 
 #include "anneal/support/error.h"
+#include "anneal/uop/graph.h"
 
 namespace anneal {
 
@@ -17,12 +18,27 @@ std::string_view axis_type_name(AxisType t) {
 }
 
 UOp make_range(int64_t size, int64_t id, AxisType type, int64_t amount) {
+  return make_range(UOp::int_const(size), id, type, amount);
+}
+
+UOp make_range(const UOp& end, int64_t id, AxisType type, int64_t amount) {
   const Arg arg = type == AxisType::Loop ? Arg(id) : Arg(Arg::Tuple{id, int64_t(type), amount});
-  return UOp::make(Ops::RANGE, dtypes::weakint, {UOp::int_const(size)}, arg);
+  return UOp::make(Ops::RANGE, dtypes::weakint, {end}, arg);
 }
 
 UOp with_axis(const UOp& range, AxisType type, int64_t amount) {
-  return make_range(range.src(0).ival(), range_id(range), type, amount);
+  return make_range(range.src(0), range_id(range), type, amount);
+}
+
+std::optional<int64_t> const_range_size(const UOp& range) {
+  if (range.src(0).is_const()) return range.src(0).ival();
+  return std::nullopt;
+}
+
+bool has_symbolic_loop(const UOp& ast) {
+  for (const UOp& u : toposort(ast))
+    if (u.is(Ops::RANGE) && !u.src(0).is_const()) return true;
+  return false;
 }
 
 RangeInfo range_info(const UOp& range) {

@@ -88,6 +88,7 @@ Bounds compute(const UOp& u) {
     case Ops::SPECIAL:
       if (u.num_srcs() > 0) b = Bounds{0, u.src(0).vmax() - 1};
       break;
+    case Ops::BIND:  // a bound variable ranges as its variable: what is derived from it holds for every value
     case Ops::AFTER:
     case Ops::INDEX: b = u.src(0).bounds(); break;
     case Ops::STACK:

@@ -47,9 +47,15 @@ UOp UOp::buffer(const std::string& device, int64_t size, DType dtype) {
   return make(Ops::BUFFER, dtype, {}, Arg(Arg::Object(std::move(arg))));
 }
 
-UOp UOp::view_as(const std::vector<int64_t>& shape) const {
+UOp UOp::view_as(const std::vector<Dim>& shape) const {
   if (shape_of(*this) == shape) return *this;
-  return make(Ops::RESHAPE, dtype(), {*this}, Arg(Arg::Tuple(shape)));
+  UOp flat = *this;
+  const Dim n = sym_numel(shape);
+  if (n.is_symbolic()) {
+    check(shape_of(flat).size() == 1, "view_as: a symbolic view needs a flat buffer");
+    flat = make(Ops::SHRINK, dtype(), {flat}, movement_arg({Dim(0), n}));
+  }
+  return make(Ops::RESHAPE, dtype(), {flat}, movement_arg(shape));
 }
 
 UOp UOp::alu(Ops o) const {

@@ -9,6 +9,17 @@
 namespace anneal::viz {
 namespace {
 
+// A shape as JSON: constant dimensions as numbers, symbolic ones as their expressions ("B*784").
+nlohmann::json shape_json(const Shape& shape) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Dim& d : shape) {
+    if (d.is_const()) out.push_back(d.value());
+    else out.push_back(d.str());
+  }
+  return out;
+}
+
+
 nlohmann::json buffer_json(const UOp& b) {
   const auto* a = b.arg().as<BufferArg>();
   return {{"buffer", a->id}, {"dtype", std::string(b.dtype().name())}, {"size", a->size}};
@@ -26,7 +37,7 @@ nlohmann::json graph_json(std::span<const UOp> outputs) {
     for (const UOp& s : u.srcs()) srcs.push_back(ids.at(s.get()));
     nlohmann::json node = {{"id", ids.at(u.get())}, {"op", std::string(op_name(u.op()))},
                            {"dtype", std::string(u.dtype().name())}, {"srcs", srcs}, {"arg", u.arg().str()}};
-    if (!u.is(Ops::SINK)) node["shape"] = shape_of(u);
+    if (!u.is(Ops::SINK)) node["shape"] = shape_json(shape_of(u));
     nodes.push_back(node);
   }
   return nodes;
@@ -43,7 +54,7 @@ nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>
     nlohmann::json kj = {{"name", k.name},
                          {"inputs", inputs},
                          {"outputs", nlohmann::json::array({buffer_json(k.buffers[0])})},
-                         {"global_size", k.shape},
+                         {"global_size", shape_json(k.shape)},
                          {"source", prepared[ki].entry.source},
                          {"launch", {{"global", prepared[ki].entry.global}, {"local", prepared[ki].entry.local}}},
                          {"opts", opts},

@@ -3,6 +3,7 @@
 // JIT (tensor/jit.h) later launches the same kernels again on other buffers, with no graph, schedule
 // or codegen. Captures nest: an inner one records only what runs while it is the innermost.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace anneal {
 struct RecordedLaunch {
   std::shared_ptr<const Kernel> kernel;
   std::vector<UOp> buffers;  // the BUFFER bound to each PARAM slot
+  std::vector<int64_t> vars;  // the values of the kernel's variables (symbolic shapes), after the buffers
 };
 
 class LaunchCapture {

@@ -13,6 +13,7 @@ struct KernelEntry {
   std::array<int64_t, 3> global{1, 1, 1};  // blocks (CUDA grid)
   std::array<int64_t, 3> local{1, 1, 1};   // threads per block
   size_t buffers = 0;                      // PARAM slots, in order
+  size_t vars = 0;                         // variable arguments after the buffers (64-bit integers)
   size_t shared_bytes = 0;                 // dynamic shared memory per block (CUDA)
   bool sm90a = false;                      // uses Hopper-only instructions (wgmma): compiled for sm_90a
   std::string source;                      // the kernel's own code (module-scope declarations first)

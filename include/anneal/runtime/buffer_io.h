@@ -8,8 +8,10 @@
 namespace anneal {
 
 // The node under a chain of RESHAPEs: the BUFFER when `view` is a realized, contiguous tensor.
+// A symbolic value's view is RESHAPE(SHRINK(BUFFER, 0..n)): the front of a buffer sized for the maxima.
 inline UOp view_buffer(UOp view) {
   while (view.is(Ops::RESHAPE)) view = view.src(0);
+  if (view.is(Ops::SHRINK) && view.src(0).is(Ops::BUFFER) && view.arg().as_tuple() == nullptr) view = view.src(0);
   return view;
 }
 

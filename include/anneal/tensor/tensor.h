@@ -37,6 +37,8 @@ class Tensor {
   static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
   static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
   static Tensor eye(int64_t n, DType dtype = dtypes::float32);
+  // A dimension's value as a scalar; a symbolic one takes its bound value at realize.
+  static Tensor scalar(const Dim& d, DType dtype = dtypes::float32);
   // Seeded with manual_seed (random.h); every call is a new draw.
   static Tensor rand(Shape shape, DType dtype = dtypes::float32);   // uniform [0, 1)
   static Tensor randn(Shape shape, DType dtype = dtypes::float32);  // standard normal
@@ -90,12 +92,12 @@ class Tensor {
   Tensor scalar_like(double v) const;  // a weak scalar adopting this tensor's dtype, broadcastable
 
   // ---- movement --------------------------------------------------------------------------------------
-  Tensor reshape(std::vector<int64_t> shape) const;  // one -1 is inferred
+  Tensor reshape(Shape shape) const;                 // one -1 is inferred
   Tensor permute(std::vector<int64_t> order) const;
   Tensor transpose(int64_t a = -2, int64_t b = -1) const;
   Tensor expand(Shape shape) const;                  // -1 keeps a dim
-  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, double value = 0.0) const;
-  Tensor shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const;  // [start, end) per axis
+  Tensor pad(std::vector<std::pair<Dim, Dim>> padding, double value = 0.0) const;
+  Tensor shrink(std::vector<std::pair<Dim, Dim>> ranges) const;  // [start, end) per axis
   Tensor slice(int64_t axis, int64_t start, int64_t end, int64_t step = 1) const;
   Tensor flip(std::vector<int64_t> axes) const;
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;

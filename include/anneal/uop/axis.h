@@ -16,6 +16,7 @@
 // changes.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "anneal/uop/uop.h"
@@ -32,8 +33,14 @@ struct RangeInfo {
   int64_t amount = 0;  // threads, cores or unroll factor; 0 for a plain loop
 };
 
-// A RANGE over [0, size) (an index-typed loop).
+// A RANGE over [0, size) (an index-typed loop). The end may be symbolic (an expression over
+// variables, which kernels take as arguments).
 UOp make_range(int64_t size, int64_t id, AxisType type = AxisType::Loop, int64_t amount = 0);
+UOp make_range(const UOp& end, int64_t id, AxisType type = AxisType::Loop, int64_t amount = 0);
+// The loop's trip count when it is a constant; none for a symbolic loop (opts leave those alone).
+std::optional<int64_t> const_range_size(const UOp& range);
+// Whether any loop of `ast` runs a symbolic number of times.
+bool has_symbolic_loop(const UOp& ast);
 // The same loop (size, id) with another axis type.
 UOp with_axis(const UOp& range, AxisType type, int64_t amount);
 RangeInfo range_info(const UOp& range);

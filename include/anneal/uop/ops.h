@@ -13,7 +13,7 @@ namespace anneal {
 
 #define ANNEAL_OPS(X)                                                                                         \
   /* defines */ X(SPECIAL) X(DEFINE_REG) X(DEFINE_LOCAL) X(BUFFER)                                            \
-  /* structure */ X(NOOP) X(REWRITE_ERROR) X(PARAM) X(FUNCTION) X(CALL) X(PROGRAM) X(LINEAR) X(SOURCE)         \
+  /* structure */ X(NOOP) X(REWRITE_ERROR) X(PARAM) X(BIND) X(FUNCTION) X(CALL) X(PROGRAM) X(LINEAR) X(SOURCE)         \
   X(BINARY) X(SINK) X(AFTER) X(GROUP) X(STACK) X(TUPLE) X(GETTUPLE)                                           \
   /* memory */ X(INDEX) X(SHRINK) X(LOAD) X(STORE)                                                            \
   /* tensor core */ X(WMMA)                                                                                   \

@@ -27,10 +27,12 @@
 namespace anneal {
 
 class UOp;
+class Dim;
 namespace detail {
 class UOpNode;
 void retain(const UOpNode* n) noexcept;
 void release(const UOpNode* n) noexcept;
+void delete_shape(const void* shape) noexcept;  // uop/shape.cpp: frees a cached Shape
 }  // namespace detail
 
 // Interval bounds of an integer or bool value (floats report their dtype's full range).
@@ -112,7 +114,8 @@ class UOp {
   // storage yet (the runtime or the memory planner gives it some).
   static UOp buffer(const std::string& device, int64_t size, DType dtype);
   // This node (a flat buffer) seen with `shape`: itself when the shape is already that, else a RESHAPE.
-  UOp view_as(const std::vector<int64_t>& shape) const;  // a Shape (uop/shape.h)
+  // A symbolic shape sees the first elements of a buffer sized for its variables' maxima.
+  UOp view_as(const std::vector<Dim>& shape) const;  // a Shape (uop/shape.h)
 
   UOp const_like(int64_t v) const { return constant(dtype(), ConstValue::integer(v)); }
   UOp const_like(const ConstValue& v) const { return constant(dtype(), v); }
@@ -168,7 +171,9 @@ class UOpNode {
   UOp* src_storage() { return reinterpret_cast<UOp*>(this + 1); }
   const UOp* src_storage() const { return reinterpret_cast<const UOp*>(this + 1); }
 
-  ~UOpNode() { delete shape_.load(std::memory_order_relaxed); }
+  ~UOpNode() {
+    if (const void* s = shape_.load(std::memory_order_relaxed)) delete_shape(s);
+  }
 
   mutable std::atomic<uint32_t> refs_{1};
   Ops op_;
@@ -181,7 +186,7 @@ class UOpNode {
   Key128 key_;
   Arg arg_;
   mutable Bounds bounds_{0, 0};
-  mutable std::atomic<const std::vector<int64_t>*> shape_{nullptr};  // tensor-level shape (shape_of); owned
+  mutable std::atomic<const void*> shape_{nullptr};  // tensor-level Shape (shape_of); owned
 };
 
 }  // namespace detail

@@ -97,8 +97,10 @@ class CudaKernel final : public Kernel {
     const auto& g = entry_.global;
     const auto& l = entry_.local;
     if (g[0] * g[1] * g[2] == 0) return;  // nothing to compute (an empty tensor)
-    std::vector<void*> params(entry_.buffers);
+    std::vector<void*> params(entry_.buffers + entry_.vars);
     for (size_t i = 0; i < entry_.buffers; ++i) params[i] = const_cast<void**>(&bufs[i]);
+    // A variable's slot already holds the address of its 64-bit value, which is what the driver reads.
+    for (size_t j = entry_.buffers; j < params.size(); ++j) params[j] = bufs[j];
     d_.cuCtxSetCurrent(ctx_);
     const CUresult r = d_.cuLaunchKernel(fn_, unsigned(g[0]), unsigned(g[1]), unsigned(g[2]), unsigned(l[0]),
                                          unsigned(l[1]), unsigned(l[2]), unsigned(entry_.shared_bytes), nullptr,

@@ -1,0 +1,26 @@
+// Unbinding: a graph whose shapes or values hold bound variables (BIND(var, value)) is scheduled as
+// the same graph with the bare variables, so that one schedule and one set of compiled kernels serve
+// every value; the values travel beside it to the launches.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "anneal/uop/uop.h"
+
+namespace anneal {
+
+struct Unbound {
+  std::vector<UOp> outputs;                        // the graph with every BIND replaced by its variable
+  std::vector<std::pair<UOp, int64_t>> values;     // each variable's value, by first appearance
+};
+
+// `order` is the toposort of `outputs`. A variable bound to two values, or used with no value, is an
+// anneal::Error naming it.
+Unbound unbind(std::span<const UOp> outputs, const std::vector<UOp>& order);
+
+// The variables a kernel AST reads, in the order kernels take them as arguments (by name).
+std::vector<UOp> kernel_variables(const UOp& ast);
+
+}  // namespace anneal
