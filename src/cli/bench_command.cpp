@@ -22,9 +22,10 @@ void register_bench(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("bench", "Time a workload of WORKLOADS.md on the device (median of --reps runs)");
   cmd->add_option("workload", o->workload,
-                  "w1 (N x N matmul), w2 (MLP train step), w3 (conv train step), w4 (nanoGPT train step: W4s on the CPU, W4 on GPUs)")
+                  "w1 (N x N matmul), w2 (MLP train step), w2dyn (W2 with a symbolic batch, as dynmlp), w3 (conv train "
+                  "step), w4 (nanoGPT train step: W4s on the CPU, W4 on GPUs)")
       ->required()
-      ->check(CLI::IsMember({"w1", "w2", "w3", "w4"}, CLI::ignore_case));
+      ->check(CLI::IsMember({"w1", "w2", "w2dyn", "w3", "w4"}, CLI::ignore_case));
   cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128); W4: batch")
       ->check(whole_number(1, 1 << 20));
   cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(whole_number(1));

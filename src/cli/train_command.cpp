@@ -74,11 +74,15 @@ void run_train(TrainCliOptions o) {
   fmt::print("device={}\n", default_device());
   const io::Mnist data = io::load_mnist(o.data);
   TrainingDisplay display(o.train.steps, o.plain);
+  const bool dynamic = o.train.model == "dynmlp";
   const TrainResult r = train_classifier(o.train, data, [&](const TrainLog& log) {
+    // dynmlp shows each step's batch size and that the compiled kernels stay the same.
+    const std::string dyn_live = dynamic ? fmt::format("  batch {:>3}  {} compiles", log.batch, log.compiles) : "";
+    const std::string dyn_plain = dynamic ? fmt::format(" batch={} compiles={}", log.batch, log.compiles) : "";
     display.report(log.step, log.loss, log.steps_per_s,
-                   fmt::format("  {} kernels/step ({} across the seam)", log.kernels_per_step, log.seam_kernels),
-                   fmt::format("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={} seam_kernels={}", log.step, log.loss,
-                               log.steps_per_s, log.kernels_per_step, log.seam_kernels));
+                   fmt::format("  {} kernels/step ({} across the seam){}", log.kernels_per_step, log.seam_kernels, dyn_live),
+                   fmt::format("step={} loss={:.4f} steps_per_s={:.2f} kernels_per_step={} seam_kernels={}{}", log.step, log.loss,
+                               log.steps_per_s, log.kernels_per_step, log.seam_kernels, dyn_plain));
   });
   display.finish();
   fmt::print("train_seconds={:.1f}\ntest_accuracy={:.4f}\n", r.train_seconds, r.test_accuracy);
@@ -90,11 +94,15 @@ void register_train(CLI::App& app) {
   auto o = std::make_shared<TrainCliOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model: mlp or conv on Fashion-MNIST, nanogpt on text");
   o->cmd = cmd;
-  cmd->add_option("model", o->train.model, "mlp (784-512-512-10), conv (W3) or nanogpt (W4s on the CPU, W4 on GPUs)")
+  cmd->add_option("model", o->train.model,
+                  "mlp (784-512-512-10), dynmlp (the MLP on batches of varying size, one symbolic batch dimension), conv (W3) "
+                  "or nanogpt (W4s on the CPU, W4 on GPUs)")
       ->required()
-      ->check(CLI::IsMember({"mlp", "conv", "nanogpt"}));
+      ->check(CLI::IsMember({"mlp", "dynmlp", "conv", "nanogpt"}));
   cmd->add_option("--steps", o->train.steps, "Training steps")->capture_default_str()->check(whole_number(1));
   cmd->add_option("--batch", o->train.batch, "Batch size")->capture_default_str()->check(whole_number(1));
+  cmd->add_option("--min-batch", o->train.min_batch, "dynmlp: smallest batch size drawn")->capture_default_str()->check(whole_number(1));
+  cmd->add_option("--max-batch", o->train.max_batch, "dynmlp: largest batch size drawn")->capture_default_str()->check(whole_number(1));
   cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str()->check(positive_real());
   cmd->add_option("--seed", o->train.seed, "Seed for initialisation and shuffling")->capture_default_str()->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->add_option("--data", o->data, std::string("mlp/conv: directory with the IDX files (default ") + kMnistDir +

@@ -64,7 +64,8 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
   const UOp& end = k.ast.src(0);
   const UOp& store = end.src(0);
   if (!store.is(Ops::STORE) || store.num_srcs() != 2) return std::nullopt;  // no PADTO gate
-  if (has_symbolic_loop(k.ast)) return std::nullopt;  // tiles are planned for constant sizes
+  for (size_t i = 1; i < end.num_srcs(); ++i)
+    if (!end.src(i).src(0).is_const()) return std::nullopt;  // tiles are planned for constant output sizes
   GemmPlan p;
   int reduces = 0;
   for (const UOp& u : toposort(store))
@@ -106,7 +107,10 @@ std::optional<GemmPlan> match_gemm(const ScheduledKernel& k) {
       p.m = end.src(size_t(m) + 1).src(0).ival();
       p.n = end.src(size_t(n) + 1).src(0).ival();
       p.k = 1;
-      for (const UOp& r : p.ranges_k) p.k *= r.src(0).ival();
+      for (const UOp& r : p.ranges_k) {
+        p.k *= int64_t(r.src(0).vmax());
+        p.symbolic_k |= !r.src(0).is_const();
+      }
       p.a = operand(load_a, end, p.ranges_k);
       p.b = operand(load_b, end, p.ranges_k);
       return p;
@@ -132,7 +136,7 @@ Staging staging_of(const GemmOperand& op, int axis, int64_t vector) {
 }
 
 bool stage_fits(const GemmPlan& p, int64_t tile) {
-  return p.dtype == dtypes::float32 && p.bare && (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 &&
+  return p.dtype == dtypes::float32 && p.bare && !p.symbolic_k && (tile == 64 || tile == 128) && p.m % tile == 0 && p.n % tile == 0 &&
          p.k % 8 == 0 && staging_of(p.a, p.axis_m, 4).ok && staging_of(p.b, p.axis_n, 4).ok;
 }
 
@@ -171,7 +175,7 @@ const char* form_name(GemmForm f) {
 
 std::vector<int64_t> GemmArg::words() const {
   std::vector<int64_t> w{int64_t(form), tile, tiles_m, tiles_n, plan.axis_m, plan.axis_n, plan.m, plan.n, plan.k,
-                         int64_t(plan.dtype.scalar()), plan.bare};
+                         int64_t(plan.dtype.scalar()), plan.bare, plan.symbolic_k};
   append_operand(w, plan.a);
   append_operand(w, plan.b);
   return w;

@@ -77,11 +77,11 @@ std::vector<Opt> register_tile(const ScheduledKernel& k, const ReuseInfo& reuse,
   const UOp& end = k.ast.src(0);
   for (int i = int(end.num_srcs()) - 1; i-- > 0 && opts.size() < 2;) {
     if (!reuse.reused[size_t(i)]) continue;
+    // A symbolic loop takes a gated tail (opt.h): any amount up to its largest size.
     const std::optional<int64_t> size = const_range_size(end.src(size_t(i) + 1));
-    if (!size) continue;  // a symbolic loop is not split
-    const int64_t n = *size;
+    const int64_t n = size ? *size : int64_t(end.src(size_t(i) + 1).src(0).vmax());
     int64_t amount = opts.empty() ? cols : rows;
-    while (amount > 1 && (n % amount != 0 || n < amount)) amount /= 2;
+    while (amount > 1 && ((size && n % amount != 0) || n < amount)) amount /= 2;
     if (amount <= 1 || amount > budget) continue;
     opts.push_back({OptOp::Upcast, i, amount});
     budget /= amount;
@@ -102,6 +102,11 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
     // output keeps its thread (the grid is planned for the maxima, gated by the bound sizes); on the
     // CPU constant loops with reuse get register tiles.
     if (gpu || loops == 0) return opts;
+    // A matmul over a symbolic reduction (a weight gradient summed over the batch): the SIMD tile.
+    if (target.matmul_forms && !env_off("ANNEAL_SIMD"))
+      if (const std::optional<GemmPlan> g = match_gemm(k))
+        for (int64_t cols : {32, 16})
+          if (simd_fits(*g, cols)) return {{OptOp::Simd, 0, cols}};
     const ReuseInfo reuse = reuse_of(k);
     return reuse.has_reduce ? register_tile(k, reuse, 32, 8, 256) : opts;
   }

@@ -47,6 +47,72 @@ int64_t constant_loop(const UOp& range, const std::string& opt) {
   return *n;
 }
 
+// The loads under `u` that read `range`, gated by `inside` and reading at `value` instead.
+std::unordered_map<UOp, UOp> gate_loads(const UOp& u, const UOp& range, const UOp& value, const UOp& inside) {
+  std::unordered_map<UOp, UOp> gated;
+  for (const UOp& x : toposort(u))
+    if (x.is(Ops::LOAD)) {
+      bool reads = false;
+      for (const UOp& y : toposort(x.src(0))) reads = reads || y.get() == range.get();
+      if (!reads) continue;
+      const UOp index = substitute(x.src(0), {{range, value}});
+      const UOp alt = x.num_srcs() > 1 ? x.src(1) : UOp::constant(x.dtype(), ConstValue::integer(0));
+      const UOp valid = x.num_srcs() > 2 ? substitute(x.src(2), {{range, value}}).alu(Ops::AND, inside) : inside;
+      gated[x] = UOp::make(Ops::LOAD, x.dtype(), {index, alt, valid});
+    }
+  return gated;
+}
+
+// The loads under `u` that read `range`: at `value` where `inside`, else at element 0. Only for values
+// whose store is gated by `inside` too: what a load reads outside never reaches memory, and element 0
+// of its buffer exists (it holds the iterations that are inside), so reading it needs no branch.
+std::unordered_map<UOp, UOp> clamp_loads(const UOp& u, const UOp& range, const UOp& value, const UOp& inside) {
+  std::unordered_map<UOp, UOp> clamped;
+  for (const UOp& x : toposort(u))
+    if (x.is(Ops::LOAD)) {
+      bool reads = false;
+      for (const UOp& y : toposort(x.src(0))) reads = reads || y.get() == range.get();
+      if (!reads) continue;
+      const UOp& index = x.src(0);
+      const UOp at = inside.where(substitute(index.src(1), {{range, value}}), UOp::int_const(0, index.src(1).dtype()));
+      std::vector<UOp> srcs(x.srcs().begin(), x.srcs().end());
+      srcs[0] = index.replace_srcs(std::vector<UOp>{index.src(0), at});
+      for (size_t i = 1; i < srcs.size(); ++i) srcs[i] = substitute(srcs[i], {{range, value}});
+      clamped[x] = x.replace_srcs(srcs);
+    }
+  return clamped;
+}
+
+// UPCAST of a symbolic loop (n iterations, n known at launch): a loop over ceil(n / amount) groups of
+// `amount` iterations, each iteration's store gated by its index < n and its loads clamped (a gated
+// tail, branch-free where it matters: the hot loop and the epilogue stay vectorizable). The values and
+// their order of summation are those of the plain loop.
+UOp upcast_gated(const UOp& ast, const UOp& range, int axis, int64_t amount) {
+  const UOp& end = ast.src(0);
+  check(amount > 1, "UPCAST: the amount must be above 1");
+  const RangeInfo info = range_info(range);
+  check(info.type == AxisType::Loop || info.type == AxisType::Thread, "UPCAST: a symbolic loop with LOCAL threads");
+  const UOp n = range.src(0);
+  // At most `amount` iterations: the group is the whole loop, which goes away.
+  const bool whole = n.vmax() <= amount;
+  const UOp outer = make_range((n + (amount - 1)).floordiv(amount), next_range_id(ast), info.type, info.amount);
+  std::vector<UOp> stores;
+  for (int64_t c = 0; c < amount; ++c) {
+    const UOp value = whole ? UOp::int_const(c) : outer * amount + c, inside = value.lt(n);
+    for (const UOp& s : stores_of(end)) {
+      const UOp body = substitute(substitute(s, clamp_loads(s, range, value, inside)), {{range, value}});
+      const UOp gate = body.num_srcs() > 2 ? body.src(2).alu(Ops::AND, inside) : inside;
+      stores.push_back(UOp::make(Ops::STORE, dtypes::void_, {body.src(0), body.src(1), gate}));
+    }
+  }
+  std::vector<UOp> end_srcs{stores.size() == 1 ? stores[0] : UOp::make(Ops::GROUP, dtypes::void_, stores)};
+  for (size_t i = 1; i < end.num_srcs(); ++i) {
+    if (i != size_t(axis) + 1) end_srcs.push_back(end.src(i));
+    else if (!whole) end_srcs.push_back(outer);
+  }
+  return symbolic_rewrite(with_end(ast, UOp::make(Ops::END, dtypes::void_, end_srcs)));
+}
+
 UOp upcast(const UOp& ast, int axis, int64_t amount) {
   const UOp& end = ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
@@ -55,6 +121,7 @@ UOp upcast(const UOp& ast, int axis, int64_t amount) {
            " output loops)";
   });
   const UOp& range = end.src(size_t(axis) + 1);
+  if (!const_range_size(range)) return upcast_gated(ast, range, axis, amount);
   const int64_t n = constant_loop(range, "UPCAST");
   check(amount > 1 && n % amount == 0, [&] {
     return "UPCAST: amount " + std::to_string(amount) + " does not divide loop " + std::to_string(axis) + " of size " +
@@ -96,17 +163,7 @@ UOp pad_to(const UOp& ast, int axis, int64_t k) {
   check(axis_type(range) != AxisType::Local, "PADTO: pad a loop before giving it LOCAL threads");
   const UOp padded = replacement_range(range, (n + k - 1) / k * k, next_range_id(ast));
   const UOp inside = padded.lt(UOp::int_const(n));
-  std::unordered_map<UOp, UOp> gated;
-  for (const UOp& u : toposort(end))
-    if (u.is(Ops::LOAD)) {
-      bool reads = false;
-      for (const UOp& x : toposort(u.src(0))) reads = reads || x.get() == range.get();
-      if (!reads) continue;
-      const UOp index = substitute(u.src(0), {{range, padded}});
-      const UOp alt = u.num_srcs() > 1 ? u.src(1) : UOp::constant(u.dtype(), ConstValue::integer(0));
-      const UOp valid = u.num_srcs() > 2 ? substitute(u.src(2), {{range, padded}}).alu(Ops::AND, inside) : inside;
-      gated[u] = UOp::make(Ops::LOAD, u.dtype(), {index, alt, valid});
-    }
+  const std::unordered_map<UOp, UOp> gated = gate_loads(end, range, padded, inside);
   std::vector<UOp> stores;
   for (const UOp& s : stores_of(end)) {
     const UOp body = substitute(substitute(s, gated), {{range, padded}});

@@ -11,7 +11,7 @@ bool tf32_enabled() { return settings::tf32.get(); }
 
 std::optional<TensorCorePlan> match_tensor_core(const ScheduledKernel& k) {
   const std::optional<GemmPlan> g = match_gemm(k);
-  if (!g || g->ranges_k.size() != 1) return std::nullopt;
+  if (!g || g->ranges_k.size() != 1 || g->symbolic_k) return std::nullopt;
   const bool tf32 = g->dtype == dtypes::float32 && tf32_enabled();
   if (g->dtype != dtypes::float16 && g->dtype != dtypes::bfloat16 && !tf32) return std::nullopt;
   if (g->k % (tf32 ? 8 : 16) != 0 || g->m % 32 != 0 || g->n % 16 != 0) return std::nullopt;

@@ -12,6 +12,7 @@
 #include "anneal/support/checked_int.h"
 #include "anneal/tensor/provenance.h"
 #include "anneal/tensor/random.h"
+#include "anneal/tensor/variable.h"
 
 namespace anneal {
 namespace {
@@ -42,36 +43,43 @@ void check_split(const std::vector<float>& images, const std::vector<int32_t>& l
     });
 }
 
-// The input layout a model expects: flat rows for the MLP, (N, 1, H, W) images for the conv net.
+// The batch dimension: constant, or for dynmlp the variable B bound to this batch's size, so that
+// every batch size runs the same compiled kernels.
+Dim batch_dim(const std::string& name, int64_t n, int64_t max_batch) {
+  if (name != "dynmlp") return n;
+  return Variable("B", 1, max_batch).bind(n);
+}
+
+// The input layout a model expects: flat rows for the MLPs, (N, 1, H, W) images for the conv net.
 Tensor batch_input(const std::string& name, const io::Mnist& d, const std::vector<float>& src,
-                   const std::vector<int64_t>& rows) {
+                   const std::vector<int64_t>& rows, int64_t max_batch) {
   // check_split has bounded (images x pixels) of the split that `rows` index into: no overflow here.
   const int64_t n = int64_t(rows.size()), px = d.rows * d.cols;
   std::vector<float> x(size_t(n * px));
   for (int64_t i = 0; i < n; ++i)
     std::copy_n(src.begin() + rows[size_t(i)] * px, px, x.begin() + i * px);
   if (name == "conv") return Tensor::from_vector(x, {n, 1, d.rows, d.cols});
-  return Tensor::from_vector(x, {n, px});
+  return Tensor::from_vector(x, {batch_dim(name, n, max_batch), px});
 }
 
-Tensor batch_labels(const std::vector<int32_t>& src, const std::vector<int64_t>& rows) {
+Tensor batch_labels(const std::string& name, const std::vector<int32_t>& src, const std::vector<int64_t>& rows, int64_t max_batch) {
   std::vector<int32_t> y;
   for (int64_t r : rows) y.push_back(src[size_t(r)]);
-  return Tensor::from_vector(y, {int64_t(y.size())});
+  return Tensor::from_vector(y, {batch_dim(name, int64_t(y.size()), max_batch)});
 }
 
 }  // namespace
 
 std::shared_ptr<nn::Sequential> make_classifier(const std::string& name) {
   auto m = std::make_shared<nn::Sequential>();
-  if (name == "mlp") {
+  if (name == "mlp" || name == "dynmlp") {
     m->add<nn::Linear>(784, 512).add<nn::ReLU>().add<nn::Linear>(512, 512).add<nn::ReLU>().add<nn::Linear>(512, io::kMnistClasses);
   } else if (name == "conv") {
     m->add<nn::Conv2d>(1, 32, 5).add<nn::ReLU>().add<nn::Conv2d>(32, 32, 5).add<nn::ReLU>().add<nn::MaxPool2d>(2);
     m->add<nn::Conv2d>(32, 64, 3).add<nn::ReLU>().add<nn::Conv2d>(64, 64, 3).add<nn::ReLU>().add<nn::MaxPool2d>(2);
     m->add<nn::Flatten>().add<nn::Linear>(576, io::kMnistClasses);
   } else {
-    throw Error("unknown model '" + name + "' (known: mlp, conv)");
+    throw Error("unknown model '" + name + "' (known: mlp, dynmlp, conv)");
   }
   return m;
 }
@@ -84,7 +92,7 @@ double test_accuracy(nn::Module& model, const std::string& name, const io::Mnist
   for (int64_t start = 0; start < n; start += chunk) {
     std::vector<int64_t> rows(size_t(std::min(chunk, n - start)));
     std::iota(rows.begin(), rows.end(), start);
-    Tensor hits = model(batch_input(name, data, data.test_images, rows)).argmax(1).eq(batch_labels(data.test_labels, rows));
+    Tensor hits = model(batch_input(name, data, data.test_images, rows, chunk)).argmax(1).eq(batch_labels(name, data.test_labels, rows, chunk));
     correct += int64_t(hits.cast(dtypes::int32).sum().item<int>());
   }
   return double(correct) / double(n);
@@ -92,14 +100,21 @@ double test_accuracy(nn::Module& model, const std::string& name, const io::Mnist
 
 TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const std::function<void(const TrainLog&)>& on_log) {
   check(o.steps > 0 && o.batch > 0 && o.lr > 0, "train: steps, batch and lr must be positive");
+  const bool dynamic = o.model == "dynmlp";
+  check(!dynamic || (o.min_batch >= 1 && o.min_batch <= o.max_batch), [&] {
+    return "train dynmlp: the batch range [" + std::to_string(o.min_batch) + ", " + std::to_string(o.max_batch) +
+           "] must be non-empty and start at 1 or more";
+  });
+  const int64_t largest = dynamic ? o.max_batch : o.batch;
   const int64_t pixels = pixels_per_image(data);
   check_split(data.train_images, data.train_labels, pixels, "training");
   check_split(data.test_images, data.test_labels, pixels, "test");  // evaluated at the end: refuse it before training
   // A batch is a slice of one shuffled epoch, so it cannot hold more images than the set has.
-  check(o.batch <= data.train_count(), [&] {
-    return "train: batch " + std::to_string(o.batch) + " is larger than the training set (" + std::to_string(data.train_count()) +
+  check(largest <= data.train_count(), [&] {
+    return "train: batch " + std::to_string(largest) + " is larger than the training set (" + std::to_string(data.train_count()) +
            " images)";
   });
+  std::uniform_int_distribution<int64_t> draw(dynamic ? o.min_batch : o.batch, largest);
   manual_seed(o.seed);
   auto model = make_classifier(o.model);
   nn::Adam opt(model->parameters(), o.lr);
@@ -113,15 +128,18 @@ TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const
   size_t window_kernels = kernels_run();
   int window_steps = 0;
   size_t seam = 0;
+  int64_t batch = 0;
   for (int step = 1; step <= o.steps; ++step) {
-    if (cursor + size_t(o.batch) > order.size()) {  // a new epoch: reshuffle
+    // A fixed batch drops the epoch's last partial batch; dynmlp uses it (a smaller batch, same kernels).
+    if (cursor >= order.size() || (!dynamic && cursor + size_t(o.batch) > order.size())) {  // a new epoch: reshuffle
       std::shuffle(order.begin(), order.end(), rng);
       cursor = 0;
     }
-    std::vector<int64_t> rows(order.begin() + std::ptrdiff_t(cursor), order.begin() + std::ptrdiff_t(cursor + size_t(o.batch)));
-    cursor += size_t(o.batch);
-    Tensor loss = nn::cross_entropy((*model)(batch_input(o.model, data, data.train_images, rows)),
-                                    batch_labels(data.train_labels, rows));
+    batch = dynamic ? std::min<int64_t>(draw(rng), int64_t(order.size() - cursor)) : o.batch;
+    std::vector<int64_t> rows(order.begin() + std::ptrdiff_t(cursor), order.begin() + std::ptrdiff_t(cursor + size_t(batch)));
+    cursor += size_t(batch);
+    Tensor loss = nn::cross_entropy((*model)(batch_input(o.model, data, data.train_images, rows, largest)),
+                                    batch_labels(o.model, data.train_labels, rows, largest));
     if (step == 1) {
       // The first step also measures how many kernels cross the forward/backward seam.
       std::vector<UOp> grads, updates, outs{loss.uop()};
@@ -140,7 +158,7 @@ TrainResult train_classifier(const TrainOptions& o, const io::Mnist& data, const
       const double secs = std::chrono::duration<double>(now - window_start).count();
       const size_t k = kernels_run();
       on_log({step, result.losses.back(), window_steps / std::max(secs, 1e-9), (k - window_kernels) / size_t(window_steps),
-              seam});
+              seam, batch, compile_stats().compiled_kernels});
       window_start = now;
       window_kernels = k;
       window_steps = 0;

@@ -10,6 +10,7 @@
 #include "anneal/support/error.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
+#include "anneal/tensor/variable.h"
 
 namespace anneal {
 namespace {
@@ -21,14 +22,20 @@ double median_ms(Device& dev, int reps, FunctionRef<void()> work) {
   return t[t.size() / 2];
 }
 
-// One training step of `model_name` on random data, Adam lr 1e-3 (W2, W3).
-double train_step_ms(const std::string& model_name, const std::string& device, int64_t batch, int reps) {
+// One training step of `model_name` on random data, Adam lr 1e-3 (W2, W3). `symbolic`: the batch is the
+// variable B in [1, 256] bound to `batch` (W2 as dynmlp runs it).
+double train_step_ms(const std::string& model_name, const std::string& device, int64_t batch, int reps, bool symbolic = false) {
   manual_seed(0);
   auto model = make_classifier(model_name);
   for (Tensor& p : model->parameters()) p.move_to(device);
   nn::Adam opt(model->parameters(), 1e-3);
   const Shape in = model_name == "conv" ? Shape{batch, 1, 28, 28} : Shape{batch, 784};
-  const Tensor x = Tensor::rand(in).to(device), y = Tensor::randint({batch}, 0, 10).to(device);
+  Tensor x = Tensor::rand(in).to(device), y = Tensor::randint({batch}, 0, 10).to(device);
+  if (symbolic) {
+    const Dim b = Variable("B", 1, std::max<int64_t>(256, batch)).bind(batch);
+    x = x.reshape({b, 784});
+    y = y.reshape({b});
+  }
   auto step = [&] {
     Tensor loss = nn::cross_entropy((*model)(x), y);
     opt.step(loss);  // reads the loss back, like loss.item() in the peers
@@ -58,9 +65,9 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
     run();  // compile
     r.ms = median_ms(dev, reps, run);
     r.gflops = 2.0 * double(r.n) * double(r.n) * double(r.n) / (r.ms * 1e6);
-  } else if (workload == "w2" || workload == "w3") {
+  } else if (workload == "w2" || workload == "w3" || workload == "w2dyn") {
     r.n = n > 0 ? n : 128;
-    r.ms = train_step_ms(workload == "w2" ? "mlp" : "conv", r.device, r.n, reps);
+    r.ms = train_step_ms(workload == "w3" ? "conv" : "mlp", r.device, r.n, reps, workload == "w2dyn");
   } else if (workload == "w4") {
     // nanoGPT train step: W4s on the CPU, W4 on GPUs (vocabulary 65, random tokens), AdamW 1e-3.
     const bool cpu = r.device == "CPU";
@@ -79,7 +86,7 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
     for (int i = 0; i < 3; ++i) step();
     r.ms = median_ms(dev, reps, step);
   } else {
-    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w3, w4)");
+    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w2dyn, w3, w4)");
   }
   return r;
 }

@@ -123,7 +123,11 @@ LanguageTable cuda() {
 }  // namespace
 
 const LanguageTable& c_language() {
-  static const LanguageTable l = c_family();
+  static const LanguageTable l = [] {
+    LanguageTable c = c_family();
+    c.gated_loads_read_element_0 = true;  // runtime/cpu: every allocation has at least 64 bytes
+    return c;
+  }();
   return l;
 }
 

@@ -43,9 +43,10 @@ std::string CEmitter::run_simd(const GemmPlan& p, int64_t cols) {
   // A long sum over a packed panel (a convolution's weight gradient: 51200 k-steps, a 6.5 MB panel per
   // window position that every row tile would stream again) runs in chunks of the outermost k loop.
   constexpr int64_t kChunkSteps = 2048, kMaxSavedTiles = 64;
-  const int64_t k0 = p.ranges_k[0].src(0).ival(), inner = p.k / k0;
+  // (A symbolic sum runs whole: its length is known at launch only.)
+  const int64_t k0 = p.ranges_k[0].src(0).is_const() ? p.ranges_k[0].src(0).ival() : 0, inner = k0 ? p.k / k0 : p.k;
   const int64_t chunk = std::max<int64_t>(1, kChunkSteps / inner);
-  if (t.packed && p.k > kChunkSteps && chunk < k0 && same_panel <= kMaxSavedTiles) run_chunked(t, acc_decl, chunk);
+  if (!p.symbolic_k && t.packed && p.k > kChunkSteps && chunk < k0 && same_panel <= kMaxSavedTiles) run_chunked(t, acc_decl, chunk);
   else run_whole(t, acc_decl);
   out_ << "}\n";
   return out_.str();
@@ -64,7 +65,9 @@ std::string CEmitter::k_offset(const SimdTile& t, const GemmOperand& op) const {
 CStyleEmitter::Block CEmitter::open_k_loops(const SimdTile& t, const std::string& from, const std::string& to) {
   const size_t n = t.p.ranges_k.size();
   auto header = [&](size_t j) {
-    const std::string kj = "k" + str(int64_t(j)), end = j == 0 && !to.empty() ? to : str(t.p.ranges_k[j].src(0).ival());
+    const UOp& size = t.p.ranges_k[j].src(0);  // a symbolic length: an expression over the kernel's variables
+    const std::string kj = "k" + str(int64_t(j)),
+                      end = j == 0 && !to.empty() ? to : size.is_const() ? str(size.ival()) : "(" + emit_value(size) + ")";
     return "for (int " + kj + " = " + (j == 0 ? from : "0") + "; " + kj + " < " + end + "; " + kj + "++) {";
   };
   for (size_t j = 0; j + 1 < n; ++j) line(header(j));

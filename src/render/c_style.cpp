@@ -235,13 +235,16 @@ std::string CStyleEmitter::expr(const UOp& u) {
     case Ops::LOAD: {
       const UOp& index = u.src(0);
       const UOp& buffer = index.src(0);
-      std::string access = val(buffer) + "[" + val(index.src(1)) + "]";
+      const bool gated = u.num_srcs() >= 3 && !(u.src(2).is_const() && u.src(2).const_value().as_bool());
+      const std::string at = gated && lang_.gated_loads_read_element_0 ? lang_.select(s(2), val(index.src(1)), "0")
+                                                                         : val(index.src(1));
+      std::string access = val(buffer) + "[" + at + "]";
       if (buffer.is(Ops::PARAM) && is_packed(u.dtype()))
         access = lang_.packed_load(val(buffer), val(index.src(1)), u.dtype(), buffer.arg().as<ParamArg>()->slot == 0);
       const bool bits = buffer.is(Ops::PARAM) && !is_packed(u.dtype());
       if (bits && is_half(u.dtype())) access = "anneal_h2f(" + access + ")";
       if (bits && is_bf16(u.dtype())) access = "anneal_bf2f(" + access + ")";
-      if (u.num_srcs() < 3 || (u.src(2).is_const() && u.src(2).const_value().as_bool())) return access;
+      if (!gated) return access;
       return lang_.select(s(2), access, s(1));
     }
     default: throw Error("renderer: cannot render " + std::string(op_name(u.op())));

@@ -24,6 +24,9 @@ struct LanguageTable {
   std::function<Text(DType)> type, memory_type;
   std::function<Text(bool wide)> index;
   bool int64 = true;  // has 64-bit integers (WGSL does not)
+  // Element 0 of every kernel buffer can be read (CPU allocations are never empty): a gated load reads
+  // there when its gate is false and selects, instead of branching (a gated tail in a hot loop).
+  bool gated_loads_read_element_0 = false;
 
   // Statements (without indentation; a trailing brace opens a scope that "}" closes).
   std::function<Text(const Text& type, const Text& name, const Text& value)> let;       // a computed value

@@ -140,6 +140,26 @@ TEST(Symbolic, MatmulWithSymbolicMNOrK) {
   check_program("symbolic M", {{-1, 8}, {8, 3}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]); });
   check_program("symbolic K", {{3, -1}, {-1, 2}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]); });
   check_program("symbolic N", {{4, 5}, {5, -1}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]).relu(); });
+  // Shapes the CPU tiles: rows of a symbolic M in groups of 8 with a gated tail, and the SIMD tile over
+  // a symbolic K (a weight gradient summed over the batch).
+  check_program("symbolic M, register tile", {{-1, 64}, {64, 32}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]); });
+  check_program("symbolic K, SIMD tile", {{-1, 16}, {-1, 32}}, [](const auto& in, const Dim&) { return in[0].transpose().matmul(in[1]); });
+}
+
+TEST(Symbolic, CpuOptsApplyToSymbolicMatmuls) {
+  if (default_device() != "CPU") GTEST_SKIP() << "CPU opts";
+  const Variable n("n", 1, 300);
+  auto opts_of = [&](const Tensor& t) {
+    const std::vector<PreparedKernel> k = prepare_kernels(create_schedule(std::vector<UOp>{t.uop()}));
+    std::string s;
+    for (const Opt& o : k.at(0).opts) s += o.str() + " ";
+    return s;
+  };
+  const Tensor w = Tensor::from_vector(values(64 * 32, 1), {64, 32});
+  EXPECT_EQ(opts_of(Tensor::from_vector(values(7 * 64, 2), {n.bind(7), 64}).matmul(w)), "UPCAST(1, 32) UPCAST(0, 8) ");
+  // x^T g: both operands have constant strides (a symbolic row stride is not affine in the tile's sense).
+  const Tensor x = Tensor::from_vector(values(7 * 16, 3), {n.bind(7), 16}), g = Tensor::from_vector(values(7 * 32, 4), {n.bind(7), 32});
+  EXPECT_EQ(opts_of(x.transpose().matmul(g)), "SIMD(0, 32) ");
 }
 
 TEST(Symbolic, SoftmaxOverASymbolicAxis) {

@@ -42,6 +42,8 @@ struct GemmPlan {
   int64_t m = 0, n = 0, k = 0;
   DType dtype = dtypes::float32;  // of the loads
   bool bare = false;              // the product's factors are the loads themselves (no casts)
+  bool symbolic_k = false;        // a reduction loop runs a symbolic number of times (k is its maximum);
+                                  // only the CPU's SIMD tile takes such a kernel (its k loops run to the bound value)
 };
 
 std::optional<GemmPlan> match_gemm(const ScheduledKernel& kernel);

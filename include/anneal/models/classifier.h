@@ -10,13 +10,15 @@
 
 namespace anneal {
 
-// "mlp": 784-512-512-10 with ReLU. "conv": W3 of WORKLOADS.md. Unknown names raise anneal::Error.
+// "mlp": 784-512-512-10 with ReLU. "conv": W3 of WORKLOADS.md. "dynmlp": the MLP trained on batches of
+// varying size through one symbolic batch dimension. Unknown names raise anneal::Error.
 std::shared_ptr<nn::Sequential> make_classifier(const std::string& name);
 
 struct TrainOptions {
   std::string model = "mlp";
   int steps = 1000;
   int batch = 128;
+  int min_batch = 1, max_batch = 256;  // dynmlp: each step's batch size is drawn from [min_batch, max_batch]
   double lr = 1e-3;
   uint64_t seed = 0;
   int64_t eval_limit = 0;  // test images to evaluate (0 = all)
@@ -29,6 +31,8 @@ struct TrainLog {
   double steps_per_s;
   size_t kernels_per_step;
   size_t seam_kernels;  // kernels of a step holding both forward and backward nodes
+  int64_t batch;        // the last step's batch size
+  size_t compiles;      // kernels compiled by this process so far (engine.h's compile_stats)
 };
 
 struct TrainResult {
