@@ -89,6 +89,9 @@ void print_kernels_verb(const ProgramOptions& o) {
       std::string ph;
       for (const std::string& n : phases(s.kernels[ki])) ph += (ph.empty() ? " [" : ", ") + n;
       fmt::print("\n// {} over {} ({} buffers){}\n", k.name, shape_str(k.shape), k.buffers.size(), ph.empty() ? "" : ph + "]");
+      for (const auto& v : viz::variables_json(s, k))  // symbolic kernels: the arguments after the buffers
+        fmt::print("// variable {} in [{}, {}] = {}\n", v["name"].get<std::string>(), v["min"].get<int64_t>(), v["max"].get<int64_t>(),
+                   v.contains("value") ? std::to_string(v["value"].get<int64_t>()) : std::string("unbound"));
       if (o.opts) fmt::print("// opts: {}\n", opts_text(ki));
       fmt::print("{}", prepared[ki].entry.source);
     }

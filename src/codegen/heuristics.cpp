@@ -97,11 +97,11 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   const UOp& end = k.ast.src(0);
   const int loops = int(end.num_srcs()) - 1;
   const bool gpu = target.gpu;
-  if (has_symbolic_loop(k.ast)) {
-    // One kernel serves every value of its variables: only constant loops take opts. On a GPU each
-    // output keeps its thread (the grid is planned for the maxima, gated by the bound sizes); on the
-    // CPU constant loops with reuse get register tiles.
-    if (gpu || loops == 0) return opts;
+  const bool symbolic = has_symbolic_loop(k.ast);
+  if (symbolic && !gpu) {
+    // One kernel serves every value of its variables: a symbolic loop takes a gated tail (opt.h), the
+    // SIMD tile a symbolic reduction. (GPUs: the tiles below, LOCAL on constant loops only.)
+    if (loops == 0) return opts;
     // A matmul over a symbolic reduction (a weight gradient summed over the batch): the SIMD tile.
     if (target.matmul_forms && !env_off("ANNEAL_SIMD"))
       if (const std::optional<GemmPlan> g = match_gemm(k))
@@ -110,17 +110,25 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
     const ReuseInfo reuse = reuse_of(k);
     return reuse.has_reduce ? register_tile(k, reuse, 32, 8, 256) : opts;
   }
-  int64_t outputs = 1;
-  for (int i = 0; i < loops; ++i) outputs *= end.src(size_t(i) + 1).src(0).ival();
+  int64_t outputs = 1;  // (the most, for symbolic loops)
+  bool symbolic_outputs = false;
+  for (int i = 0; i < loops; ++i) {
+    outputs *= int64_t(end.src(size_t(i) + 1).src(0).vmax());
+    symbolic_outputs |= !end.src(size_t(i) + 1).src(0).is_const();
+  }
   // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per
   // output whose threads share the reduction; one thread per output would leave the GPU idle and run
   // each reduction serially. (A tensor-core matmul with few outputs still prefers its tiles.)
   const bool forms = target.matmul_forms;
   const std::optional<TensorCorePlan> tc = gpu && forms && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
-  if (gpu && !tc && outputs <= 8192) {
+  if (gpu && !tc && outputs <= 8192 && !symbolic_outputs) {
     int64_t longest = 0;
-    for (const UOp& r : reduction_loops(k)) longest = std::max(longest, r.src(0).ival());
-    if (longest >= 64) {
+    bool constant = true;  // GROUP shares the longest loop, which must have a constant length
+    for (const UOp& r : reduction_loops(k)) {
+      if (int64_t(r.src(0).vmax()) >= longest) constant = r.src(0).is_const();
+      longest = std::max(longest, int64_t(r.src(0).vmax()));
+    }
+    if (longest >= 64 && constant) {
       int64_t threads = 32;
       while (threads < 256 && threads < longest) threads *= 2;
       return {{OptOp::Group, 0, threads}};
@@ -168,7 +176,9 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
     // below 16; a third loop joins while that leaves a block smaller than a warp.
     int placed = 0;
     for (int i = int(cur_end.num_srcs()) - 1; i-- > 0 && (placed < 2 || (placed == 2 && threads < 32));) {
-      const int64_t n = cur_end.src(size_t(i) + 1).src(0).ival();
+      const std::optional<int64_t> size = const_range_size(cur_end.src(size_t(i) + 1));
+      if (!size) continue;  // LOCAL threads tile constant loops only
+      const int64_t n = *size;
       int64_t l = placed == 1 && n % c.local_rows == 0 ? c.local_rows : 16;
       if (n % l != 0)
         for (l = 15; l >= 3 && n % l != 0;) --l;

@@ -43,24 +43,36 @@ GpuDims lower_gpu_dims(const UOp& ast, const Target& target) {
   g.blocks = g.grouped ? n : (n + g.threads - 1) / g.threads;  // LOCAL sizes divide n exactly
   if (local > 1 || g.grouped) g.lane = special("lid", g.threads);
   g.outputs.resize(loops.size());
+  const bool symbolic_outputs = std::any_of(loops.begin(), loops.end(), [](const UOp& l) { return !l.src(0).is_const(); });
   if (!loops.empty() && local > 1) {
-    const UOp bid = special("bid", g.blocks);
+    // Blocks walk the tiles of every loop (a LOCAL loop's size is constant, the others may be symbolic:
+    // then the grid covers their maxima and blocks past the bound tiles return, all threads at once).
+    std::vector<UOp> tiles(loops.size());
+    UOp total = UOp::int_const(1);
+    for (size_t i = 0; i < loops.size(); ++i) {
+      const RangeInfo info = range_info(loops[i]);
+      const int64_t l = info.type == AxisType::Local ? info.amount : 1;
+      tiles[i] = l == 1 ? loops[i].src(0) : UOp::int_const(loops[i].src(0).ival() / l);
+      total = total * tiles[i];
+    }
+    const UOp bid = symbolic_outputs ? special("bid", total) : special("bid", g.blocks);
     g.specials = {bid, g.lane};
-    int64_t block_stride = 1, lane_stride = 1;
+    UOp block_stride = UOp::int_const(1);
+    int64_t lane_stride = 1;
     for (size_t i = loops.size(); i-- > 0;) {
       const RangeInfo info = range_info(loops[i]);
-      const int64_t size = loops[i].src(0).ival(), l = info.type == AxisType::Local ? info.amount : 1, tiles = size / l;
-      UOp tile = div(bid, block_stride);
-      if (i != 0) tile = tile % tiles;
+      const int64_t l = info.type == AxisType::Local ? info.amount : 1;
+      UOp tile = block_stride.is_const_int(1) ? bid : bid.floordiv(block_stride);
+      if (i != 0) tile = tile % tiles[i];
       g.outputs[i] = l == 1 ? tile : tile * l + div(g.lane, lane_stride) % l;
-      block_stride *= tiles;
+      block_stride = block_stride * tiles[i];
       lane_stride *= l;
     }
     return g;
   }
   if (g.lane) g.specials.push_back(g.lane);
   if (loops.empty()) return g;
-  if (has_symbolic_loop(ast)) {  // no LOCAL or GROUP opts apply here: one thread per output
+  if (symbolic_outputs) {  // GROUP refuses such kernels (opt.cpp): one thread per output
     const UOp gid = special("gid", outputs);
     g.specials.insert(g.specials.begin(), gid);
     UOp stride = UOp::int_const(1);

@@ -350,6 +350,8 @@ ScheduledKernel group_opt(const ScheduledKernel& kernel, const Opt& opt) {
           return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 "
                              "to 1024 threads";
         });
+  for (const UOp& l : output_loops(kernel.ast))  // a block per output: the grid must be constant
+    constant_loop(l, opt.str());
   const AxisType type = opt.op == OptOp::GroupTop ? AxisType::GroupChunked : AxisType::GroupStrided;
   std::unordered_map<UOp, UOp> shared;
   for (const UOp& r : top_level_reduces(kernel.ast)) {
@@ -375,6 +377,7 @@ ScheduledKernel local_opt(const ScheduledKernel& kernel, const Opt& opt) {
   const RangeInfo info = range_info(r);
   check(info.type == AxisType::Loop || info.type == AxisType::Local,
         [&] { return opt.str() + ": the loop is split across CPU cores (THREAD)"; });
+  constant_loop(r, "LOCAL");  // its threads tile it: a constant size (other loops may be symbolic)
   const int64_t n = constant_loop(r, "LOCAL"), before = info.type == AxisType::Local ? info.amount : 1;
   int64_t threads = opt.amount;
   for (const UOp& l : loops)

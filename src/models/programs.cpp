@@ -6,6 +6,7 @@
 #include "anneal/models/classifier.h"
 #include "anneal/nn/optim.h"
 #include "anneal/tensor/random.h"
+#include "anneal/tensor/variable.h"
 
 namespace anneal {
 namespace {
@@ -48,10 +49,23 @@ Program attention() {
           {masked.softmax(-1).matmul(v)}};
 }
 
+// Symbolic: one query over a cache of start_pos + 1 keys (decoding one token at position start_pos).
+// The kernels take start_pos as an argument: every position runs the same compiled code.
+Program attention_kv() {
+  const int64_t h = 4, max_len = 128, d = 32, start_pos = 40;
+  const Variable pos("start_pos", 0, max_len - 1);
+  const Dim end = pos.bind(start_pos) + 1;
+  Tensor q = uniform({h, 1, d}, 15, 1), cache_k = uniform({h, max_len, d}, 16, 1), cache_v = uniform({h, max_len, d}, 17, 1);
+  const Tensor k = cache_k.shrink({{0, h}, {0, end}, {0, d}}), v = cache_v.shrink({{0, h}, {0, end}, {0, d}});
+  const Tensor scores = q.matmul(k.transpose(-1, -2)) * (1.0 / std::sqrt(double(d)));
+  return {"attention-kv", "4 heads, head dim 32: one query over a KV cache of start_pos+1 of 128 keys (start_pos = 40, symbolic)",
+          {scores.softmax(-1).matmul(v)}};
+}
+
 }  // namespace
 
 const std::vector<std::string>& program_names() {
-  static const std::vector<std::string> names = {"matmul", "softmax", "mlp-forward", "conv2d", "attention"};
+  static const std::vector<std::string> names = {"matmul", "softmax", "mlp-forward", "conv2d", "attention", "attention-kv"};
   return names;
 }
 
@@ -61,6 +75,7 @@ Program build_program(const std::string& name) {
   if (name == "mlp-forward") return mlp_forward();
   if (name == "conv2d") return conv2d();
   if (name == "attention") return attention();
+  if (name == "attention-kv") return attention_kv();
   std::string known;
   for (const std::string& n : program_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown program '" + name + "' (known: " + known + ")");

@@ -43,7 +43,7 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
     return "causal_attention: q, k, v must share a (batch, heads, time, head dim) shape, got " + shape_str(q.shape()) +
            ", " + shape_str(k.shape()) + ", " + shape_str(v.shape());
   });
-  const int64_t t = q.shape()[2];
+  const Dim t = q.shape()[2];  // symbolic for a sequence of variable length
   const Tensor scores = q.matmul(k.transpose()) * (1.0 / std::sqrt(double(q.shape()[3])));
   // Position i sees positions j <= i.
   const Tensor visible = Tensor::arange(t).reshape({t, 1}).ge(Tensor::arange(t).reshape({1, t}));
@@ -61,7 +61,8 @@ CausalSelfAttention::CausalSelfAttention(const GPTConfig& c)
 }
 
 Tensor CausalSelfAttention::forward(const Tensor& x) {
-  const int64_t b = x.shape()[0], t = x.shape()[1], c = x.shape()[2], hd = c / heads;
+  const Dim b = x.shape()[0], t = x.shape()[1];
+  const int64_t c = x.shape()[2], hd = c / heads;
   const Tensor qkv = c_attn(x);
   auto head_view = [&](int64_t part) {
     return qkv.shrink({{0, b}, {0, t}, {part * c, (part + 1) * c}}).reshape({b, t, heads, hd}).permute({0, 2, 1, 3});
@@ -109,9 +110,10 @@ Tensor GPT::forward(const Tensor& idx) {
     return "GPT: input must be integer token ids of shape (batch, time), got " + shape_str(idx.shape()) + " " +
            std::string(idx.dtype().name());
   });
-  const int64_t t = idx.shape()[1];
-  check(t >= 1 && t <= config.context, [&] {
-    return "GPT: " + std::to_string(t) + " tokens do not fit the context of " + std::to_string(config.context);
+  const Dim t = idx.shape()[1];  // a symbolic length must fit the context at its maximum
+  check(t.vmin() >= 1 && t.vmax() <= config.context, [&] {
+    const std::string most = t.is_symbolic() ? " (up to " + std::to_string(t.vmax()) + ")" : "";
+    return "GPT: " + t.str() + " tokens" + most + " do not fit the context of " + std::to_string(config.context);
   });
   Tensor x = wte(idx) + wpe(Tensor::arange(t));
   for (const auto& block : blocks) x = (*block)(x);

@@ -65,6 +65,9 @@ void GpuEmitter::declare_special(const UOp& s) {
   } else {
     const std::string t = value_type(s);
     line(lang_.constant(t, name, lang_.cast(t, name == "bid" ? block : thread)));
+    // Blocks over a symbolic number of tiles: the grid covers the maximum, blocks past the bound
+    // number return (every thread of such a block, so no barrier waits for them).
+    if (name == "bid" && !s.src(0).is_const()) line(lang_.when(name + " >= (" + emit_value(s.src(0)) + ")", "return;"));
   }
   bind(s, name);
 }

@@ -127,16 +127,18 @@ LanguageTable wgsl() {
   l.buffer = [](const Text& kernel, int64_t slot) { return kernel + "_data" + std::to_string(slot); };
   l.gpu.signature = [](const Text& kernel, int64_t threads, const std::vector<LanguageTable::Buffer>& buffers,
                        const std::vector<Text>& vars) {
-    if (!vars.empty())
-      throw Error("WGSL renderer: kernel " + kernel + " takes variable " + vars.front() +
-                  " (a symbolic shape); symbolic kernels run on the CPU and CUDA, not yet on WebGPU");
     Text s;
     for (size_t i = 0; i < buffers.size(); ++i)
       s += "@group(0) @binding(" + std::to_string(i) + ") var<storage, " + (buffers[i].written ? "read_write" : "read") +
            "> " + kernel + "_data" + std::to_string(i) + ": array<" +
            (buffers[i].written && packed(buffers[i].dtype) ? "atomic<u32>" : buffers[i].memory_type) + ">;\n";
-    return s + "@compute @workgroup_size(" + std::to_string(threads) + ")\nfn " + kernel +
-           "(@builtin(workgroup_id) anneal_wid: vec3<u32>, @builtin(local_invocation_id) anneal_lid: vec3<u32>) {";
+    // Variables (symbolic sizes) come in one more read-only binding after the buffers, as i32s.
+    if (!vars.empty())
+      s += "@group(0) @binding(" + std::to_string(buffers.size()) + ") var<storage, read> " + kernel + "_vars: array<i32>;\n";
+    s += "@compute @workgroup_size(" + std::to_string(threads) + ")\nfn " + kernel +
+         "(@builtin(workgroup_id) anneal_wid: vec3<u32>, @builtin(local_invocation_id) anneal_lid: vec3<u32>) {";
+    for (size_t j = 0; j < vars.size(); ++j) s += "\n  let " + vars[j] + ": i32 = " + kernel + "_vars[" + std::to_string(j) + "];";
+    return s;
   };
   l.gpu.block = "(anneal_wid.x + anneal_wid.y * 65535u)";
   l.gpu.thread = "anneal_lid.x";

@@ -115,8 +115,11 @@ std::unordered_set<const void*> realize_decisions(const std::vector<UOp>& order,
 }
 
 // Buffers one kernel may bind, its output included. WebGPU guarantees 8 storage buffers to a shader
-// stage (Dawn offers no more than 10 on the adapters we have met); elsewhere there is no limit.
-size_t max_kernel_buffers(const std::string& device) { return device == "WEBGPU" ? 8 : SIZE_MAX; }
+// stage (Dawn offers no more than 10 on the adapters we have met), one of which a symbolic kernel's
+// variables take; elsewhere there is no limit.
+size_t max_kernel_buffers(const std::string& device, bool symbolic) {
+  return device == "WEBGPU" ? (symbolic ? 7 : 8) : SIZE_MAX;
+}
 
 // Where a device bounds the buffers a kernel binds, a value whose fused sources would read more
 // gets the sources that read the most realized, until it fits (an optimizer step over many
@@ -124,6 +127,8 @@ size_t max_kernel_buffers(const std::string& device) { return device == "WEBGPU"
 // for the renderer to refuse by name.
 void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_map<const void*, const std::string*>& devices,
                           const std::string& default_device, std::unordered_set<const void*>& realized) {
+  // (Conservatively, every kernel of a graph with variables may take them.)
+  const bool symbolic = std::any_of(order.begin(), order.end(), [](const UOp& u) { return u.is(Ops::PARAM); });
   std::unordered_map<const void*, std::unordered_set<const void*>> fused_reads;  // unrealized non-movement values
   std::function<std::unordered_set<const void*>(const UOp&)> reads = [&](const UOp& x) -> std::unordered_set<const void*> {
     if (realized.count(x.get()) || x.is(Ops::BUFFER)) return {x.get()};
@@ -134,7 +139,7 @@ void limit_kernel_buffers(const std::vector<UOp>& order, const std::unordered_ma
   for (const UOp& u : order) {
     if (is_movement(u) || u.is(Ops::BUFFER) || realized.count(u.get())) continue;
     const std::string* d = devices.at(u.get());
-    const size_t limit = max_kernel_buffers(d ? *d : default_device);
+    const size_t limit = max_kernel_buffers(d ? *d : default_device, symbolic);
     // Unlimited devices need no bookkeeping (a kernel's operands share its device, so a limited
     // value's fused sources are limited ones too).
     if (limit == SIZE_MAX) continue;

@@ -109,6 +109,11 @@ Tensor Tensor::full(Shape shape, double value, DType dtype) {
   return Tensor(broadcast_const(dtype, value, shape));
 }
 
+Tensor Tensor::arange(const Dim& stop, DType dtype) {
+  if (stop.is_const()) return arange(0, stop.value(), 1, dtype);
+  return arange(0, stop.vmax(), 1, dtype).shrink({{0, stop}});
+}
+
 Tensor Tensor::arange(int64_t start, int64_t stop, int64_t step, DType dtype) {
   check(step != 0, "arange: step must not be zero");
   const int64_t n = std::max<int64_t>(0, (stop - start + step - (step > 0 ? 1 : -1)) / step);

@@ -27,6 +27,18 @@ nlohmann::json buffer_json(const UOp& b) {
 
 }  // namespace
 
+nlohmann::json variables_json(const Schedule& s, const ScheduledKernel& k) {
+  nlohmann::json vars = nlohmann::json::array();
+  for (const UOp& v : k.vars) {
+    const auto* p = v.arg().as<ParamArg>();
+    nlohmann::json j = {{"name", p->name}, {"min", p->bounds->first}, {"max", p->bounds->second}};
+    for (const auto& [var, value] : s.var_vals)
+      if (var == v) j["value"] = value;
+    vars.push_back(j);
+  }
+  return vars;
+}
+
 nlohmann::json graph_json(std::span<const UOp> outputs) {
   const UOp sink = UOp::make(Ops::SINK, dtypes::void_, std::vector<UOp>(outputs.begin(), outputs.end()));
   std::unordered_map<const void*, size_t> ids;
@@ -58,7 +70,8 @@ nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>
                          {"source", prepared[ki].entry.source},
                          {"launch", {{"global", prepared[ki].entry.global}, {"local", prepared[ki].entry.local}}},
                          {"opts", opts},
-                         {"opts_origin", prepared[ki].origin}};
+                         {"opts_origin", prepared[ki].origin},
+                         {"variables", variables_json(s, k)}};
     if (provenance) {
       nlohmann::json phases = nlohmann::json::array();
       for (Phase ph : provenance->phases_of(s.kernels[ki])) phases.push_back(phase_name(ph));

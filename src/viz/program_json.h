@@ -13,9 +13,12 @@ namespace anneal::viz {
 // Nodes in topological order: id, op, dtype, shape (but the SINK's), srcs (ids), arg.
 nlohmann::json graph_json(std::span<const UOp> outputs);
 
-// Each kernel: name, input and output buffers, global_size, opts and their origin, source and launch
-// (grid and block); the program's prelude and output buffers; with a provenance, the phases each
-// kernel fused (and seam_kernels in the result).
+// The variables kernel `k` takes (symbolic shapes): name, min, max and the value `s` binds.
+nlohmann::json variables_json(const Schedule& s, const ScheduledKernel& k);
+
+// Each kernel: name, input and output buffers, global_size (symbolic sizes as their expressions),
+// opts and their origin, source and launch (grid and block), variables; the program's prelude and
+// output buffers; with a provenance, the phases each kernel fused (and seam_kernels in the result).
 nlohmann::json kernels_json(const Schedule& s, const std::vector<PreparedKernel>& prepared, const Provenance* provenance);
 
 }  // namespace anneal::viz

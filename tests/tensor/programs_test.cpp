@@ -25,7 +25,7 @@ TEST(Programs, UnknownNameListsTheKnownOnes) {
     build_program("nope");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "unknown program 'nope' (known: matmul, softmax, mlp-forward, conv2d, attention)");
+    EXPECT_EQ(std::string(e.what()), "unknown program 'nope' (known: matmul, softmax, mlp-forward, conv2d, attention, attention-kv)");
   }
 }
 

@@ -36,6 +36,8 @@ class Tensor {
   static Tensor filled(Shape shape, double value, DType dtype = dtypes::float32, const std::string& device = "");
   static Tensor arange(int64_t stop, DType dtype = dtypes::int32) { return arange(0, stop, 1, dtype); }
   static Tensor arange(int64_t start, int64_t stop, int64_t step, DType dtype = dtypes::int32);
+  // 0, 1, ... stop - 1 for a symbolic stop: the first values of arange(its maximum).
+  static Tensor arange(const Dim& stop, DType dtype = dtypes::int32);
   static Tensor eye(int64_t n, DType dtype = dtypes::float32);
   // A dimension's value as a scalar; a symbolic one takes its bound value at realize.
   static Tensor scalar(const Dim& d, DType dtype = dtypes::float32);

@@ -22,7 +22,7 @@ namespace anneal::webgpu {
   X(DeviceCreateCommandEncoder) X(DevicePushErrorScope) X(DevicePopErrorScope) X(DeviceRelease)             \
   X(ShaderModuleGetCompilationInfo) X(ShaderModuleRelease) X(ComputePipelineRelease)                        \
   X(BindGroupLayoutRelease) X(PipelineLayoutRelease) X(BindGroupRelease) X(BufferRelease) X(BufferMapAsync) \
-  X(BufferGetConstMappedRange) X(BufferUnmap) X(CommandEncoderBeginComputePass)                             \
+  X(BufferGetConstMappedRange) X(BufferGetMappedRange) X(BufferUnmap) X(CommandEncoderBeginComputePass)                             \
   X(CommandEncoderCopyBufferToBuffer) X(CommandEncoderClearBuffer) X(CommandEncoderFinish)                  \
   X(CommandEncoderRelease) X(CommandBufferRelease) X(ComputePassEncoderSetPipeline)                         \
   X(ComputePassEncoderSetBindGroup) X(ComputePassEncoderDispatchWorkgroups) X(ComputePassEncoderEnd)        \

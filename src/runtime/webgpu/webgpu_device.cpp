@@ -151,10 +151,17 @@ class WebGpuDevice final : public Device {
                "), which WebGPU does not allow";
       });
     const std::lock_guard<std::mutex> lock(mu_);
-    std::vector<WGPUBindGroupEntry> entries(e.buffers, WGPU_BIND_GROUP_ENTRY_INIT);
+    std::vector<WGPUBindGroupEntry> entries(e.buffers + (e.vars ? 1 : 0), WGPU_BIND_GROUP_ENTRY_INIT);
     for (size_t i = 0; i < e.buffers; ++i) {
       entries[i].binding = uint32_t(i);
       entries[i].buffer = handle(bufs[i]);
+    }
+    // The variables' values: a small buffer of this launch's own (the pass runs later, so launches in
+    // one batch must not share one), released once the bind group holds it.
+    WGPUBuffer values = e.vars ? variable_buffer(e, bufs + e.buffers) : nullptr;
+    if (values) {
+      entries.back().binding = uint32_t(e.buffers);
+      entries.back().buffer = values;
     }
     WGPUBindGroupDescriptor desc = WGPU_BIND_GROUP_DESCRIPTOR_INIT;
     desc.layout = k.layout;
@@ -166,6 +173,7 @@ class WebGpuDevice final : public Device {
     w_.ComputePassEncoderSetBindGroup(p, 0, group, 0, nullptr);
     w_.ComputePassEncoderDispatchWorkgroups(p, uint32_t(e.global[0]), uint32_t(e.global[1]), uint32_t(e.global[2]));
     w_.BindGroupRelease(group);  // the pass holds it until the work is done
+    if (values) w_.BufferRelease(values);
     batch_.push_back(e.name);
     if (batch_.size() >= kMaxBatch) flush();
   }
@@ -183,8 +191,9 @@ class WebGpuDevice final : public Device {
       return "WEBGPU: kernel " + k.name + " binds " + std::to_string(k.buffers) + " buffers; this adapter allows " +
              std::to_string(c_.limits.maxStorageBuffersPerShaderStage);
     });
-    std::vector<WGPUBindGroupLayoutEntry> entries(k.buffers, WGPU_BIND_GROUP_LAYOUT_ENTRY_INIT);
-    for (size_t i = 0; i < k.buffers; ++i) {
+    // Slot `buffers` (after the buffers) holds a symbolic kernel's variables.
+    std::vector<WGPUBindGroupLayoutEntry> entries(k.buffers + (k.vars ? 1 : 0), WGPU_BIND_GROUP_LAYOUT_ENTRY_INIT);
+    for (size_t i = 0; i < entries.size(); ++i) {
       entries[i].binding = uint32_t(i);
       entries[i].visibility = WGPUShaderStage_Compute;
       entries[i].buffer.type = i == 0 ? WGPUBufferBindingType_Storage : WGPUBufferBindingType_ReadOnlyStorage;
@@ -205,6 +214,24 @@ class WebGpuDevice final : public Device {
       throw Error("WEBGPU: kernel " + k.name + " does not compile:\n" + errors);
     }
     return Pipeline{pipeline, group};
+  }
+
+  // A storage buffer holding the launch's variable values as i32s (WGSL has no 64-bit integers).
+  WGPUBuffer variable_buffer(const KernelEntry& e, void* const* values) {
+    std::vector<int32_t> v(std::max<size_t>(e.vars, 4), 0);  // at least 16 bytes
+    for (size_t j = 0; j < e.vars; ++j) {
+      const int64_t x = *static_cast<const int64_t*>(values[j]);
+      check(x >= INT32_MIN && x <= INT32_MAX, [&] { return "WEBGPU: kernel " + e.name + ": a variable's value " + std::to_string(x) + " needs 64 bits"; });
+      v[j] = int32_t(x);
+    }
+    WGPUBufferDescriptor desc = WGPU_BUFFER_DESCRIPTOR_INIT;
+    desc.usage = WGPUBufferUsage_Storage;
+    desc.size = v.size() * sizeof(int32_t);
+    desc.mappedAtCreation = true;
+    WGPUBuffer b = w_.DeviceCreateBuffer(c_.device, &desc);
+    std::memcpy(w_.BufferGetMappedRange(b, 0, desc.size), v.data(), desc.size);
+    w_.BufferUnmap(b);
+    return b;
   }
 
   std::shared_ptr<void> take_block(size_t bytes, bool* fresh) {
