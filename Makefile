@@ -82,15 +82,16 @@ wasm: deps build
 	ctest --test-dir $(WASM_DIR) --output-on-failure -j$(JOBS)
 
 # The sanitizer stage (CI runs it after `test`): the suites that read untrusted input (files, the
-# command line, the expression parser) and the concurrency tests under AddressSanitizer + UBSan, then
+# command line, the expression parser), the symbolic-shape suite and the concurrency tests under
+# AddressSanitizer + UBSan, then
 # the concurrency tests under ThreadSanitizer. A subset, so that CI stays well inside its time: the
 # whole suite under ASan is a manual run (`make build BUILD_DIR=build-asan CMAKE_ARGS=-DANNEAL_SANITIZE=address`).
 # Each tree builds only the targets its tests need; ccache shares the unchanged objects between runs.
 # Warnings are enforced by the plain build; with sanitizers GCC 12 reports maybe-uninitialized false
 # positives, so these trees do not treat warnings as errors.
 SAN_FLAGS    := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=OFF -DANNEAL_BUILD_BENCH=OFF
-ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency
-ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency)\.
+ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency test_symbolic
+ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency|Symbolic)\.
 TSAN_TARGETS := test_support test_concurrency
 TSAN_TESTS   := ^(AtomicFile|Settings|Concurrency)\.
 sanitize: deps

@@ -359,6 +359,9 @@ Schedule create_schedule(std::span<const UOp> bound_outputs, const std::string& 
     for (size_t i = 0; i < s.outputs.size(); ++i)
       if (s.outputs[i] != bound_outputs[i]) s.outputs[i] = strip_view(s.outputs[i]).view_as(shape_of(bound_outputs[i]));
     s.var_vals = bare.values;
+    for (ScheduledKernel& k : s.kernels)
+      for (UOp& f : k.fused)
+        if (auto it = bare.bound_of.find(f.get()); it != bare.bound_of.end()) f = it->second;
     return s;
   };
   if (!cache_enabled()) return finish(instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs));

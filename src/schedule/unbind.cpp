@@ -89,7 +89,9 @@ Unbound unbind(std::span<const UOp> outputs, const std::vector<UOp>& order) {
   for (const UOp& u : order) {
     std::vector<UOp> srcs;
     for (const UOp& s : u.srcs()) srcs.push_back(bare.at(s.get()));
-    bare.emplace(u.get(), unbinder.strip(u, srcs));
+    const UOp b = unbinder.strip(u, srcs);
+    out.bound_of.emplace(b.get(), u);
+    bare.emplace(u.get(), b);
   }
   for (const UOp& o : outputs) out.outputs.push_back(bare.at(o.get()));
   out.values = unbinder.values();

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace anneal {
 struct Unbound {
   std::vector<UOp> outputs;                        // the graph with every BIND replaced by its variable
   std::vector<std::pair<UOp, int64_t>> values;     // each variable's value, by first appearance
+  // The caller's node each bare node came from (only when something was unbound), so that reports
+  // (a kernel's fused nodes, their provenance) refer to the caller's graph.
+  std::unordered_map<const void*, UOp> bound_of;
 };
 
 // `order` is the toposort of `outputs`. A variable bound to two values, or used with no value, is an

@@ -1,6 +1,8 @@
 // A short real training run on Fashion-MNIST (the Debian package dataset-fashion-mnist).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "anneal/models/classifier.h"
 
 using namespace anneal;
@@ -28,4 +30,32 @@ TEST(TrainFashionMnist, MlpReachesEightyPercentInAShortRun) {
   EXPECT_LT(r.losses.back(), r.losses.front() * 0.5);
   EXPECT_GE(r.test_accuracy, 0.80) << "loss " << r.losses.front() << " -> " << r.losses.back();
   std::printf("[train] 120 steps in %.1f s, test accuracy (2000 images) %.4f\n", r.train_seconds, r.test_accuracy);
+}
+
+// dynmlp: every step draws its batch size from [1, 256], through one symbolic batch dimension. The
+// kernels compiled for the first step serve all the others.
+TEST(TrainFashionMnist, DynamicBatchesCompileOnlyInTheFirstStep) {
+  const io::Mnist data = io::load_mnist();
+  TrainOptions o;
+  o.model = "dynmlp";
+  o.steps = 300;
+  o.eval_limit = 2000;
+  o.log_every = 1;
+  std::vector<size_t> compiles;
+  std::set<int64_t> batches;
+  size_t seam = 0;
+  const TrainResult r = train_classifier(o, data, [&](const TrainLog& l) {
+    compiles.push_back(l.compiles);
+    batches.insert(l.batch);
+    seam = l.seam_kernels;
+  });
+  ASSERT_EQ(compiles.size(), 300u);
+  EXPECT_GT(compiles.front(), 0u);
+  EXPECT_EQ(compiles.back(), compiles.front()) << "steps after the first compiled kernels";
+  EXPECT_GE(batches.size(), 100u) << "batch sizes drawn";
+  EXPECT_GE(*batches.rbegin() - *batches.begin(), 200);
+  EXPECT_GE(seam, 1u);
+  EXPECT_GE(r.test_accuracy, 0.75);
+  std::printf("[train] dynmlp: 300 steps, %zu batch sizes, %zu kernels compiled, test accuracy (2000 images) %.4f\n",
+              batches.size(), compiles.back(), r.test_accuracy);
 }
