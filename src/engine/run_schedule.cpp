@@ -154,7 +154,7 @@ std::vector<std::shared_ptr<const Kernel>> run_schedule(Schedule& s) {
     if (beam) compiled[i] = beam_kernel(s.kernels[i], device_of(s.kernels[i]), ptrs.data());
     compiled[i]->launch(ptrs.data());
     ++launched;
-    if (LaunchCapture* capture = LaunchCapture::active()) capture->record({compiled[i], s.kernels[i].buffers, values});
+    if (LaunchCapture* capture = LaunchCapture::active()) capture->record({compiled[i], s.kernels[i].buffers, values, s.kernels[i].vars});
   }
   return compiled;
 }

@@ -1,6 +1,6 @@
 #include "anneal/tensor/jit.h"
 
-#include <deque>
+#include <algorithm>
 #include <unordered_map>
 
 #include "anneal/engine/engine.h"
@@ -22,6 +22,13 @@ namespace {
 
 void* storage_of(const UOp& buffer) { return buffer.arg().as<BufferArg>()->storage.get(); }
 
+// `s` with its variables bound to this call's values.
+Shape rebound(const Shape& s, const std::vector<std::pair<UOp, int64_t>>& values) {
+  Shape out;
+  for (const Dim& d : s) out.push_back(d.rebound(values));
+  return out;
+}
+
 // Ends the capture even if the step function throws.
 struct CaptureScope {
   explicit CaptureScope(jit_detail::Recorder* r) { jit_detail::set_active_recorder(r); }
@@ -31,7 +38,7 @@ struct CaptureScope {
 }  // namespace
 
 struct Jit::Plan {
-  enum class Kind : uint8_t { Fixed, Input, PairCurrent, PairNext };
+  enum class Kind : uint8_t { Fixed, Input, PairCurrent, PairNext, Variable };
   struct Slot {
     Kind kind;
     size_t index;
@@ -52,9 +59,8 @@ struct Jit::Plan {
   };
   std::vector<Output> outputs;
   std::vector<UOp> keep;  // every buffer the launches use stays alive with the plan
-  // The variables' values of the recorded launches: the input signature (bound shapes included)
-  // fixes them, so a replay passes the same ones.
-  std::deque<int64_t> var_values;
+  // Variables of symbolic shapes, bound by the inputs: a replay passes the values of its own inputs.
+  std::vector<UOp> vars;
   int current = 1;        // which of each pair's buffers holds the current value
 };
 
@@ -65,27 +71,40 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   std::lock_guard<std::mutex> turn(mu_);
   std::vector<Tensor> inputs = inputs_in;
   std::vector<std::pair<Shape, DType>> sig;
+  std::vector<std::pair<UOp, int64_t>> bound;  // the values the inputs' symbolic shapes bind
   for (Tensor& t : inputs) {
     check(t.defined(), "jit: uninitialised input");
     t.realize();  // inputs are contiguous buffers (a view is copied once)
-    sig.push_back({t.shape(), t.dtype()});
+    // The guard is the shapes' structure: a symbolic size may take another value on every call.
+    Shape bare;
+    for (const Dim& d : t.shape()) bare.push_back(d.unbound());
+    sig.push_back({bare, t.dtype()});
+    bindings_of(t.shape(), bound);
   }
   if (sig != signature_) {  // the guard: another input signature starts over
     signature_ = sig;
     calls_with_signature_ = 0;
+    replayable_ = true;
     plan_.reset();
   }
+  if (!replayable_) return fn_(inputs);
   std::vector<void*> input_ptrs;
   for (const Tensor& t : inputs) input_ptrs.push_back(storage_of(view_buffer(t.uop())));
 
   if (plan_) {
     Plan& p = *plan_;
+    std::vector<int64_t> values;
+    for (const UOp& v : p.vars) {
+      auto it = std::find_if(bound.begin(), bound.end(), [&](const auto& b) { return b.first == v; });
+      values.push_back(it->second);  // the signature holds the same variables
+    }
     std::vector<void*> ptrs;
     auto resolve = [&](const Plan::Slot& s) -> void* {
       switch (s.kind) {
         case Plan::Kind::Input: return input_ptrs[s.index];
         case Plan::Kind::PairCurrent: return storage_of(p.pairs[s.index].buffers[p.current]);
         case Plan::Kind::PairNext: return storage_of(p.pairs[s.index].buffers[1 - p.current]);
+        case Plan::Kind::Variable: return &values[s.index];
         default: return s.fixed;
       }
     };
@@ -98,12 +117,12 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     for (const Plan::Output& o : p.outputs) {
       const UOp buf = new_buffer(o.device, max_numel(o.shape), o.dtype);
       get_device(o.device).copy_on_device(storage_of(buf), resolve(o.slot), size_t(max_numel(o.shape)) * size_t(o.dtype.itemsize()));
-      outs.push_back(Tensor(buf.view_as(o.shape)));
+      outs.push_back(Tensor(buf.view_as(rebound(o.shape, bound))));
     }
     p.current = 1 - p.current;
     for (Plan::Pair& pair : p.pairs)
       if (auto state = std::static_pointer_cast<Tensor::State>(pair.state.lock()))
-        state->set_uop(pair.buffers[p.current].view_as(pair.shape));
+        state->set_uop(pair.buffers[p.current].view_as(rebound(pair.shape, bound)));
     ++replays_;
     return outs;
   }
@@ -138,9 +157,16 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
   for (const RecordedLaunch& l : rec.launches.launches()) {
     std::vector<Plan::Slot> ls;
     for (const UOp& b : l.buffers) ls.push_back(slot_of(b));
-    for (int64_t v : l.vars) {
-      plan->var_values.push_back(v);
-      ls.push_back({Plan::Kind::Fixed, 0, &plan->var_values.back()});
+    for (const UOp& v : l.var_nodes) {
+      // A variable the function binds from something other than its inputs could take another value
+      // next call, unseen by the guard: such a step is not replayed (it runs normally every call).
+      if (std::none_of(bound.begin(), bound.end(), [&](const auto& b) { return b.first == v; })) {
+        replayable_ = false;
+        return outs;
+      }
+      auto at = std::find(plan->vars.begin(), plan->vars.end(), v);
+      if (at == plan->vars.end()) at = plan->vars.insert(plan->vars.end(), v);
+      ls.push_back({Plan::Kind::Variable, size_t(at - plan->vars.begin()), nullptr});
     }
     plan->launches.push_back({l.kernel, std::move(ls)});
   }

@@ -1,5 +1,6 @@
 #include "anneal/uop/shape.h"
 
+#include <algorithm>
 #include <memory>
 #include <ostream>
 #include <span>
@@ -152,6 +153,34 @@ Dim Dim::unbound() const {
   if (!s_) return *this;
   std::unordered_map<const void*, UOp> memo;
   return Dim(map_leaves(s_, [](const UOp& l) { return l.is(Ops::BIND) ? l.src(0) : l; }, memo));
+}
+
+Dim Dim::rebound(const std::vector<std::pair<UOp, int64_t>>& values) const {
+  if (!s_) return *this;
+  std::unordered_map<const void*, UOp> memo;
+  return Dim(map_leaves(s_, [&](const UOp& l) {
+    const UOp var = l.is(Ops::BIND) ? l.src(0) : l;
+    for (const auto& [v, x] : values)
+      if (v == var) return UOp::make(Ops::BIND, var.dtype(), {var, UOp::int_const(x, var.dtype())});
+    return l;
+  }, memo));
+}
+
+void bindings_of(const Shape& s, std::vector<std::pair<UOp, int64_t>>& out) {
+  for (const Dim& d : s) {
+    if (d.is_const()) continue;
+    std::vector<UOp> stack{d.uop()};
+    while (!stack.empty()) {
+      const UOp u = stack.back();
+      stack.pop_back();
+      if (u.is(Ops::BIND)) {
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == u.src(0); });
+        if (!seen) out.emplace_back(u.src(0), u.src(1).ival());
+        continue;
+      }
+      for (const UOp& x : u.srcs()) stack.push_back(x);
+    }
+  }
 }
 
 Dim operator+(const Dim& a, const Dim& b) {

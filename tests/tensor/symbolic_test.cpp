@@ -12,6 +12,7 @@
 #include "anneal/nn/transformer.h"
 #include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
+#include "anneal/tensor/jit.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/tensor/variable.h"
@@ -293,4 +294,28 @@ TEST(Symbolic, NanoGptForwardOverASymbolicContextLength) {
     else EXPECT_EQ(compile_stats().compiled_kernels, before) << "T=" << t << " compiled again";
     expect_bit_identical(sym, fixed, "nanoGPT logits at T=" + std::to_string(t));
   }
+}
+
+TEST(Symbolic, JitReplaysOneCaptureForEveryValue) {
+  const Variable B("B", 1, 32);
+  const Tensor w = Tensor::from_vector(values(8 * 4, 5), {8, 4});
+  auto step = [&](const Tensor& x) { return (x.matmul(w) - 0.1).relu().sum({1}); };
+  Jit jit([&](const std::vector<Tensor>& in) { return std::vector<Tensor>{step(in[0])}; });
+  for (int64_t n : {3, 7, 1, 32, 5, 9}) {
+    const Tensor x = Tensor::from_vector(values(n * 8, uint32_t(n)), {B.bind(n), 8});
+    const Tensor got = jit({x})[0];
+    EXPECT_EQ(shape_str(got.shape()), "(B,)");
+    expect_bit_identical(got, step(x), "jit at B=" + std::to_string(n));
+  }
+  EXPECT_EQ(jit.captures(), 1u);
+  EXPECT_EQ(jit.replays(), 4u);
+  // A variable the inputs do not bind (the step binds it itself) is not replayed with a stale value.
+  const Variable K("K", 1, 8);
+  int64_t k = 2;
+  Jit own([&](const std::vector<Tensor>& in) { return std::vector<Tensor>{in[0].shrink({{0, K.bind(k)}, {0, 8}}).sum({0})}; });
+  for (k = 2; k <= 6; ++k) {
+    const Tensor x = Tensor::from_vector(values(8 * 8, 6), {8, 8});
+    expect_bit_identical(own({x})[0], x.shrink({{0, k}, {0, 8}}).sum({0}), "own variable at K=" + std::to_string(k));
+  }
+  EXPECT_EQ(own.replays(), 0u);
 }

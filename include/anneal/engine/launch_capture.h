@@ -16,6 +16,7 @@ struct RecordedLaunch {
   std::shared_ptr<const Kernel> kernel;
   std::vector<UOp> buffers;  // the BUFFER bound to each PARAM slot
   std::vector<int64_t> vars;  // the values of the kernel's variables (symbolic shapes), after the buffers
+  std::vector<UOp> var_nodes;  // those variables
 };
 
 class LaunchCapture {

@@ -4,7 +4,9 @@
 // every kernel launched, with its buffers. Later calls with inputs of the same shapes and dtypes do
 // not run the function at all: they launch the recorded kernels on the new inputs — no graph, no
 // scheduling, no codegen. A call whose inputs differ in shape or dtype runs the function normally
-// and starts capturing again (the guard).
+// and starts capturing again (the guard). Symbolic sizes are part of the guard by structure, not by
+// value: inputs of shape (B, 784) replay for every value of B, passing each call's value to the
+// kernels (a step that uses a variable its inputs do not bind is never replayed).
 //
 // Tensors the function updates (parameters and optimizer state, through assign + realize) alternate
 // between two buffers on replay, and their handles are re-pointed as realize would. Outputs are
@@ -40,6 +42,7 @@ class Jit {
   std::unique_ptr<Plan> plan_;
   std::vector<std::pair<Shape, DType>> signature_;
   int calls_with_signature_ = 0;
+  bool replayable_ = true;  // false: the captured step used a variable its inputs do not bind
   size_t captures_ = 0, replays_ = 0;
 };
 

@@ -51,6 +51,8 @@ class Dim {
   int64_t bound_value() const;
   // The expression with every bound variable replaced by its variable (what kernels see).
   Dim unbound() const;
+  // The expression with the variables in `values` bound to those values instead.
+  Dim rebound(const std::vector<std::pair<UOp, int64_t>>& values) const;
 
   friend bool operator==(const Dim& a, const Dim& b) { return a.c_ == b.c_ && a.s_ == b.s_; }
   friend bool operator==(const Dim& a, int64_t b) { return !a.s_ && a.c_ == b; }
@@ -102,6 +104,8 @@ std::string shape_str(const Shape& s);        // "(2, 3)", "(B, 784)"
 std::string shape_str(const std::vector<int64_t>& s);
 Shape strides_of(const Shape& s);             // row-major element strides
 std::vector<int64_t> const_shape(const Shape& s);  // the dimensions as integers (an error if one is symbolic)
+// The variables bound inside `s` with their values, appended to `out` (each variable once).
+void bindings_of(const Shape& s, std::vector<std::pair<UOp, int64_t>>& out);
 
 // The argument of RESHAPE/EXPAND/PAD/SHRINK with a symbolic entry.
 struct DimsArg final : ArgObject {
