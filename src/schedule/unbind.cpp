@@ -51,10 +51,10 @@ class Unbinder {
 
  private:
   void note(const UOp& var, int64_t value) {
-    for (const auto& [v, x] : values_) {
-      if (v != var) continue;
-      check(x == value, [&] {
-        return "variable '" + variable_name(var) + "' is bound to both " + std::to_string(x) + " and " +
+    for (const auto& bound : values_) {
+      if (bound.first != var) continue;
+      check(bound.second == value, [&] {
+        return "variable '" + variable_name(var) + "' is bound to both " + std::to_string(bound.second) + " and " +
                std::to_string(value) + " in one realize";
       });
       return;

@@ -128,8 +128,8 @@ Tensor Tensor::pad(std::vector<std::pair<Dim, Dim>> padding, double value) const
   bool shrinks = false;
   for (size_t i = 0; i < padding.size(); ++i) {
     auto& [b, a] = padding[i];
-    check(b.is_const() || b.vmin() >= 0, [&] { return "pad: symbolic padding " + b.str() + " may be negative"; });
-    check(a.is_const() || a.vmin() >= 0, [&] { return "pad: symbolic padding " + a.str() + " may be negative"; });
+    for (const Dim& amount : {b, a})  // (a lambda may not capture structured bindings before C++20's P1091 in clang 14)
+      check(amount.is_const() || amount.vmin() >= 0, [&] { return "pad: symbolic padding " + amount.str() + " may be negative"; });
     const bool cut_b = b.is_const() && b.value() < 0, cut_a = a.is_const() && a.value() < 0;
     keep.push_back({cut_b ? Dim(-b.value()) : Dim(0), shape()[i] - (cut_a ? -a.value() : int64_t(0))});
     shrinks |= cut_b || cut_a;
