@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <span>
 #include <unordered_map>
@@ -132,9 +133,31 @@ namespace detail {
 void delete_shape(const void* shape) noexcept { delete static_cast<const Shape*>(shape); }
 }  // namespace detail
 
+namespace {
+
+// The canonical form of a dimension expression. Graphs are rebuilt every training step with the same
+// sizes (interned: the same nodes), so the forms are remembered: a rewrite per size would cost more
+// than the rest of building the step's graph.
+UOp canonical_dim(const UOp& expr) {
+  if (!simplifier || expr.num_srcs() == 0 || expr.is(Ops::BIND)) return expr;
+  static std::mutex mu;
+  static auto& known = *new std::unordered_map<UOp, UOp>();  // immortal: holds UOps past main
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    if (auto it = known.find(expr); it != known.end()) return it->second;
+  }
+  UOp e = simplifier(expr);
+  const std::lock_guard<std::mutex> lock(mu);
+  if (known.size() >= 4096) known.clear();  // bounded: programs that never repeat a size
+  known.emplace(expr, e);
+  return e;
+}
+
+}  // namespace
+
 Dim::Dim(const UOp& expr) {
   check(bool(expr) && (expr.dtype().is_int()), "Dim: a symbolic dimension must be an integer expression");
-  UOp e = simplifier ? simplifier(expr) : expr;
+  UOp e = canonical_dim(expr);
   if (e.is_const()) c_ = e.ival();
   else s_ = std::move(e);
 }
