@@ -40,11 +40,6 @@ bool is_buffer_view(const UOp& u) {
   return x.is(Ops::BUFFER);
 }
 
-// The BUFFER under a buffer view.
-UOp strip_view(UOp u) {
-  while (u.is(Ops::RESHAPE) || u.is(Ops::SHRINK)) u = u.src(0);
-  return u;
-}
 
 // Which values get a buffer. Outputs and CONTIGUOUS do; so does a value with a reduction inside
 // that is broadcast (EXPAND, WINDOW) or padded to twice its size (PAD) by a consumer — otherwise the
@@ -202,7 +197,8 @@ struct CachedSchedule {
   std::vector<std::optional<size_t>> outputs;  // kernel whose buffer is output i, or none (already a buffer)
 };
 
-// The structural key of the outputs' graph with every BUFFER replaced by (position, dtype, size).
+// The structural key of the outputs' graph with every BUFFER replaced by (position, dtype, size), and
+// bound variables by their variables.
 Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs, const std::string& default_device) {
   std::unordered_map<const void*, Key128> keys;
   for (const UOp& u : order) {
@@ -215,9 +211,10 @@ Key128 structure_key(const std::vector<UOp>& order, std::vector<UOp>& inputs, co
       h.bytes(b->device);
       inputs.push_back(u);
     } else {
-      u.arg().hash(h);
+      hash_arg_unbound(u.arg(), h);
     }
-    for (const UOp& s : u.srcs()) h.key(keys.at(s.get()));
+    // A bound variable is keyed as its variable: the value is not structure.
+    for (const UOp& s : u.is(Ops::BIND) ? u.srcs().first(1) : u.srcs()) h.key(keys.at(s.get()));
     keys.emplace(u.get(), h.finish());
   }
   // Constants-only kernels go to the default device, which can change between calls.
@@ -274,8 +271,9 @@ std::unordered_map<const void*, const std::string*> devices_of(const std::vector
   return dev;
 }
 
+// `positions`: where the caller's graph has each node of `graph_order` (for reports), when they differ.
 CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>& graph_order, const std::vector<UOp>& inputs,
-                     const std::string& default_device) {
+                     const std::string& default_device, const std::unordered_map<const void*, size_t>* positions = nullptr) {
   // Long GPU sums get two stages first (split_reduce.h); the rest of the scheduler sees the result.
   std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
   std::vector<UOp> order = graph_order;
@@ -298,8 +296,10 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
   std::unordered_map<std::string, int> names;
   // Provenance refers to the caller's graph: nodes the split made are not in it.
-  std::unordered_map<const void*, size_t> position;
-  for (size_t i = 0; i < graph_order.size(); ++i) position.emplace(graph_order[i].get(), i);
+  std::unordered_map<const void*, size_t> own_positions;
+  if (!positions)
+    for (size_t i = 0; i < graph_order.size(); ++i) own_positions.emplace(graph_order[i].get(), i);
+  const std::unordered_map<const void*, size_t>& position = positions ? *positions : own_positions;
   CachedSchedule c;
   for (const UOp& u : order) {
     if (!realized.count(u.get())) continue;
@@ -330,6 +330,18 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   return c;
 }
 
+// The schedule of the outputs' graph with its bound values stripped (unbind.h): lowered once for
+// every value. Its fused nodes are reported at their places in the caller's graph `order`.
+CachedSchedule build_bare(std::span<const UOp> outputs, const std::vector<UOp>& order, const std::vector<UOp>& inputs,
+                          const std::string& default_device) {
+  const Unbound bare = unbind(outputs, order);
+  if (bare.bound_of.empty()) return build(outputs, order, inputs, default_device);
+  std::unordered_map<const void*, size_t> at_caller, positions;
+  for (size_t i = 0; i < order.size(); ++i) at_caller.emplace(order[i].get(), i);
+  for (const auto& [node, bound] : bare.bound_of) positions.emplace(node, at_caller.at(bound.get()));
+  return build(bare.outputs, toposort(UOp::make(Ops::SINK, dtypes::void_, bare.outputs)), inputs, default_device, &positions);
+}
+
 }  // namespace
 
 ScheduleCacheStats schedule_cache_stats() {
@@ -337,47 +349,40 @@ ScheduleCacheStats schedule_cache_stats() {
   return stats;
 }
 
-Schedule create_schedule(std::span<const UOp> bound_outputs, const std::string& default_device) {
+Schedule create_schedule(std::span<const UOp> outputs, const std::string& default_device) {
   // Realizing what is already a buffer costs nothing (and does not touch the cache).
-  if (std::all_of(bound_outputs.begin(), bound_outputs.end(), is_buffer_view)) {
+  if (std::all_of(outputs.begin(), outputs.end(), is_buffer_view)) {
     Schedule done;
-    done.outputs.assign(bound_outputs.begin(), bound_outputs.end());
+    done.outputs.assign(outputs.begin(), outputs.end());
     return done;
   }
   PassScope stage("schedule");
   PassScope key_stage("structure_key");
-  // The bound values leave the graph: what is scheduled and cached is the same for every value.
-  const Unbound bare = unbind(bound_outputs, toposort(UOp::make(Ops::SINK, dtypes::void_, bound_outputs)));
-  const std::span<const UOp> outputs(bare.outputs);
-  const std::vector<UOp> order = toposort(UOp::make(Ops::SINK, dtypes::void_, bare.outputs));
+  const std::vector<UOp> order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
   std::vector<UOp> inputs;
+  // Bound values are not part of the key: one schedule serves every value of the variables.
   const Key128 key = structure_key(order, inputs, default_device);
+  const std::vector<std::pair<UOp, int64_t>> values = bound_values(order);
   key_stage.count("nodes", order.size());
   key_stage.end();
-  auto finish = [&](Schedule s) {
-    // Outputs keep their bound shapes: a symbolic value is read back at its bound size.
-    for (size_t i = 0; i < s.outputs.size(); ++i)
-      if (s.outputs[i] != bound_outputs[i]) s.outputs[i] = strip_view(s.outputs[i]).view_as(shape_of(bound_outputs[i]));
-    s.var_vals = bare.values;
-    for (ScheduledKernel& k : s.kernels)
-      for (UOp& f : k.fused)
-        if (auto it = bare.bound_of.find(f.get()); it != bare.bound_of.end()) f = it->second;
+  auto with_values = [&](Schedule s) {
+    s.var_vals = values;
     return s;
   };
-  if (!cache_enabled()) return finish(instantiate(build(outputs, order, inputs, default_device), order, inputs, outputs));
+  if (!cache_enabled()) return with_values(instantiate(build_bare(outputs, order, inputs, default_device), order, inputs, outputs));
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     if (auto it = cache.find(key); it != cache.end()) {
       ++stats.hits;
       stage.count("cache hits", 1);
-      return finish(instantiate(it->second, order, inputs, outputs));
+      return with_values(instantiate(it->second, order, inputs, outputs));
     }
   }
-  CachedSchedule built = build(outputs, order, inputs, default_device);
+  CachedSchedule built = build_bare(outputs, order, inputs, default_device);
   std::lock_guard<std::mutex> lock(cache_mu);
   ++stats.misses;
   if (cache.size() >= 4096) cache.clear();  // bound memory in programs that never repeat a graph
-  return finish(instantiate(cache.emplace(key, std::move(built)).first->second, order, inputs, outputs));
+  return with_values(instantiate(cache.emplace(key, std::move(built)).first->second, order, inputs, outputs));
 }
 
 }  // namespace anneal

@@ -20,6 +20,13 @@ const std::string& variable_name(const UOp& v) { return v.arg().as<ParamArg>()->
 
 class Unbinder {
  public:
+  // Records what `u` binds and uses, without rebuilding it.
+  void visit(const UOp& u) {
+    if (u.is(Ops::BIND)) note(u.src(0), u.src(1).ival());
+    else if (is_variable(u)) used_.push_back(u);
+    if (const auto* dims = u.arg().as<DimsArg>())
+      for (const Dim& d : dims->dims) visit_expression(d);
+  }
   // The node with its bindings stripped; records the values it meets.
   UOp strip(const UOp& u, const std::vector<UOp>& srcs) {
     if (u.is(Ops::BIND)) {
@@ -96,6 +103,38 @@ Unbound unbind(std::span<const UOp> outputs, const std::vector<UOp>& order) {
   for (const UOp& o : outputs) out.outputs.push_back(bare.at(o.get()));
   out.values = unbinder.values();
   return out;
+}
+
+std::vector<std::pair<UOp, int64_t>> bound_values(const std::vector<UOp>& order) {
+  Unbinder unbinder;
+  for (const UOp& u : order) unbinder.visit(u);
+  return unbinder.values();
+}
+
+namespace {
+
+// A symbolic size's structure: its ops and leaves, a bound variable hashed as its variable.
+void hash_dim_unbound(const UOp& u, Hasher& h) {
+  const UOp& x = u.is(Ops::BIND) ? u.src(0) : u;
+  h.word(uint64_t(x.op()));
+  h.word(uint64_t(x.dtype().scalar()));
+  x.arg().hash(h);
+  h.word(x.num_srcs());
+  for (const UOp& s : x.srcs()) hash_dim_unbound(s, h);
+}
+
+}  // namespace
+
+void hash_arg_unbound(const Arg& arg, Hasher& h) {
+  const auto* dims = arg.as<DimsArg>();
+  if (!dims) return arg.hash(h);
+  h.word(0xD1D5);
+  h.word(dims->dims.size());
+  for (const Dim& d : dims->dims) {
+    h.word(d.is_symbolic() ? 1 : 0);
+    if (d.is_symbolic()) hash_dim_unbound(d.uop(), h);
+    else h.word(uint64_t(d.value()));
+  }
 }
 
 std::vector<UOp> kernel_variables(const UOp& ast) {

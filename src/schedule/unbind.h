@@ -24,6 +24,13 @@ struct Unbound {
 // anneal::Error naming it.
 Unbound unbind(std::span<const UOp> outputs, const std::vector<UOp>& order);
 
+// The values `order` binds, checked as unbind does, without building the bare graph (a schedule
+// cache hit needs only these).
+std::vector<std::pair<UOp, int64_t>> bound_values(const std::vector<UOp>& order);
+
+// Hashes `arg` of a node of `order` as unbinding would leave it: symbolic sizes without their values.
+void hash_arg_unbound(const Arg& arg, Hasher& h);
+
 // The variables a kernel AST reads, in the order kernels take them as arguments (by name).
 std::vector<UOp> kernel_variables(const UOp& ast);
 
