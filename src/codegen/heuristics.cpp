@@ -122,13 +122,9 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   const bool forms = target.matmul_forms;
   const std::optional<TensorCorePlan> tc = gpu && forms && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
   if (gpu && !tc && outputs <= 8192 && !symbolic_outputs) {
-    int64_t longest = 0;
-    bool constant = true;  // GROUP shares the longest loop, which must have a constant length
-    for (const UOp& r : reduction_loops(k)) {
-      if (int64_t(r.src(0).vmax()) >= longest) constant = r.src(0).is_const();
-      longest = std::max(longest, int64_t(r.src(0).vmax()));
-    }
-    if (longest >= 64 && constant) {
+    int64_t longest = 0;  // (a symbolic loop's most: GROUP strides through any length)
+    for (const UOp& r : reduction_loops(k)) longest = std::max(longest, int64_t(r.src(0).vmax()));
+    if (longest >= 64) {
       int64_t threads = 32;
       while (threads < 256 && threads < longest) threads *= 2;
       return {{OptOp::Group, 0, threads}};

@@ -358,7 +358,8 @@ ScheduledKernel group_opt(const ScheduledKernel& kernel, const Opt& opt) {
     UOp largest = r.src(1);
     for (size_t i = 2; i < r.num_srcs(); ++i)
       if (r.src(i).src(0).vmax() > largest.src(0).vmax()) largest = r.src(i);
-    constant_loop(largest, opt.str());
+    // GROUP's threads stride through a loop of any length; GROUPTOP's chunks need a constant one.
+    if (type == AxisType::GroupChunked) constant_loop(largest, opt.str());
     check(axis_type(largest) == AxisType::Loop, [&] { return opt.str() + ": the reduction's largest loop is unrolled"; });
     shared.emplace(largest, with_axis(largest, type, opt.amount));
   }

@@ -118,6 +118,12 @@ TEST(Symbolic, ReductionsOverAndAlongTheSymbolicAxis) {
   check_program("mean over n", {{-1, 3}}, [](const auto& in, const Dim&) { return in[0].mean({0}); });
   check_program("mean of all", {{-1, 3}}, [](const auto& in, const Dim&) { return in[0].mean(); });
   check_program("var over n", {{-1, 3}}, [](const auto& in, const Dim&) { return in[0].var({0}); }, {2, 5, 12});
+  // Long enough for a GPU block to share the symbolic loop (GROUP: threads stride through it).
+  const Variable L("L", 1, 300);
+  for (int64_t n : {1, 77, 300}) {
+    auto long_sum = [&](const Dim& rows) { return Tensor::from_vector(values(n * 3, 9), {rows, 3}).sum({0}); };
+    expect_bit_identical(long_sum(L.bind(n)), long_sum(n), "long sum over " + std::to_string(n));
+  }
 }
 
 TEST(Symbolic, ReshapeSplitsAndMergesTheSymbolicAxis) {
