@@ -8,6 +8,7 @@
 #include <random>
 
 #include "anneal/support/checked_int.h"
+#include "anneal/tensor/variable.h"
 
 namespace anneal::nn {
 namespace {
@@ -149,17 +150,14 @@ std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t n
   const bool was_training = model.training();
   model.train(false);
   const int64_t vocab = model.config.vocab, context = model.config.context;
+  // The window's length is a variable: every step has the same graph and the same kernels, compiled
+  // once, and a short text computes only its own positions.
+  const Variable length("T", 1, context);
   for (int64_t n = 0; n < new_tokens; ++n) {
-    // Always a full window (padded on the right while the text is shorter): the model is causal, so the
-    // padding cannot change the logits read at the last real position. That position comes from a
-    // buffer (a gather), not from the graph: every step has the same graph and the same kernels,
-    // compiled once.
     const size_t start = prompt.size() > size_t(context) ? prompt.size() - size_t(context) : 0;
-    std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
-    const int32_t last = int32_t(window.size()) - 1;
-    window.resize(size_t(context), 0);
-    const Tensor position = Tensor::from_vector(std::vector<int32_t>(size_t(vocab), last), {1, 1, vocab});
-    const Tensor logits = model(Tensor::from_vector(window, {1, context})).gather(1, position);
+    const std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
+    const Dim t = length.bind(int64_t(window.size()));
+    const Tensor logits = model(Tensor::from_vector(window, {1, t})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
     const std::vector<double> l = logits.to_vector<double>();
     std::vector<size_t> order(l.size());
     std::iota(order.begin(), order.end(), 0);

@@ -191,7 +191,7 @@ TEST(Transformer, RepeatedLayersCompileOnce) {
 namespace anneal::nn {
 namespace {
 
-// Generation compiles its step once: the position read is a buffer, not part of the graph, so the
+// Generation compiles its step once: the window's length is a variable (symbolic shapes), so the
 // tokens after the first compile nothing (before, every token recompiled the whole program).
 TEST(Transformer, GenerationCompilesOnlyItsFirstStep) {
   manual_seed(5);
