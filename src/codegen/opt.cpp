@@ -47,19 +47,26 @@ int64_t constant_loop(const UOp& range, const std::string& opt) {
   return *n;
 }
 
+// The loads under `u` whose index reads `range`.
+std::vector<UOp> loads_reading(const UOp& u, const UOp& range) {
+  std::vector<UOp> loads;
+  for (const UOp& x : toposort(u)) {
+    if (!x.is(Ops::LOAD)) continue;
+    const std::vector<UOp> index = toposort(x.src(0));
+    if (std::any_of(index.begin(), index.end(), [&](const UOp& y) { return y == range; })) loads.push_back(x);
+  }
+  return loads;
+}
+
 // The loads under `u` that read `range`, gated by `inside` and reading at `value` instead.
 std::unordered_map<UOp, UOp> gate_loads(const UOp& u, const UOp& range, const UOp& value, const UOp& inside) {
   std::unordered_map<UOp, UOp> gated;
-  for (const UOp& x : toposort(u))
-    if (x.is(Ops::LOAD)) {
-      bool reads = false;
-      for (const UOp& y : toposort(x.src(0))) reads = reads || y.get() == range.get();
-      if (!reads) continue;
-      const UOp index = substitute(x.src(0), {{range, value}});
-      const UOp alt = x.num_srcs() > 1 ? x.src(1) : UOp::constant(x.dtype(), ConstValue::integer(0));
-      const UOp valid = x.num_srcs() > 2 ? substitute(x.src(2), {{range, value}}).alu(Ops::AND, inside) : inside;
-      gated[x] = UOp::make(Ops::LOAD, x.dtype(), {index, alt, valid});
-    }
+  for (const UOp& x : loads_reading(u, range)) {
+    const UOp index = substitute(x.src(0), {{range, value}});
+    const UOp alt = x.num_srcs() > 1 ? x.src(1) : UOp::constant(x.dtype(), ConstValue::integer(0));
+    const UOp valid = x.num_srcs() > 2 ? substitute(x.src(2), {{range, value}}).alu(Ops::AND, inside) : inside;
+    gated[x] = UOp::make(Ops::LOAD, x.dtype(), {index, alt, valid});
+  }
   return gated;
 }
 
@@ -68,18 +75,14 @@ std::unordered_map<UOp, UOp> gate_loads(const UOp& u, const UOp& range, const UO
 // of its buffer exists (it holds the iterations that are inside), so reading it needs no branch.
 std::unordered_map<UOp, UOp> clamp_loads(const UOp& u, const UOp& range, const UOp& value, const UOp& inside) {
   std::unordered_map<UOp, UOp> clamped;
-  for (const UOp& x : toposort(u))
-    if (x.is(Ops::LOAD)) {
-      bool reads = false;
-      for (const UOp& y : toposort(x.src(0))) reads = reads || y.get() == range.get();
-      if (!reads) continue;
-      const UOp& index = x.src(0);
-      const UOp at = inside.where(substitute(index.src(1), {{range, value}}), UOp::int_const(0, index.src(1).dtype()));
-      std::vector<UOp> srcs(x.srcs().begin(), x.srcs().end());
-      srcs[0] = index.replace_srcs(std::vector<UOp>{index.src(0), at});
-      for (size_t i = 1; i < srcs.size(); ++i) srcs[i] = substitute(srcs[i], {{range, value}});
-      clamped[x] = x.replace_srcs(srcs);
-    }
+  for (const UOp& x : loads_reading(u, range)) {
+    const UOp& index = x.src(0);
+    const UOp at = inside.where(substitute(index.src(1), {{range, value}}), UOp::int_const(0, index.src(1).dtype()));
+    std::vector<UOp> srcs(x.srcs().begin(), x.srcs().end());
+    srcs[0] = index.replace_srcs(std::vector<UOp>{index.src(0), at});
+    for (size_t i = 1; i < srcs.size(); ++i) srcs[i] = substitute(srcs[i], {{range, value}});
+    clamped[x] = x.replace_srcs(srcs);
+  }
   return clamped;
 }
 
