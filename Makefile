@@ -91,7 +91,7 @@ wasm: deps build
 # positives, so these trees do not treat warnings as errors.
 SAN_FLAGS    := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=OFF -DANNEAL_BUILD_BENCH=OFF
 ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency test_symbolic
-ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency|Symbolic)\.
+ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency|SymbolicShapes)\.
 TSAN_TARGETS := test_support test_concurrency
 TSAN_TESTS   := ^(AtomicFile|Settings|Concurrency)\.
 sanitize: deps

@@ -104,14 +104,14 @@ void check_program(const std::string& what, const std::vector<std::vector<int64_
 
 }  // namespace
 
-TEST(Symbolic, ElementwiseAndBroadcasting) {
+TEST(SymbolicShapes, ElementwiseAndBroadcasting) {
   check_program("x*2+bias, relu, exp", {{-1, 4}, {4}}, [](const auto& in, const Dim&) {
     return ((in[0] * 2.0 + in[1]).relu() + in[0].exp()).sqrt();
   });
   check_program("column broadcast", {{-1, 1}, {-1, 3}}, [](const auto& in, const Dim&) { return in[0] * in[1] - in[1]; });
 }
 
-TEST(Symbolic, ReductionsOverAndAlongTheSymbolicAxis) {
+TEST(SymbolicShapes, ReductionsOverAndAlongTheSymbolicAxis) {
   check_program("sum over n", {{-1, 4}}, [](const auto& in, const Dim&) { return in[0].sum({0}); });
   check_program("max over n", {{-1, 4}}, [](const auto& in, const Dim&) { return in[0].max({0}); });
   check_program("sum along n", {{-1, 4}}, [](const auto& in, const Dim&) { return in[0].sum({1}); });
@@ -126,7 +126,7 @@ TEST(Symbolic, ReductionsOverAndAlongTheSymbolicAxis) {
   }
 }
 
-TEST(Symbolic, ReshapeSplitsAndMergesTheSymbolicAxis) {
+TEST(SymbolicShapes, ReshapeSplitsAndMergesTheSymbolicAxis) {
   check_program("merge (n,6)->(n*6)", {{-1, 6}}, [](const auto& in, const Dim&) { return in[0].reshape({-1}) * 3.0; });
   check_program("split (n,6)->(n,2,3)", {{-1, 6}}, [](const auto& in, const Dim& n) {
     return in[0].reshape({n, 2, 3}).sum({2});
@@ -136,7 +136,7 @@ TEST(Symbolic, ReshapeSplitsAndMergesTheSymbolicAxis) {
   });
 }
 
-TEST(Symbolic, PermuteExpandPadShrink) {
+TEST(SymbolicShapes, PermuteExpandPadShrink) {
   check_program("transpose", {{-1, 3}}, [](const auto& in, const Dim&) { return in[0].transpose(0, 1).contiguous() + 0.0; });
   check_program("expand (1,4)->(n,4)", {{1, 4}, {-1, 1}}, [](const auto& in, const Dim& n) {
     return in[0].expand({n, 4}) * in[1];
@@ -149,7 +149,7 @@ TEST(Symbolic, PermuteExpandPadShrink) {
   }, {2, 7, 12});
 }
 
-TEST(Symbolic, MatmulWithSymbolicMNOrK) {
+TEST(SymbolicShapes, MatmulWithSymbolicMNOrK) {
   check_program("symbolic M", {{-1, 8}, {8, 3}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]); });
   check_program("symbolic K", {{3, -1}, {-1, 2}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]); });
   check_program("symbolic N", {{4, 5}, {5, -1}}, [](const auto& in, const Dim&) { return in[0].matmul(in[1]).relu(); });
@@ -159,7 +159,7 @@ TEST(Symbolic, MatmulWithSymbolicMNOrK) {
   check_program("symbolic K, SIMD tile", {{-1, 16}, {-1, 32}}, [](const auto& in, const Dim&) { return in[0].transpose().matmul(in[1]); });
 }
 
-TEST(Symbolic, CpuOptsApplyToSymbolicMatmuls) {
+TEST(SymbolicShapes, CpuOptsApplyToSymbolicMatmuls) {
   if (default_device() != "CPU") GTEST_SKIP() << "CPU opts";
   const Variable n("n", 1, 300);
   auto opts_of = [&](const Tensor& t) {
@@ -175,12 +175,12 @@ TEST(Symbolic, CpuOptsApplyToSymbolicMatmuls) {
   EXPECT_EQ(opts_of(x.transpose().matmul(g)), "SIMD(0, 32) ");
 }
 
-TEST(Symbolic, SoftmaxOverASymbolicAxis) {
+TEST(SymbolicShapes, SoftmaxOverASymbolicAxis) {
   check_program("softmax", {{2, -1}}, [](const auto& in, const Dim&) { return in[0].softmax(-1); });
   check_program("log_softmax", {{-1, 5}}, [](const auto& in, const Dim&) { return in[0].log_softmax(0); });
 }
 
-TEST(Symbolic, AttentionOverAGrowingCache) {
+TEST(SymbolicShapes, AttentionOverAGrowingCache) {
   // One query over the first start_pos+1 keys of a cache of 12: shrink by a symbolic amount.
   const Variable pos("start_pos", 0, 11);
   const std::vector<float> cache_k = values(12 * 4, 7), cache_v = values(12 * 4, 8), q = values(4, 9);
@@ -205,7 +205,7 @@ TEST(Symbolic, AttentionOverAGrowingCache) {
   EXPECT_GT(compiled, 0u);
 }
 
-TEST(Symbolic, EmbeddingWithASymbolicCount) {
+TEST(SymbolicShapes, EmbeddingWithASymbolicCount) {
   const Variable T("T", 1, 16);
   const Tensor table = Tensor::from_vector(values(10 * 3, 3), {10, 3});
   for (int64_t t : {1, 9, 16}) {
@@ -219,7 +219,7 @@ TEST(Symbolic, EmbeddingWithASymbolicCount) {
   }
 }
 
-TEST(Symbolic, GradientsMatchTheConstantShape) {
+TEST(SymbolicShapes, GradientsMatchTheConstantShape) {
   const Variable B("B", 1, 32);
   for (int64_t n : {1, 7, 32}) {
     auto grads = [&](const Dim& rows) {
@@ -239,7 +239,7 @@ TEST(Symbolic, GradientsMatchTheConstantShape) {
   }
 }
 
-TEST(Symbolic, ScheduleAndKernelsAreSharedByEveryValue) {
+TEST(SymbolicShapes, ScheduleAndKernelsAreSharedByEveryValue) {
   const Variable B("B", 1, 64);
   const Tensor w = Tensor::from_vector(values(16 * 8, 1), {16, 8});
   auto step = [&](int64_t n) {
@@ -264,7 +264,7 @@ TEST(Symbolic, ScheduleAndKernelsAreSharedByEveryValue) {
   EXPECT_EQ(s.var_vals[0].second, 5);
 }
 
-TEST(Symbolic, BadBindingsAreClearErrors) {
+TEST(SymbolicShapes, BadBindingsAreClearErrors) {
   const Variable B("B", 2, 8);
   EXPECT_NE(error_of([&] { B.bind(9); }).find("Variable B: 9 is outside its range [2, 8]"), std::string::npos);
   EXPECT_NE(error_of([&] { B.bind(1); }).find("outside its range"), std::string::npos);
@@ -282,7 +282,7 @@ TEST(Symbolic, BadBindingsAreClearErrors) {
   EXPECT_NE(error_of([&] { Tensor::ones({B.bind(3), 4}).slice(0, 0, 2); }).find("symbolic"), std::string::npos);
 }
 
-TEST(Symbolic, NanoGptForwardOverASymbolicContextLength) {
+TEST(SymbolicShapes, NanoGptForwardOverASymbolicContextLength) {
   manual_seed(3);
   nn::GPT model(nn::GPTConfig{11, 16, 2, 2, 16});
   const Variable T("T", 1, 16);
@@ -302,7 +302,7 @@ TEST(Symbolic, NanoGptForwardOverASymbolicContextLength) {
   }
 }
 
-TEST(Symbolic, JitReplaysOneCaptureForEveryValue) {
+TEST(SymbolicShapes, JitReplaysOneCaptureForEveryValue) {
   const Variable B("B", 1, 32);
   const Tensor w = Tensor::from_vector(values(8 * 4, 5), {8, 4});
   auto step = [&](const Tensor& x) { return (x.matmul(w) - 0.1).relu().sum({1}); };
