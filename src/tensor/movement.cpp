@@ -14,6 +14,8 @@ UOp movement(Ops op, const UOp& x, std::vector<int64_t> arg) {
 
 UOp movement(Ops op, const UOp& x, const std::vector<Dim>& arg) { return UOp::make(op, x.dtype(), {x}, movement_arg(arg)); }
 
+namespace {
+
 std::optional<int64_t> known_value(const Dim& d) {
   if (d.is_const()) return d.value();
   try {
@@ -22,6 +24,8 @@ std::optional<int64_t> known_value(const Dim& d) {
     return std::nullopt;  // an unbound variable: only its range is known
   }
 }
+
+}  // namespace
 
 bool dims_equal(const Dim& a, const Dim& b) {
   if (a == b) return true;
@@ -32,11 +36,13 @@ bool dims_equal(const Dim& a, const Dim& b) {
   return va && vb && *va == *vb && (a.is_const() || b.is_const());
 }
 
+// For every value of the variables, or else for the values bound now (the graph holds those; another
+// value builds another graph, checked again).
 bool dim_at_most(const Dim& a, const Dim& b) {
   if (a.is_const() && b.is_const()) return a.value() <= b.value();
-  if (a.vmax() <= b.vmin()) return true;
+  if ((a.unbound() - b.unbound()).vmax() <= 0) return true;
   const std::optional<int64_t> va = known_value(a), vb = known_value(b);
-  return va && vb && *va <= *vb && (a.unbound() - b.unbound()).vmax() <= 0;
+  return va && vb && *va <= *vb;
 }
 
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op) {

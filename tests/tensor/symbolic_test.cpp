@@ -278,6 +278,13 @@ TEST(SymbolicShapes, BadBindingsAreClearErrors) {
   EXPECT_NE(error_of([&] { (a.sum() + b.sum()).realize(); }).find("bound to both 3 and 4"), std::string::npos);
   // Shapes that differ by their bound values do not broadcast.
   EXPECT_NE(error_of([&] { (a + b).realize(); }).find("cannot broadcast"), std::string::npos);
+  // A symbolic shrink must fit: for every value of an unbound variable, or for the bound one.
+  const Variable K("K", 1, 8);
+  const Tensor four = Tensor::ones({4});
+  EXPECT_NE(error_of([&] { four.shrink({{0, K.dim()}}); }).find("shrink: range [0, K) is invalid"), std::string::npos);
+  EXPECT_NE(error_of([&] { four.shrink({{0, K.bind(6)}}); }).find("invalid"), std::string::npos);
+  EXPECT_EQ(error_of([&] { four.shrink({{0, K.bind(3)}}); }), "<no error>");
+  EXPECT_EQ(error_of([&] { Tensor::ones({K.dim() + 2}).shrink({{1, K.dim() + 1}}); }), "<no error>");
   // Operations that need constant sizes say so.
   EXPECT_NE(error_of([&] { Tensor::ones({B.bind(3), 4}).slice(0, 0, 2); }).find("symbolic"), std::string::npos);
 }
