@@ -111,17 +111,14 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
     return reuse.has_reduce ? register_tile(k, reuse, 32, 8, 256) : opts;
   }
   int64_t outputs = 1;  // (the most, for symbolic loops)
-  bool symbolic_outputs = false;
-  for (int i = 0; i < loops; ++i) {
-    outputs *= int64_t(end.src(size_t(i) + 1).src(0).vmax());
-    symbolic_outputs |= !end.src(size_t(i) + 1).src(0).is_const();
-  }
+  for (int i = 0; i < loops; ++i) outputs *= int64_t(end.src(size_t(i) + 1).src(0).vmax());
   // Few outputs with long reductions on a GPU (a loss, a norm, softmax statistics): a block per
   // output whose threads share the reduction; one thread per output would leave the GPU idle and run
   // each reduction serially. (A tensor-core matmul with few outputs still prefers its tiles.)
   const bool forms = target.matmul_forms;
   const std::optional<TensorCorePlan> tc = gpu && forms && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
-  if (gpu && !tc && outputs <= 8192 && !symbolic_outputs) {
+  // (Symbolic outputs count at their most: a block per output, blocks past the bound count return.)
+  if (gpu && !tc && outputs <= 8192) {
     int64_t longest = 0;  // (a symbolic loop's most: GROUP strides through any length)
     for (const UOp& r : reduction_loops(k)) longest = std::max(longest, int64_t(r.src(0).vmax()));
     if (longest >= 64) {

@@ -72,8 +72,8 @@ GpuDims lower_gpu_dims(const UOp& ast, const Target& target) {
   }
   if (g.lane) g.specials.push_back(g.lane);
   if (loops.empty()) return g;
-  if (symbolic_outputs) {  // GROUP refuses such kernels (opt.cpp): one thread per output
-    const UOp gid = special("gid", outputs);
+  if (symbolic_outputs) {  // a thread per output, or with GROUP a block per output; those past the bound return
+    const UOp gid = g.grouped ? special("bid", outputs) : special("gid", outputs);
     g.specials.insert(g.specials.begin(), gid);
     UOp stride = UOp::int_const(1);
     for (size_t i = loops.size(); i-- > 0;) {

@@ -353,8 +353,6 @@ ScheduledKernel group_opt(const ScheduledKernel& kernel, const Opt& opt) {
           return opt.str() + ": needs a kernel with a reduction, no LOCAL or other GROUP, and a power of two from 2 "
                              "to 1024 threads";
         });
-  for (const UOp& l : output_loops(kernel.ast))  // a block per output: the grid must be constant
-    constant_loop(l, opt.str());
   const AxisType type = opt.op == OptOp::GroupTop ? AxisType::GroupChunked : AxisType::GroupStrided;
   std::unordered_map<UOp, UOp> shared;
   for (const UOp& r : top_level_reduces(kernel.ast)) {
