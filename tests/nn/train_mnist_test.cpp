@@ -7,15 +7,23 @@
 
 using namespace anneal;
 
+namespace {
+// A short run of `model`, evaluated on 2000 test images.
+TrainOptions short_run(const std::string& model, int steps, int log_every) {
+  TrainOptions o;
+  o.model = model;
+  o.steps = steps;
+  o.eval_limit = 2000;
+  o.log_every = log_every;
+  return o;
+}
+}  // namespace
+
 TEST(TrainFashionMnist, MlpReachesEightyPercentInAShortRun) {
   const io::Mnist data = io::load_mnist();
   ASSERT_EQ(data.train_count(), 60000);
   ASSERT_EQ(data.test_count(), 10000);
-  TrainOptions o;
-  o.model = "mlp";
-  o.steps = 120;
-  o.eval_limit = 2000;
-  o.log_every = 40;
+  const TrainOptions o = short_run("mlp", 120, 40);
   std::vector<double> logged;
   size_t seam = 0, kernels = 0;
   const TrainResult r = train_classifier(o, data, [&](const TrainLog& l) {
@@ -36,11 +44,7 @@ TEST(TrainFashionMnist, MlpReachesEightyPercentInAShortRun) {
 // kernels compiled for the first step serve all the others.
 TEST(TrainFashionMnist, DynamicBatchesCompileOnlyInTheFirstStep) {
   const io::Mnist data = io::load_mnist();
-  TrainOptions o;
-  o.model = "dynmlp";
-  o.steps = 300;
-  o.eval_limit = 2000;
-  o.log_every = 1;
+  const TrainOptions o = short_run("dynmlp", 300, 1);
   std::vector<size_t> compiles;
   std::set<int64_t> batches;
   size_t seam = 0;
