@@ -19,10 +19,6 @@ Tensor parameter(Tensor init) { return init.realize().requires_grad(); }
 
 namespace {
 thread_local DType current_default = dtypes::float32;
-// A realized parameter filled with `value` (written from the host: no kernel).
-Tensor filled_parameter(const Shape& shape, double value) {
-  return Tensor::filled(shape, value, default_float()).requires_grad();
-}
 // A parameter holding `values`, converted to the default float dtype on the host.
 Tensor host_parameter(Shape shape, const std::vector<double>& values) {
   const DType d = default_float();
@@ -30,7 +26,20 @@ Tensor host_parameter(Shape shape, const std::vector<double>& values) {
   write_elements(bytes.data(), d, values.data(), values.size());
   return Tensor::from_blob(bytes.data(), std::move(shape), d).requires_grad();
 }
+
+thread_local bool skip_init = false;
+// The placeholder a SkipInit guard makes instead of a parameter.
+Tensor placeholder(const Shape& shape) { return Tensor::full(shape, 0.0, default_float()).requires_grad(); }
+
 }  // namespace
+
+Tensor filled_parameter(const Shape& shape, double value) {
+  if (skip_init) return placeholder(shape);
+  return Tensor::filled(shape, value, default_float()).requires_grad();
+}
+
+SkipInit::SkipInit() : previous_(skip_init) { skip_init = true; }
+SkipInit::~SkipInit() { skip_init = previous_; }
 
 DType default_float() { return current_default; }
 DefaultFloat::DefaultFloat(DType d) : previous_(current_default) {
@@ -40,6 +49,7 @@ DefaultFloat::DefaultFloat(DType d) : previous_(current_default) {
 DefaultFloat::~DefaultFloat() { current_default = previous_; }
 
 Tensor uniform_parameter(Shape shape, double bound) {
+  if (skip_init) return placeholder(shape);
   const std::vector<float> u = rand_values(size_t(numel(shape)));
   std::vector<double> v(u.size());
   for (size_t i = 0; i < u.size(); ++i) v[i] = double(u[i]) * (2.0 * bound) - bound;
@@ -47,6 +57,7 @@ Tensor uniform_parameter(Shape shape, double bound) {
 }
 
 Tensor normal_parameter(Shape shape, double std) {
+  if (skip_init) return placeholder(shape);
   const std::vector<float> z = randn_values(size_t(numel(shape)));
   std::vector<double> v(z.size());
   for (size_t i = 0; i < z.size(); ++i) v[i] = double(z[i]) * std;

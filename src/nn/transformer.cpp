@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 
+#include "anneal/nn/sampling.h"
 #include "anneal/support/checked_int.h"
 #include "anneal/tensor/variable.h"
 
@@ -16,7 +17,7 @@ namespace {
 // Linear layers start as nanoGPT's: N(0, std) weights, zero biases.
 void init_linear(Linear& l, double std) {
   l.weight = normal_parameter(l.weight.shape(), std);
-  l.bias = Tensor::filled(l.bias.shape(), 0.0, default_float()).requires_grad();
+  l.bias = filled_parameter(l.bias.shape(), 0.0);
 }
 
 // Runs before any member is built (config is the first member): a negative or zero size must be an
@@ -52,6 +53,36 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
   return masked.softmax(-1).matmul(v);
 }
 
+KVCache::KVCache(const GPTConfig& c, int64_t batch_, int64_t capacity_, DType dtype) : batch(batch_), capacity(capacity_) {
+  check(batch > 0 && capacity > 0 && capacity <= c.context, [&] {
+    return "KVCache: batch " + std::to_string(batch) + " and capacity " + std::to_string(capacity) +
+           " must be positive, the capacity at most the context of " + std::to_string(c.context);
+  });
+  const Shape shape{batch, c.heads, capacity, c.width / c.heads};
+  for (int64_t i = 0; i < c.layers; ++i)
+    layers.push_back({Tensor::filled(shape, 0.0, dtype), Tensor::filled(shape, 0.0, dtype)});
+}
+
+std::vector<Tensor*> KVCache::tensors() {
+  std::vector<Tensor*> out;
+  for (LayerCache& l : layers) out.insert(out.end(), {&l.keys, &l.values});
+  return out;
+}
+
+namespace {
+
+// `cache` with positions start_pos..start_pos+T-1 replaced by `fresh` (B, H, T, D): an elementwise
+// select over the whole cache, so the update is one fused kernel and the cache keeps its shape.
+Tensor cache_update(const Tensor& cache, const Tensor& fresh, const Dim& start_pos) {
+  const Dim capacity = cache.shape()[2], t = fresh.shape()[2];
+  const Tensor placed = fresh.pad({{0, 0}, {0, 0}, {start_pos, capacity - start_pos - t}, {0, 0}});
+  const Tensor pos = Tensor::arange(capacity).reshape({1, 1, capacity, 1});
+  const Tensor start = Tensor::scalar(start_pos, dtypes::int32), end = Tensor::scalar(start_pos + t, dtypes::int32);
+  return pos.ge(start).where(pos.lt(end).where(placed, cache), cache);
+}
+
+}  // namespace
+
 CausalSelfAttention::CausalSelfAttention(const GPTConfig& c)
     : c_attn(c.width, 3 * c.width), c_proj(c.width, c.width), heads(c.heads) {
   check(c.width % c.heads == 0, [&] {
@@ -72,6 +103,28 @@ Tensor CausalSelfAttention::forward(const Tensor& x) {
   return c_proj(y.permute({0, 2, 1, 3}).reshape({b, t, c}));
 }
 
+Tensor CausalSelfAttention::forward_cached(const Tensor& x, LayerCache& cache, const Dim& start_pos) {
+  const Dim b = x.shape()[0];
+  const int64_t t = x.shape()[1], c = x.shape()[2], hd = c / heads;
+  const Tensor qkv = c_attn(x);
+  auto head_view = [&](int64_t part) {
+    return qkv.shrink({{0, b}, {0, t}, {part * c, (part + 1) * c}}).reshape({b, t, heads, hd}).permute({0, 2, 1, 3});
+  };
+  cache.keys.assign(cache_update(cache.keys, head_view(1), start_pos));
+  cache.values.assign(cache_update(cache.values, head_view(2), start_pos));
+  const Dim seen = start_pos + t;  // positions 0..start_pos+T-1
+  const Tensor k = cache.keys.shrink({{0, b}, {0, heads}, {0, seen}, {0, hd}});
+  const Tensor v = cache.values.shrink({{0, b}, {0, heads}, {0, seen}, {0, hd}});
+  Tensor scores = head_view(0).matmul(k.transpose()) * (1.0 / std::sqrt(double(hd)));
+  if (t > 1) {  // query i (at start_pos + i) sees positions j <= start_pos + i
+    const Tensor query_pos = Tensor::arange(t).reshape({t, 1}) + Tensor::scalar(start_pos, dtypes::int32);
+    const Tensor visible = query_pos.ge(Tensor::arange(seen).reshape({1, seen}));
+    scores = visible.where(scores, Tensor::full({}, -std::numeric_limits<double>::infinity(), scores.dtype()));
+  }
+  const Tensor y = scores.softmax(-1).matmul(v);
+  return c_proj(y.permute({0, 2, 1, 3}).reshape({b, t, c}));
+}
+
 NamedTensors CausalSelfAttention::named_parameters() {
   NamedTensors out;
   add_prefixed(out, "c_attn.", c_attn.named_parameters());
@@ -87,6 +140,11 @@ Block::Block(const GPTConfig& c)
 
 Tensor Block::forward(const Tensor& x) {
   const Tensor h = x + attn(ln_1(x));
+  return h + c_proj(c_fc(ln_2(h)).gelu());
+}
+
+Tensor Block::forward_cached(const Tensor& x, LayerCache& cache, const Dim& start_pos) {
+  const Tensor h = x + attn.forward_cached(ln_1(x), cache, start_pos);
   return h + c_proj(c_fc(ln_2(h)).gelu());
 }
 
@@ -121,6 +179,24 @@ Tensor GPT::forward(const Tensor& idx) {
   return ln_f(x).matmul(wte.weight.transpose());  // lm_head tied to the token embedding
 }
 
+Tensor GPT::forward_cached(const Tensor& idx, KVCache& cache, const Dim& start_pos) {
+  check(idx.ndim() == 2 && idx.dtype().is_int() && idx.shape()[0] == cache.batch, [&] {
+    return "GPT: cached input must be integer token ids of shape (" + std::to_string(cache.batch) + ", time), got " +
+           shape_str(idx.shape()) + " " + std::string(idx.dtype().name());
+  });
+  check(cache.layers.size() == blocks.size(), "GPT: the cache was made for another number of layers");
+  const int64_t t = idx.shape()[1];
+  check(start_pos.vmin() >= 0 && start_pos.vmax() + t <= cache.capacity, [&] {
+    return "GPT: positions " + start_pos.str() + ".." + (start_pos + t - 1).str() + " (up to " +
+           std::to_string(start_pos.vmax() + t - 1) + ") do not fit the cache of " + std::to_string(cache.capacity);
+  });
+  const Tensor positions = wpe.weight.shrink({{start_pos, start_pos + t}, {0, config.width}});
+  Tensor x = wte(idx) + positions;
+  for (size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward_cached(x, cache.layers[i], start_pos);
+  const Tensor last = x.shrink({{0, idx.shape()[0]}, {t - 1, t}, {0, config.width}}).reshape({idx.shape()[0], config.width});
+  return ln_f(last).matmul(wte.weight.transpose());
+}
+
 NamedTensors GPT::named_parameters() {
   NamedTensors out{{"transformer.wte.weight", wte.weight}, {"transformer.wpe.weight", wpe.weight}};
   for (size_t i = 0; i < blocks.size(); ++i)
@@ -143,10 +219,10 @@ std::optional<int64_t> parameter_count(const GPTConfig& c) {
 std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t new_tokens, double temperature,
                               int64_t top_k, uint64_t seed) {
   check(!prompt.empty(), "generate: the prompt needs at least one token");
-  check(temperature >= 0 && top_k >= 0 && new_tokens >= 0, "generate: temperature, top_k and new_tokens must not be negative");
+  check(new_tokens >= 0, "generate: new_tokens must not be negative");
+  TokenSampler sampler({temperature, top_k, 1.0, seed});
   for (int32_t t : prompt)
     check(t >= 0 && t < model.config.vocab, [&] { return "generate: token " + std::to_string(t) + " is not in the vocabulary"; });
-  std::mt19937_64 rng(seed);
   const bool was_training = model.training();
   model.train(false);
   const int64_t vocab = model.config.vocab, context = model.config.context;
@@ -158,19 +234,7 @@ std::vector<int32_t> generate(GPT& model, std::vector<int32_t> prompt, int64_t n
     const std::vector<int32_t> window(prompt.begin() + std::ptrdiff_t(start), prompt.end());
     const Dim t = length.bind(int64_t(window.size()));
     const Tensor logits = model(Tensor::from_vector(window, {1, t})).shrink({{0, 1}, {t - 1, t}, {0, vocab}});
-    const std::vector<double> l = logits.to_vector<double>();
-    std::vector<size_t> order(l.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return l[a] > l[b]; });
-    if (temperature == 0.0) {
-      prompt.push_back(int32_t(order[0]));
-      continue;
-    }
-    const size_t keep = top_k > 0 ? std::min(size_t(top_k), order.size()) : order.size();
-    std::vector<double> weights(keep);
-    for (size_t i = 0; i < keep; ++i) weights[i] = std::exp((l[order[i]] - l[order[0]]) / temperature);
-    std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-    prompt.push_back(int32_t(order[pick(rng)]));
+    prompt.push_back(sampler.next(logits.to_vector<float>()));
   }
   model.train(was_training);
   return prompt;

@@ -67,7 +67,9 @@ struct Jit::Plan {
 Jit::Jit(Fn fn) : fn_(std::move(fn)) {}
 Jit::~Jit() = default;
 
-std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
+std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs) { return (*this)(inputs, {}); }
+
+std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in, const std::vector<Dim>& bound_dims) {
   std::lock_guard<std::mutex> turn(mu_);
   std::vector<Tensor> inputs = inputs_in;
   std::vector<std::pair<Shape, DType>> sig;
@@ -80,6 +82,11 @@ std::vector<Tensor> Jit::operator()(const std::vector<Tensor>& inputs_in) {
     for (const Dim& d : t.shape()) bare.push_back(d.unbound());
     sig.push_back({bare, t.dtype()});
     bindings_of(t.shape(), bound);
+  }
+  for (const Dim& d : bound_dims) {
+    check(d.is_symbolic(), "jit: a bound dim must hold a variable (Variable::bind), got " + d.str());
+    sig.push_back({Shape{d.unbound()}, dtypes::int64});
+    bindings_of({d}, bound);
   }
   if (sig != signature_) {  // the guard: another input signature starts over
     signature_ = sig;

@@ -138,6 +138,8 @@ Tensor mse_loss(const Tensor& pred, const Tensor& target);
 // written once: making a model runs no kernel, on any device (and in the WASM build, which runs none).
 Tensor uniform_parameter(Shape shape, double bound);
 Tensor normal_parameter(Shape shape, double std);
+// A parameter filled with `value`, written from the host (no kernel).
+Tensor filled_parameter(const Shape& shape, double value);
 
 // The dtype new parameters get (float32 unless changed), like torch.set_default_dtype.
 DType default_float();
@@ -151,6 +153,20 @@ class DefaultFloat {
 
  private:
   DType previous_;
+};
+
+// While a guard lives, new parameters are placeholders: lazy constants of the right shape and dtype
+// that hold no memory and draw no random numbers, for weights that a checkpoint replaces right after
+// (a 1.5B-parameter GPT-2 is not initialised only to be overwritten). Like torch's meta-device init.
+class SkipInit {
+ public:
+  SkipInit();
+  ~SkipInit();
+  SkipInit(const SkipInit&) = delete;
+  SkipInit& operator=(const SkipInit&) = delete;
+
+ private:
+  bool previous_;
 };
 
 }  // namespace anneal::nn

@@ -18,10 +18,29 @@ struct GPTConfig {
 // softmax(q k^T / sqrt(d) + causal mask) v over (batch, heads, time, head dim) tensors.
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
 
+// The keys and values of one attention layer for positions 0..capacity-1, kept between calls so that a
+// new token attends over the tokens before it without recomputing them. Each is a realized
+// (batch, heads, capacity, head dim) tensor that forward_cached replaces (assign) with its update.
+struct LayerCache {
+  Tensor keys, values;
+};
+
+// Every layer's cache of a GPT, for `batch` sequences of at most `capacity` tokens.
+struct KVCache {
+  KVCache(const GPTConfig& c, int64_t batch, int64_t capacity, DType dtype);
+  std::vector<LayerCache> layers;
+  int64_t batch, capacity;
+  // The cache tensors, for realize() together with the step's logits.
+  std::vector<Tensor*> tensors();
+};
+
 class CausalSelfAttention : public Module {
  public:
   CausalSelfAttention(const GPTConfig& c);
   Tensor forward(const Tensor& x) override;  // (B, T, C) -> (B, T, C)
+  // x: (B, T, C) at positions start_pos..start_pos+T-1. Writes their keys and values into `cache` and
+  // attends over positions 0..start_pos+T-1 (causally within the T). start_pos may be symbolic.
+  Tensor forward_cached(const Tensor& x, LayerCache& cache, const Dim& start_pos);
   NamedTensors named_parameters() override;
   Linear c_attn, c_proj;
   int64_t heads;
@@ -31,6 +50,7 @@ class Block : public Module {
  public:
   explicit Block(const GPTConfig& c);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_cached(const Tensor& x, LayerCache& cache, const Dim& start_pos);
   NamedTensors named_parameters() override;
   LayerNorm ln_1, ln_2;
   CausalSelfAttention attn;
@@ -42,6 +62,10 @@ class GPT : public Module {
   // Weights ~ N(0, 0.02) (residual projections 0.02 / sqrt(2 layers)), biases 0, as nanoGPT.
   explicit GPT(const GPTConfig& c);
   Tensor forward(const Tensor& idx) override;  // integer (B, T), T <= context -> logits (B, T, vocab)
+  // Tokens idx (B, T) at positions start_pos..start_pos+T-1 (start_pos may be symbolic), the earlier
+  // positions' keys and values read from `cache`, theirs written to it: the logits of the last
+  // position, (B, vocab). Realize them together with cache.tensors().
+  Tensor forward_cached(const Tensor& idx, KVCache& cache, const Dim& start_pos);
   // "transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", ... (lm_head is wte: not repeated)
   NamedTensors named_parameters() override;
 

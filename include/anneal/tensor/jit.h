@@ -6,7 +6,8 @@
 // scheduling, no codegen. A call whose inputs differ in shape or dtype runs the function normally
 // and starts capturing again (the guard). Symbolic sizes are part of the guard by structure, not by
 // value: inputs of shape (B, 784) replay for every value of B, passing each call's value to the
-// kernels (a step that uses a variable its inputs do not bind is never replayed).
+// kernels (a step that uses a variable neither its inputs nor the call's bound dims bind is never
+// replayed).
 //
 // Tensors the function updates (parameters and optimizer state, through assign + realize) alternate
 // between two buffers on replay, and their handles are re-pointed as realize would. Outputs are
@@ -31,6 +32,10 @@ class Jit {
   explicit Jit(Fn fn);
   ~Jit();
   std::vector<Tensor> operator()(const std::vector<Tensor>& inputs);
+  // The same, with variables the step uses but its inputs' shapes do not carry (a decoding position):
+  // each is a bound dimension (Variable::bind). They are part of the guard by structure, and a replay
+  // passes their values to the kernels as it does for the inputs' symbolic sizes.
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs, const std::vector<Dim>& bound);
   size_t captures() const { return captures_; }
   size_t replays() const { return replays_; }
 
@@ -40,7 +45,7 @@ class Jit {
   Fn fn_;
   std::mutex mu_;
   std::unique_ptr<Plan> plan_;
-  std::vector<std::pair<Shape, DType>> signature_;
+  std::vector<std::pair<Shape, DType>> signature_;  // inputs, then bound dims (as 1-d shapes)
   int calls_with_signature_ = 0;
   bool replayable_ = true;  // false: the captured step used a variable its inputs do not bind
   size_t captures_ = 0, replays_ = 0;
