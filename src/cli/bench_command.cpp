@@ -23,10 +23,11 @@ void register_bench(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Time a workload of WORKLOADS.md on the device (median of --reps runs)");
   cmd->add_option("workload", o->workload,
                   "w1 (N x N matmul), w2 (MLP train step), w2dyn (W2 with a symbolic batch, as dynmlp), w3 (conv train "
-                  "step), w4 (nanoGPT train step: W4s on the CPU, W4 on GPUs)")
+                  "step), w4 (nanoGPT train step: W4s on the CPU, W4 on GPUs), w5 (GPT-2 small forward: n x 1024 tokens, 1 x 64 "
+                  "on the CPU), w6 (GPT-2 small greedy decode, ms per token)")
       ->required()
-      ->check(CLI::IsMember({"w1", "w2", "w2dyn", "w3", "w4"}, CLI::ignore_case));
-  cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128); W4: batch")
+      ->check(CLI::IsMember({"w1", "w2", "w2dyn", "w3", "w4", "w5", "w6"}, CLI::ignore_case));
+  cmd->add_option("--n", o->n, "W1: N (default 1024 on the CPU, 4096 on GPUs); W2/W3: batch (default 128); W4, W5: batch")
       ->check(whole_number(1, 1 << 20));
   cmd->add_option("--reps", o->reps, "Timed runs")->capture_default_str()->check(whole_number(1));
   cmd->add_option("--dtype", o->dtype, "W1: float32, float16 or bfloat16")
@@ -43,7 +44,8 @@ void register_bench(CLI::App& app) {
     } else if (r.gflops > 0) {
       fmt::print("{} on {}: {} N={} {:.3f} ms  {:.1f} GFLOP/s\n", r.workload, r.device, r.dtype.name(), r.n, r.ms, r.gflops);
     } else {
-      fmt::print("{} on {}: batch {} {:.3f} ms per step\n", r.workload, r.device, r.n, r.ms);
+      const char* unit = r.workload == "w5" ? "forward" : r.workload == "w6" ? "token" : "step";
+      fmt::print("{} on {}: batch {} {:.3f} ms per {}\n", r.workload, r.device, r.n, r.ms, unit);
     }
   });
 }

@@ -9,6 +9,7 @@
 #include "anneal/support/error.h"
 #include "cli/bench_command.h"
 #include "cli/doctor_command.h"
+#include "cli/gpt2_command.h"
 #include "cli/program_commands.h"
 #include "cli/sample_command.h"
 #include "cli/settings_command.h"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   anneal::cli::register_doctor(app);
   anneal::cli::register_bench(app);
   anneal::cli::register_sample(app);
+  anneal::cli::register_gpt2(app);
   anneal::cli::register_settings(app);
 
   try {

@@ -1,16 +1,22 @@
 #include "gpt2_pretokenize.h"
 
-#include <unicode/uchar.h>
+#include <utf8proc.h>
 
 namespace anneal::io {
 
 CharClass char_class(char32_t cp) {
-  const auto c = UChar32(cp);
-  const uint32_t category = U_GET_GC_MASK(c);
-  if (category & U_GC_L_MASK) return CharClass::Letter;
-  if (category & U_GC_N_MASK) return CharClass::Number;
-  if (u_isUWhiteSpace(c)) return CharClass::Space;
-  return CharClass::Other;
+  switch (utf8proc_category(utf8proc_int32_t(cp))) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+      return CharClass::Letter;
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+      return CharClass::Number;
+    // Unicode's White_Space property: the separators (Z*) and the controls TAB..CR and NEL.
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+      return CharClass::Space;
+    default:
+      return (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 ? CharClass::Space : CharClass::Other;
+  }
 }
 
 std::vector<std::string_view> pretokenize(std::string_view text, const std::vector<utf8::CodePoint>& cps) {

@@ -77,7 +77,9 @@ Gpt2Tokenizer Gpt2Tokenizer::load(const std::string& dir) {
   check(encoder.is_object() && !encoder.empty(), encoder_path + ": expected an object of token -> id");
   tok.tokens_.resize(encoder.size());
   std::vector<bool> seen(encoder.size());
-  for (const auto& [printable, id] : encoder.items()) {
+  for (const auto& item : encoder.items()) {
+    const std::string& printable = item.key();
+    const nlohmann::json& id = item.value();
     check(id.is_number_integer() && id.get<int64_t>() >= 0 && id.get<int64_t>() < int64_t(encoder.size()) &&
               !seen[id.get<size_t>()],
           [&] { return encoder_path + ": token " + nlohmann::json(printable).dump() + " has a missing, repeated or out-of-range id"; });

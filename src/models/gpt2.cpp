@@ -1,5 +1,6 @@
 #include "anneal/models/gpt2.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -136,7 +137,9 @@ Gpt2Checkpoint load_gpt2(const std::string& path, DType dtype) {
   std::map<std::string, Tensor> values;  // by our names, everything checked before anything is assigned
   std::set<std::string> used;
   bool converted = false;
-  for (auto& [ours, param] : params) {
+  for (auto& entry : params) {
+    const std::string& ours = entry.first;
+    const Tensor& param = entry.second;
     const Source src = source_of(ours);
     const Tensor& stored = tensor(file, src.name, path);
     const Tensor v = src.transposed ? stored.transpose() : stored;
@@ -149,8 +152,8 @@ Gpt2Checkpoint load_gpt2(const std::string& path, DType dtype) {
     values.emplace(ours, v.dtype() == dtype ? v : v.cast(dtype));
     used.insert(src.name);
   }
-  for (const auto& [name, t] : file)
-    check(used.count(name), [&] { return "GPT-2 checkpoint " + path + ": unexpected tensor " + name; });
+  for (const auto& entry : file)
+    check(used.count(entry.first), [&] { return "GPT-2 checkpoint " + path + ": unexpected tensor " + entry.first; });
   for (auto& [ours, param] : params) param.assign(values.at(ours)).requires_grad(false);
   for (auto& block : out.model->blocks) block->ln_1.eps = block->ln_2.eps = config.layer_norm_eps;
   out.model->ln_f.eps = config.layer_norm_eps;
@@ -168,6 +171,39 @@ Gpt2Checkpoint load_gpt2(const std::string& path, DType dtype) {
 const std::vector<std::string>& gpt2_model_names() {
   static const std::vector<std::string> names{"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"};
   return names;
+}
+
+}  // namespace anneal
+
+namespace anneal {
+
+io::Asset gpt2_weights_asset(const std::string& name) {
+  // model.safetensors of each openai-community repository at a fixed revision. The SHA-256 is the file's
+  // git-LFS object id (the name of its blob in a Hugging Face cache: ~/.cache/huggingface/hub/models--
+  // openai-community--gpt2/blobs/<sha256>); revisions, hashes and sizes as recorded by projects that pin
+  // them (gpt2: many, e.g. HF cache listings; gpt2-medium: ALLPROTO/core-lm-cross-model-lab models.json;
+  // gpt2-large: SyedNaveedMahmood/kd-sink protocols/artifact.lock.json; gpt2-xl: mikepfrank/GPT-2-tools
+  // src/gpt2_local/runtime.py and hyunjun1127/ODE-edit's asset manifests), each hash seen in two or more.
+  auto hub = [](const std::string& repo, const std::string& revision, const std::string& sha256, int64_t size) {
+    return io::Asset{repo + "-model.safetensors", "/openai-community/" + repo + "/resolve/" + revision + "/model.safetensors",
+                     sha256, size};
+  };
+  static const std::map<std::string, io::Asset> assets{
+      {"gpt2", hub("gpt2", "607a30d783dfa663caf39e06633721c8d4cfcd7e",
+                   "248dfc3911869ec493c76e65bf2fcf7f615828b0254c12b473182f0f81d3a707", 548105171)},
+      {"gpt2-medium", hub("gpt2-medium", "6dcaa7a952f72f9298047fd5137cd6e4f05f41da",
+                          "fc5a354a19255ad494f3d71549390baca1ccf61d1d822b9408971705c687c9cd", 1519984962)},
+      {"gpt2-large", hub("gpt2-large", "32b71b12589c2f8d625668d2335a01cac3249519",
+                         "5f47f3e12f91cd33b662ce7e433b6150ad5512b5884a2cee961b50e9c3bbebce", 3247159078)},
+      {"gpt2-xl", hub("gpt2-xl", "15ea56dee5df4983c59b2538573817e1667135e2",
+                      "0f8b28eb05a8075f48b61b6f35332978c74fc7763fa9fb4051a1c30511736a6a", 6431829964)},
+  };
+  const auto it = assets.find(name);
+  check(it != assets.end(), [&] { return "GPT-2: no published model \"" + name + "\" (gpt2, gpt2-medium, gpt2-large, gpt2-xl)"; });
+  io::Asset a = it->second;
+  const char* endpoint = std::getenv("HF_ENDPOINT");
+  a.url = (endpoint && *endpoint ? std::string(endpoint) : std::string("https://huggingface.co")) + a.url;
+  return a;
 }
 
 }  // namespace anneal

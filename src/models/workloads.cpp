@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "anneal/models/classifier.h"
+#include "anneal/nn/kv_decoder.h"
 #include "anneal/nn/optim.h"
 #include "anneal/nn/transformer.h"
 #include "anneal/runtime/device.h"
@@ -85,8 +86,30 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
     };
     for (int i = 0; i < 3; ++i) step();
     r.ms = median_ms(dev, reps, step);
+  } else if (workload == "w5" || workload == "w6") {
+    // GPT-2 small with random weights (as the peers' transformers model): W5 a forward pass of n x 1024
+    // tokens (W5s: 1 x 64 on the CPU) with the full logits; W6 greedy KV-cache decoding of 128 tokens after
+    // a 16-token prompt, per token (the whole generate call over 128, as HF's generate is timed).
+    const bool cpu = r.device == "CPU";
+    r.n = n > 0 ? n : 1;
+    manual_seed(0);
+    nn::GPT model({50257, 1024, 12, 12, 768});
+    for (Tensor& p : model.parameters()) p.move_to(r.device);
+    model.train(false);
+    if (workload == "w5") {
+      const Tensor idx = Tensor::randint({r.n, cpu ? 64 : 1024}, 0, 50257).to(r.device);
+      auto forward = [&] { model(idx).realize(); };
+      for (int i = 0; i < 2; ++i) forward();
+      r.ms = median_ms(dev, reps, forward);
+    } else {
+      std::vector<int32_t> prompt(16);
+      for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = int32_t((i * 7919) % 50257);
+      auto decode = [&] { nn::generate_cached(model, prompt, 128, {0.0, 0, 1.0, 0}); };
+      decode();
+      r.ms = median_ms(dev, std::max(1, reps / 5), decode) / 128.0;
+    }
   } else {
-    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w2dyn, w3, w4)");
+    throw Error("bench: unknown workload '" + workload + "' (available: w1, w2, w2dyn, w3, w4, w5, w6)");
   }
   return r;
 }

@@ -14,16 +14,18 @@
 #include <thread>
 
 #include "anneal/io/download.h"
+#include "anneal/models/gpt2.h"
 #include "anneal/support/error.h"
 
 namespace anneal::io {
 namespace {
 
 // One listening socket, one thread answering GET requests one connection at a time:
-// /good the body; /truncated announces the whole body and closes after half of it; anything else 404.
+// `good` (default /good) the body; /truncated announces the whole body and closes after half of it;
+// anything else 404.
 class TinyHttpServer {
  public:
-  explicit TinyHttpServer(std::string body) : body_(std::move(body)) {
+  explicit TinyHttpServer(std::string body, std::string good = "/good") : body_(std::move(body)), good_(std::move(good)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -40,7 +42,8 @@ class TinyHttpServer {
     close(fd_);
     thread_.join();
   }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const { return base() + path; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_; }
 
  private:
@@ -58,9 +61,9 @@ class TinyHttpServer {
       }
       const std::string path = request.substr(4, request.find(' ', 4) - 4);  // "GET /path HTTP/1.1"
       std::string reply;
-      if (path == "/good" || path == "/truncated") {
+      if (path == good_ || path == "/truncated") {
         reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n";
-        reply += path == "/good" ? body_ : body_.substr(0, body_.size() / 2);
+        reply += path == good_ ? body_ : body_.substr(0, body_.size() / 2);
       } else {
         reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found";
       }
@@ -72,7 +75,7 @@ class TinyHttpServer {
       close(c);
     }
   }
-  std::string body_;
+  std::string body_, good_;
   int fd_ = -1, port_ = 0;
   std::atomic<int> requests_{0};
   std::thread thread_;
@@ -160,6 +163,43 @@ TEST(Download, HttpErrorAndRefusedConnectionAreErrors) {
   const std::string e = error_of({"r.txt", url, sha256_hex("x"), 1}, dir);
   EXPECT_NE(e.find("no network?"), std::string::npos) << e;
   EXPECT_FALSE(std::filesystem::exists(dir + "/r.txt"));
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// The GPT-2 weights' URL is the hub's (HF_ENDPOINT moves it, as for huggingface_hub), at the pinned
+// revision, and what comes back is checked against the pinned size and hash.
+TEST(Download, Gpt2WeightsComeFromThePinnedHubPathAndAreChecked) {
+  const std::string pinned = "/openai-community/gpt2/resolve/607a30d783dfa663caf39e06633721c8d4cfcd7e/model.safetensors";
+  const std::string tiny = read_all(std::string(ANNEAL_FIXTURE_DIR) + "/gpt2/gpt2_tiny/model.safetensors");
+  TinyHttpServer server(tiny, pinned);
+  setenv("HF_ENDPOINT", server.base().c_str(), 1);
+  const Asset a = gpt2_weights_asset("gpt2");
+  unsetenv("HF_ENDPOINT");
+  EXPECT_EQ(a.url, server.url(pinned));
+  const std::string e = error_of(a, fresh_dir("gpt2"));
+  EXPECT_NE(e.find("size is " + std::to_string(tiny.size()) + " bytes, expected 548105171"), std::string::npos) << e;
+  EXPECT_EQ(server.requests(), 1);
+  EXPECT_EQ(gpt2_weights_asset("gpt2").url, "https://huggingface.co" + pinned);
+  EXPECT_THROW(gpt2_weights_asset("gpt3"), Error);
+}
+
+TEST(Download, ACheckpointStreamsToDiskWithProgress) {
+  const std::string tiny = read_all(std::string(ANNEAL_FIXTURE_DIR) + "/gpt2/gpt2_tiny/model.safetensors");
+  TinyHttpServer server(tiny);
+  const std::string dir = fresh_dir("progress");
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  const Asset a{"tiny.safetensors", server.url("/good"), sha256_hex(tiny), int64_t(tiny.size())};
+  const std::string path = fetch_asset(a, dir, [&](int64_t got, int64_t total) { seen.emplace_back(got, total); });
+  EXPECT_EQ(read_all(path), tiny);
+  EXPECT_EQ(sha256_file(path), a.sha256);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), std::make_pair(int64_t(tiny.size()), int64_t(tiny.size())));
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1].first, seen[i].first);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // GPT-2's byte-level BPE, token for token what Hugging Face's GPT2Tokenizer produces.
 //
 // Text is split by GPT-2's pre-tokenizer pattern (contractions, letter runs, number runs, other runs,
-// white space: Unicode categories from ICU), each piece's UTF-8 bytes become the 256 byte tokens, and
+// white space: Unicode categories from utf8proc), each piece's UTF-8 bytes become the 256 byte tokens, and
 // the ranked merges of vocab.bpe join neighbours, lowest rank first. "<|endoftext|>" in the text is the
 // special token 50256, as in HF. Input that is not valid UTF-8 is read as HF reads the string Python
 // would make of it: each ill-formed subsequence becomes U+FFFD (bytes.decode("utf-8", "replace")).

@@ -27,6 +27,7 @@ Gpt2Checkpoint load_gpt2(const std::string& path, DType dtype = dtypes::float32)
 // The published checkpoints: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl".
 const std::vector<std::string>& gpt2_model_names();
 // model.safetensors of `name` on the Hugging Face hub at a pinned revision, with its SHA-256 and size.
-const io::Asset& gpt2_weights_asset(const std::string& name);
+// $HF_ENDPOINT replaces https://huggingface.co (a mirror), as it does for huggingface_hub.
+io::Asset gpt2_weights_asset(const std::string& name);
 
 }  // namespace anneal

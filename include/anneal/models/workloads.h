@@ -1,5 +1,6 @@
 // The benchmark workloads of WORKLOADS.md, run on one device: W1 (N x N matmul), W2 (MLP train step),
-// W3 (conv net train step) and W4 (nanoGPT train step; W4s on the CPU). Times are the median of `reps` runs after warm-up, measured with the
+// W3 (conv net train step), W4 (nanoGPT train step; W4s on the CPU), W5 (GPT-2 small forward) and W6
+// (GPT-2 small greedy decode). Times are the median of `reps` runs after warm-up, measured with the
 // device's own clock (CUDA events on GPUs); peers live in bench/peers/.
 #pragma once
 #include <cstdint>
