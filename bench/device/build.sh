@@ -7,6 +7,8 @@ src=$1 build=$2
 shift 2
 pack="$(cd "$(dirname "$0")/../.." && pwd)/devpack/root"
 lib="$pack/usr/lib/x86_64-linux-gnu"
+# pkg-config files (utf8proc's) name /usr: read them as if devpack/root were the root.
+export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$pack"
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANNEAL_WERROR=OFF \
   -DCMAKE_PREFIX_PATH="$pack/usr;$lib/cmake;$pack/usr/share/cmake" -DCMAKE_INCLUDE_PATH="$pack/usr/include" \
   -DCMAKE_LIBRARY_PATH="$lib" -DCMAKE_CXX_FLAGS="-isystem $pack/usr/include -isystem $pack/usr/include/x86_64-linux-gnu" \

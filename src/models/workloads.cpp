@@ -95,6 +95,9 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
     manual_seed(0);
     nn::GPT model({50257, 1024, 12, 12, 768});
     for (Tensor& p : model.parameters()) p.move_to(r.device);
+    // The linear layers' weights stored [in, out], as HF's Conv1D stores them and load_gpt2 keeps them.
+    for (auto& [name, p] : model.named_parameters())
+      if (p.ndim() == 2 && name.find(".h.") != std::string::npos) p.assign(p.transpose().contiguous().realize().transpose());
     model.train(false);
     if (workload == "w5") {
       const Tensor idx = Tensor::randint({r.n, cpu ? 64 : 1024}, 0, 50257).to(r.device);
