@@ -5,7 +5,7 @@
 # alternating anneal and the peer, two runs each. Results go to $OUT.
 set -eu
 export LD_LIBRARY_PATH=$PWD/devpack/root/usr/lib/x86_64-linux-gnu
-bench/device/build.sh . build-gpu anneal_exe >/dev/null
+bench/device/build.sh . build-gpu anneal_exe >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 work=$(mktemp -d)
 python3 tests/fixtures/gpt2_hf_check.py make third_party/gpt2-vocab "$work" 2>&1 | grep -v -i warn || true
 prompt=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['prompt'])" "$work/hf_greedy.json")

@@ -1,5 +1,7 @@
 #include "utf8.h"
 
+#include <cstdint>
+
 namespace anneal::io::utf8 {
 namespace {
 

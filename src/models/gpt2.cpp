@@ -164,6 +164,7 @@ Gpt2Checkpoint load_gpt2(const std::string& path, DType dtype) {
     for (auto& p : params) all.push_back(&p.second);
     realize(all);
   }
+  out.model->pad_output_layer();
   out.model->train(false);
   return out;
 }

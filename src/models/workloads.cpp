@@ -98,6 +98,7 @@ WorkloadResult run_workload(const std::string& workload, const std::string& devi
     // The linear layers' weights stored [in, out], as HF's Conv1D stores them and load_gpt2 keeps them.
     for (auto& [name, p] : model.named_parameters())
       if (p.ndim() == 2 && name.find(".h.") != std::string::npos) p.assign(p.transpose().contiguous().realize().transpose());
+    model.pad_output_layer();  // as load_gpt2 does
     model.train(false);
     if (workload == "w5") {
       const Tensor idx = Tensor::randint({r.n, cpu ? 64 : 1024}, 0, 50257).to(r.device);

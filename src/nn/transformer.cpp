@@ -176,7 +176,26 @@ Tensor GPT::forward(const Tensor& idx) {
   });
   Tensor x = wte(idx) + wpe(Tensor::arange(t));
   for (const auto& block : blocks) x = (*block)(x);
-  return ln_f(x).matmul(wte.weight.transpose());  // lm_head tied to the token embedding
+  return logits(ln_f(x));
+}
+
+void GPT::pad_output_layer() {
+  const int64_t padded = (config.vocab + 63) / 64 * 64;
+  // Stored (width, padded rows): the product reads it along rows, with no per-call transposing copy.
+  output_weight_ = padded == config.vocab ? Tensor()
+                                          : wte.weight.detach().pad({{0, padded - config.vocab}, {0, 0}}).transpose().contiguous();
+  if (output_weight_.defined()) output_weight_.realize();
+}
+
+Tensor GPT::logits(const Tensor& x) const {
+  if (!output_weight_.defined()) return x.matmul(wte.weight.transpose());  // lm_head tied to the token embedding
+  // The product over every padded row into a buffer, then the real rows: fused, the cut would bring
+  // the matmul's columns back to the unpadded count.
+  const Tensor all = x.matmul(output_weight_).contiguous();
+  std::vector<std::pair<Dim, Dim>> keep;
+  for (const Dim& d : all.shape()) keep.push_back({0, d});
+  keep.back().second = config.vocab;
+  return all.shrink(keep);
 }
 
 Tensor GPT::forward_cached(const Tensor& idx, KVCache& cache, const Dim& start_pos) {
@@ -194,7 +213,7 @@ Tensor GPT::forward_cached(const Tensor& idx, KVCache& cache, const Dim& start_p
   Tensor x = wte(idx) + positions;
   for (size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward_cached(x, cache.layers[i], start_pos);
   const Tensor last = x.shrink({{0, idx.shape()[0]}, {t - 1, t}, {0, config.width}}).reshape({idx.shape()[0], config.width});
-  return ln_f(last).matmul(wte.weight.transpose());
+  return logits(ln_f(last));
 }
 
 NamedTensors GPT::named_parameters() {

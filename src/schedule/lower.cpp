@@ -1,4 +1,5 @@
 #include "lower.h"
+#include "reduce_collapse.h"
 
 #include <memory>
 
@@ -65,7 +66,7 @@ UOp KernelLowerer::lower_kernel(const UOp& out, std::vector<UOp>& buffers) {
   end_srcs.insert(end_srcs.end(), loops.begin(), loops.end());
   UOp ast = UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)});
   buffers = buffers_;
-  return symbolic_rewrite(ast);
+  return symbolic_rewrite(collapse_selecting_sums(symbolic_rewrite(ast)));
 }
 
 UOp KernelLowerer::lower(const UOp& node, const std::vector<UOp>& idx, const UOp& valid) {
@@ -89,6 +90,7 @@ UOp KernelLowerer::lower_op(const UOp& n, const std::vector<UOp>& idx, const UOp
     case Ops::CONST:
     case Ops::PARAM: return n;  // a constant, or a variable (a kernel argument)
     case Ops::BUFFER: return load(n, out, idx, valid);
+    case Ops::ARANGE: return idx[0].cast(n.dtype());  // the value is the position: the loop's index, no memory
     case Ops::CONTIGUOUS:
     case Ops::DETACH: return lower(n.src(0), idx, valid);
     case Ops::RESHAPE: {

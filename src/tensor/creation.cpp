@@ -117,10 +117,12 @@ Tensor Tensor::arange(const Dim& stop, DType dtype) {
 Tensor Tensor::arange(int64_t start, int64_t stop, int64_t step, DType dtype) {
   check(step != 0, "arange: step must not be zero");
   const int64_t n = std::max<int64_t>(0, (stop - start + step - (step > 0 ? 1 : -1)) / step);
-  // The values are known exactly on the host; a buffer is cheaper than a cumulative sum kernel.
-  std::vector<int64_t> values(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) values[size_t(i)] = start + i * step;
-  return host_values(values, {n}, dtype);
+  // ARANGE lowers to the loop index of its axis: no buffer, and a comparison against it (one_hot,
+  // gather, an embedding) stays visible to the kernel rewrites, which turn such a sum into one load.
+  Tensor t(UOp::make(Ops::ARANGE, dtype, {}, Arg(Arg::Tuple{n})));
+  if (step != 1) t = t * Tensor::full({}, double(step), dtype);
+  if (start != 0) t = t + Tensor::full({}, double(start), dtype);
+  return t;
 }
 
 template <class T>

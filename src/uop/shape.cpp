@@ -109,6 +109,7 @@ Shape compute(const UOp& u) {
       for (size_t i = 1; i < p.size(); ++i) out[size_t(p[i])] = 1;
       return out;
     }
+    case Ops::ARANGE: return {tuple_arg(u)[0]};  // (n): 0, 1, ..., n-1
     case Ops::WINDOW: {  // (axis, k, s, d): axis i -> (i - d (k - 1) - 1) / s + 1 positions, k appended
       const auto& p = tuple_arg(u);
       Shape out = src(0);

@@ -81,6 +81,12 @@ HostTensor eval_node(const UOp& u, const std::unordered_map<const void*, HostTen
       return {shape, d, read_elements(bytes.data(), d, size_t(b->size))};
     }
     case Ops::CONST: return {shape, d, {u.const_value().as_float()}};
+    case Ops::ARANGE: {
+      const int64_t n = shape[0];
+      std::vector<double> v(static_cast<size_t>(n));
+      for (size_t i = 0; i < v.size(); ++i) v[i] = double(i);
+      return {shape, d, v};
+    }
     case Ops::CONTIGUOUS:
     case Ops::DETACH: return in(0);
     case Ops::RESHAPE: return {shape, d, in(0).data};

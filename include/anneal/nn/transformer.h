@@ -69,10 +69,21 @@ class GPT : public Module {
   // "transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", ... (lm_head is wte: not repeated)
   NamedTensors named_parameters() override;
 
+  // For inference: the output layer's weight becomes a realized copy of wte, transposed (width, rows)
+  // and its rows padded to a multiple of 64 (GPT-2's 50257 to 50304, as nanoGPT and llm.c pad them):
+  // matmul tiles need sizes they divide, and a vocabulary of 29 x 1733 has none. The logits are
+  // computed over the padded rows and the padding cut off. Call it again after wte changes; training
+  // leaves it unset (the output layer is then wte itself, tied).
+  void pad_output_layer();
+
   const GPTConfig config;
   Embedding wte, wpe;
   std::vector<std::shared_ptr<Block>> blocks;
   LayerNorm ln_f;
+
+ private:
+  Tensor logits(const Tensor& x) const;  // (..., width) -> (..., vocab)
+  Tensor output_weight_;                 // pad_output_layer's (width, padded vocab) copy, or undefined
 };
 
 // The number of parameter values of a GPT of config `c` (the sum over its named_parameters()), or

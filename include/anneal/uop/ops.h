@@ -24,7 +24,7 @@ namespace anneal {
   /* control */ X(BARRIER) X(RANGE) X(IF) X(END) X(ENDIF)                                                     \
   /* leaves */ X(CONST) X(CUSTOM) X(CUSTOMI)                                                                  \
   /* scheduler only */ X(CONTIGUOUS) X(CONTIGUOUS_BACKWARD) X(DETACH) X(STAGE) X(COPY)                        \
-  X(RESHAPE) X(PERMUTE) X(EXPAND) X(PAD) X(FLIP) X(REDUCE) X(WINDOW)
+  X(RESHAPE) X(PERMUTE) X(EXPAND) X(PAD) X(FLIP) X(REDUCE) X(WINDOW) X(ARANGE)
 
 enum class Ops : uint8_t {
 #define ANNEAL_OP_ENUM(name) name,
