@@ -24,3 +24,5 @@ for round in 1 2; do
   echo "  anneal w6: $(build-gpu/anneal --device CUDA bench w6 --json)"
   echo "  torch  w6: $(python3 bench/peers/w5_w6_gpt2_torch.py w6 cuda 2>/dev/null) ms/token"
 done
+# PROFILE=1: the kernels of one W5 forward pass (1 x 1024), slowest first.
+if [ -n "${PROFILE:-}" ]; then ANNEAL_PROFILE=1 build-gpu/anneal --device CUDA bench w5 --n 1 --reps 3 2>&1 | tail -25; fi

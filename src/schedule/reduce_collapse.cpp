@@ -12,19 +12,24 @@ UOp strip_casts(UOp u) {
   return u;
 }
 
-// The v of a condition that holds exactly when v == r: (v == r), (v != r) != true, either side, with r
-// possibly cast (ARANGE lowers to the index cast to its dtype). A null UOp when `c` is not one.
+bool is_zero(const UOp& u) { return u.is_const() && u.const_value().as_float() == 0.0; }
+
+// The v of a comparison of v with r (r possibly cast: ARANGE lowers to the index cast to its dtype),
+// v not depending on r. A null UOp when `cmp` is not one.
+UOp compared_index(const UOp& cmp, const UOp& r) {
+  for (int side : {0, 1}) {
+    const UOp& other = cmp.src(size_t(1 - side));
+    if (strip_casts(cmp.src(size_t(side))) == r && !other.dtype().is_float() && !in_backward_slice(other, r)) return other;
+  }
+  return UOp();
+}
+
+// The v of a condition that holds exactly when v == r: (v == r) or (v != r) != true. A null UOp otherwise.
 UOp selected_index(const UOp& c, const UOp& r) {
-  UOp eq;
-  if (c.is(Ops::CMPEQ)) eq = c;
+  if (c.is(Ops::CMPEQ)) return compared_index(c, r);
   if (c.is(Ops::CMPNE) && c.src(1).is_const() && c.src(1).dtype().is_bool() && c.src(1).const_value().as_bool() &&
       c.src(0).is(Ops::CMPNE))
-    eq = c.src(0);
-  if (!eq) return UOp();
-  for (int side : {0, 1}) {
-    const UOp& other = eq.src(size_t(1 - side));
-    if (strip_casts(eq.src(size_t(side))) == r && !other.dtype().is_float() && !in_backward_slice(other, r)) return other;
-  }
+    return compared_index(c.src(0), r);
   return UOp();
 }
 
@@ -52,28 +57,33 @@ UOp substitute(const UOp& x, const UOp& r, const UOp& value, const UOp& valid) {
   return it != out.end() ? it->second : x;
 }
 
-// REDUCE(ADD, r) of c ? x : 0 or cast(c) * x: x at r = v, gated by 0 <= v < n. A null UOp otherwise.
+// REDUCE(ADD, r) of a selection of x by v == r: x at r = v, gated by 0 <= v < n. A null UOp otherwise.
 UOp collapse(const UOp& reduce) {
   const int64_t* op = reduce.arg().as_int();
   if (reduce.num_srcs() != 2 || !op || Ops(*op) != Ops::ADD) return UOp();
   const UOp& r = reduce.src(1);
   const UOp& body = reduce.src(0);
-  UOp cond, x;
-  if (body.is(Ops::WHERE) && body.src(2).is_const() && body.src(2).const_value().as_float() == 0.0) {
-    cond = body.src(0), x = body.src(1);
+  // The body's forms: v == r ? x : 0, v != r ? 0 : x (how simplification leaves the first), cast(v == r) * x.
+  UOp v, x;
+  if (body.is(Ops::WHERE) && is_zero(body.src(2))) {
+    v = selected_index(body.src(0), r), x = body.src(1);
+  } else if (body.is(Ops::WHERE) && is_zero(body.src(1)) && body.src(0).is(Ops::CMPNE)) {
+    v = compared_index(body.src(0), r), x = body.src(2);
   } else if (body.is(Ops::MUL)) {
     for (int side : {0, 1}) {
       const UOp f = strip_casts(body.src(size_t(side)));
-      if (f.dtype().is_bool() && f != body.src(size_t(side))) cond = f, x = body.src(size_t(1 - side));
+      if (f.dtype().is_bool() && f != body.src(size_t(side)))
+        if (const UOp sel = selected_index(f, r)) v = sel, x = body.src(size_t(1 - side));
     }
   }
-  if (!cond) return UOp();
-  const UOp v = selected_index(cond, r);
   if (!v) return UOp();
   // (The loop index is a weak int that renderers give their index type; a loaded index is an int32 there.)
   const UOp at = v.dtype() == dtypes::int32 ? v : v.cast(dtypes::int32);
   const UOp valid = at.const_like(int64_t(-1)).lt(at) & at.lt(r.src(0));
-  const UOp picked = substitute(x, r, at, valid);
+  // Read at v clamped to [0, n-1]: the same element where valid, and index bounds that stay those of
+  // the loop (an unclamped int32 times a row length would need 64-bit index math, which WGSL lacks).
+  const UOp clamped = -((-at.alu(Ops::MAX, at.const_like(0))).alu(Ops::MAX, -(r.src(0) - 1).cast(dtypes::int32)));
+  const UOp picked = substitute(x, r, clamped, valid);
   return valid.where(picked, UOp::constant(reduce.dtype(), ConstValue::integer(0))).cast(reduce.dtype());
 }
 

@@ -136,3 +136,33 @@ TEST(Fusion, LongGpuSumsAreSplitInTwoStages) {
   for (const Tensor& whole : {a.sum({1}), (a.reshape({16, 256, 96, 1}) * b.reshape({16, 256, 1, 128})).sum({1})})
     EXPECT_FALSE(on(gpu, whole).first);
 }
+
+// A lookup (gather, an embedding's one_hot matmul) is a sum over the table that selects one element:
+// it becomes one read per output (no reduction in the kernel), with the sum's values, out-of-range
+// indices included (they select nothing: 0).
+TEST(Fusion, SelectingSumsBecomeOneReadPerElement) {
+  const Tensor table = random_tensor({50, 6}, 3);
+  const Tensor idx = Tensor::from_vector(std::vector<int32_t>{4, 0, 49, 17, 4}, {5});
+  const Tensor rows = idx.one_hot(50).cast(dtypes::float32).matmul(table);  // nn::Embedding
+  std::vector<int32_t> at;  // rows 3, 49, -1, 50: out[i][j] = table[at[i][j]][j]
+  for (int32_t row : {3, 49, -1, 50})
+    for (int j = 0; j < 6; ++j) at.push_back(row);
+  const Tensor picked = table.gather(0, Tensor::from_vector(at, {4, 6}));
+  for (const Tensor* t : {&rows, &picked}) {
+    const Schedule s = create_schedule(std::vector<UOp>{t->uop()});
+    ASSERT_EQ(s.kernels.size(), 1u);
+    EXPECT_FALSE(has_op(s.kernels[0].ast, Ops::REDUCE)) << "the lookup still sums over the table";
+    expect_matches_reference(*t);
+  }
+  const std::vector<float> t = table.to_vector<float>(), got = picked.to_vector<float>();
+  EXPECT_EQ(got[0], t[3 * 6 + 0]);
+  EXPECT_EQ(got[6 + 1], t[49 * 6 + 1]);
+  EXPECT_EQ(got[12 + 2], 0.0f);  // -1 and 50 select nothing
+  EXPECT_EQ(got[18 + 3], 0.0f);
+  // The gradient of a lookup sums over the tokens, where the index depends on the loop: not collapsed.
+  Tensor w = random_tensor({50, 6}, 4).requires_grad();
+  idx.one_hot(50).cast(dtypes::float32).matmul(w).sum().backward();
+  const std::vector<float> g = w.grad().to_vector<float>();
+  EXPECT_EQ(g[4 * 6], 2.0f);  // row 4 was read twice
+  EXPECT_EQ(g[1 * 6], 0.0f);
+}
