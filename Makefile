@@ -96,8 +96,8 @@ wasm: deps build
 # Warnings are enforced by the plain build; with sanitizers GCC 12 reports maybe-uninitialized false
 # positives, so these trees do not treat warnings as errors.
 SAN_FLAGS    := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_WERROR=OFF -DANNEAL_BUILD_BENCH=OFF
-ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency test_symbolic
-ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency|SymbolicShapes)\.
+ASAN_TARGETS := anneal_exe test_io test_cli test_nn test_support test_concurrency test_symbolic test_tokenizer
+ASAN_TESTS   := Hostile|hostile|^(Idx|Safetensors|CharDataset|ExprParser[A-Za-z]*|AtomicFile|Concurrency|SymbolicShapes|Gpt2Tokenizer)\.
 TSAN_TARGETS := test_support test_concurrency
 TSAN_TESTS   := ^(AtomicFile|Settings|Concurrency)\.
 sanitize: deps
@@ -112,7 +112,7 @@ sanitize: deps
 # in its own tree, each run for FUZZ_SECONDS from its seed corpus (new inputs collect in
 # build-fuzz/corpus/). A finding stops the target with the crashing input saved beside it.
 FUZZ_SECONDS ?= 60
-FUZZERS      := safetensors idx checkpoint char_dataset expr
+FUZZERS      := safetensors idx checkpoint char_dataset expr gpt2_tokenizer
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DANNEAL_FUZZ=ON \
 	  -DANNEAL_SANITIZE=address -DANNEAL_BUILD_TESTS=OFF -DANNEAL_BUILD_BENCH=OFF
