@@ -321,4 +321,15 @@ TEST(SymbolicShapes, JitReplaysOneCaptureForEveryValue) {
     expect_bit_identical(own({x})[0], x.shrink({{0, k}, {0, 8}}).sum({0}), "own variable at K=" + std::to_string(k));
   }
   EXPECT_EQ(own.replays(), 0u);
+  // Bound at the call instead (a decoding position): part of the guard, and each replay gets its value.
+  Dim bound = K.bind(1);
+  Jit at_call([&](const std::vector<Tensor>& in) { return std::vector<Tensor>{in[0].shrink({{0, bound}, {0, 8}}).sum({0})}; });
+  const Tensor x = Tensor::from_vector(values(8 * 8, 7), {8, 8});
+  for (int64_t v : {2, 5, 1, 8, 3}) {
+    bound = K.bind(v);
+    expect_bit_identical(at_call({x}, {bound})[0], x.shrink({{0, v}, {0, 8}}).sum({0}), "bound at the call, K=" + std::to_string(v));
+  }
+  EXPECT_EQ(at_call.captures(), 1u);
+  EXPECT_EQ(at_call.replays(), 3u);
+  EXPECT_THROW(at_call({x}, {Dim(3)}), Error);  // a constant is not a variable binding
 }
