@@ -118,10 +118,14 @@ std::vector<Opt> hand_coded_opts(const ScheduledKernel& k, const Target& target)
   const bool forms = target.matmul_forms;
   const std::optional<TensorCorePlan> tc = gpu && forms && !env_off("ANNEAL_TC") ? match_tensor_core(k) : std::nullopt;
   // (Symbolic outputs count at their most: a block per output, blocks past the bound count return.)
-  if (gpu && !tc && outputs <= 8192) {
+  // Many outputs with long sums that are not matmuls (attention's softmax statistics: 12 x 1024 rows of
+  // 1024) take a block each too: one thread per row would walk its row serially, its neighbours reading
+  // 4 KB apart, where a block's threads read the row together.
+  const bool long_rows = gpu && !tc && outputs <= 131072 && !match_gemm(k);
+  if (gpu && !tc && (outputs <= 8192 || long_rows)) {
     int64_t longest = 0;  // (a symbolic loop's most: GROUP strides through any length)
     for (const UOp& r : reduction_loops(k)) longest = std::max(longest, int64_t(r.src(0).vmax()));
-    if (longest >= 64) {
+    if (longest >= (outputs <= 8192 ? 64 : 512)) {
       int64_t threads = 32;
       while (threads < 256 && threads < longest) threads *= 2;
       return {{OptOp::Group, 0, threads}};
