@@ -62,12 +62,12 @@ std::optional<Gpt2Config> read_config_json(const std::string& path) {
   if (j.contains("layer_norm_epsilon")) c.layer_norm_eps = j["layer_norm_epsilon"].get<double>();
   const std::string act = j.value("activation_function", std::string("gelu_new"));
   check(act == "gelu_new" || act == "gelu_pytorch_tanh", [&] {
-    return json_path + ": activation_function \"" + act + "\" is not implemented (GPT-2 uses gelu_new, the tanh GELU)";
+    return json_path + ": activation_function \"" + act + "\" is not supported (GPT-2 uses gelu_new, the tanh GELU)";
   });
   check(!j.contains("n_inner") || j["n_inner"].is_null() || j["n_inner"] == 4 * c.sizes.width,
-        json_path + ": n_inner other than 4 * n_embd is not implemented");
-  check(!j.value("scale_attn_by_inverse_layer_idx", false), json_path + ": scale_attn_by_inverse_layer_idx is not implemented");
-  check(j.value("tie_word_embeddings", true), json_path + ": an lm_head untied from wte is not implemented");
+        json_path + ": n_inner other than 4 * n_embd is not supported");
+  check(!j.value("scale_attn_by_inverse_layer_idx", false), json_path + ": scale_attn_by_inverse_layer_idx is not supported");
+  check(j.value("tie_word_embeddings", true), json_path + ": an lm_head untied from wte is not supported");
   return c;
 }
 

@@ -66,7 +66,9 @@ UOp KernelLowerer::lower_kernel(const UOp& out, std::vector<UOp>& buffers) {
   end_srcs.insert(end_srcs.end(), loops.begin(), loops.end());
   UOp ast = UOp::make(Ops::SINK, dtypes::void_, {UOp::make(Ops::END, dtypes::void_, end_srcs)});
   buffers = buffers_;
-  return symbolic_rewrite(collapse_selecting_sums(symbolic_rewrite(ast)));
+  const UOp simplified = symbolic_rewrite(ast);
+  const UOp collapsed = collapse_selecting_sums(simplified);  // (its matches need the simplified conditions)
+  return collapsed == simplified ? simplified : symbolic_rewrite(collapsed);
 }
 
 UOp KernelLowerer::lower(const UOp& node, const std::vector<UOp>& idx, const UOp& valid) {
