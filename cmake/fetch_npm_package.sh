@@ -5,7 +5,7 @@
 # The packages we take from npm are those Debian does not have (DESIGN.md: dependencies).
 set -eu
 name=$1 version=$2 sha=$3 dest=$4
-stamp="$dest/.fetched-$name-$version"
+stamp="$dest/.fetched-$(echo "$name" | tr / _)-$version"  # scoped names (@scope/name) hold a slash
 [ -f "$stamp" ] && exit 0
 command -v npm >/dev/null || { echo "fetch_npm_package: npm not found (apt-get install npm)"; exit 1; }
 work=$(mktemp -d)

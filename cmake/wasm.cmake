@@ -21,13 +21,17 @@ file(CREATE_LINK /usr/include/nlohmann ${ANNEAL_HOST_HEADERS}/nlohmann SYMBOLIC)
 add_library(anneal_core STATIC ${ANNEAL_EMBEDDED_TEXT} ${ANNEAL_SUPPORT_SOURCES} ${ANNEAL_UOP_SOURCES}
   ${ANNEAL_REWRITE_SOURCES} ${ANNEAL_TENSOR_SOURCES} ${ANNEAL_SCHEDULE_SOURCES} ${ANNEAL_CODEGEN_SOURCES}
   ${ANNEAL_RENDER_SOURCES} ${ANNEAL_RUNTIME_SOURCES} ${ANNEAL_ENGINE_SOURCES} ${ANNEAL_NN_SOURCES}
-  src/runtime/browser_devices.cpp src/models/programs.cpp src/models/classifier.cpp src/viz/program_json.cpp)
+  src/runtime/browser_devices.cpp src/models/programs.cpp src/models/classifier.cpp src/viz/program_json.cpp src/viz/explore.cpp
+  src/viz/explain.cpp src/viz/op_samples.cpp src/viz/symbolic_gradient.cpp src/viz/tensor_expression.cpp
+  src/viz/rule_sets.cpp src/viz/kernel_probes.cpp)
 target_include_directories(anneal_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include ${CMAKE_CURRENT_SOURCE_DIR}/src
   PRIVATE ${ANNEAL_EMBEDDED_DIR})
 target_include_directories(anneal_core SYSTEM PUBLIC ${ANNEAL_HOST_HEADERS})
 target_link_libraries(anneal_core PRIVATE anneal_warnings)
 
-add_executable(anneal_wasm src/viz/wasm_api.cpp)
+# The page checks WebGPU's values against the naive reference evaluator (tests/reference), built in.
+add_executable(anneal_wasm src/viz/wasm_api.cpp tests/reference/reference_eval.cpp)
+target_include_directories(anneal_wasm PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/reference)
 set_target_properties(anneal_wasm PROPERTIES OUTPUT_NAME anneal SUFFIX .js)
 target_link_libraries(anneal_wasm PRIVATE anneal_core anneal_warnings)
 target_link_options(anneal_wasm PRIVATE --bind -sMODULARIZE=1 -sEXPORT_NAME=createAnneal -sALLOW_MEMORY_GROWTH=1
@@ -63,4 +67,11 @@ if(ANNEAL_CHROMIUM AND ANNEAL_NATIVE_CLI)
   set_tests_properties(browser:programs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 240)
 else()
   message(STATUS "browser:programs not registered: needs chromium and ANNEAL_NATIVE_CLI")
+endif()
+# `anneal viz` (the native CLI) serves this module with the page: the same bytes as `viz --out` writes,
+# and a clear error for a port that is taken.
+if(ANNEAL_NATIVE_CLI)
+  add_test(NAME viz:serve COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/web/viz_serve_test.sh ${ANNEAL_NATIVE_CLI}
+    --wasm $<TARGET_FILE:anneal_wasm>)
+  set_tests_properties(viz:serve PROPERTIES TIMEOUT 120)
 endif()

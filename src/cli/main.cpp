@@ -9,12 +9,14 @@
 #include "anneal/support/error.h"
 #include "cli/bench_command.h"
 #include "cli/doctor_command.h"
+#include "cli/explain_command.h"
 #include "cli/gpt2_command.h"
 #include "cli/program_commands.h"
 #include "cli/sample_command.h"
 #include "cli/settings_command.h"
 #include "cli/simplify_command.h"
 #include "cli/train_command.h"
+#include "cli/viz_command.h"
 
 // ANNEAL_VERSION is project(VERSION) from CMakeLists.txt, passed in by the build.
 #ifndef ANNEAL_VERSION
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   anneal::cli::register_sample(app);
   anneal::cli::register_gpt2(app);
   anneal::cli::register_settings(app);
+  anneal::cli::register_explain(app);
+  anneal::cli::register_viz(app);
 
   try {
     app.parse(argc, argv);

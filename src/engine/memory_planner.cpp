@@ -12,6 +12,16 @@
 namespace anneal {
 
 void plan_memory(Schedule& sched) {
+  // An input with no memory yet (a SkipInit placeholder read before a value was assigned) reads zeros,
+  // like any new buffer.
+  std::unordered_set<const void*> written;
+  for (const ScheduledKernel& k : sched.kernels) written.insert(k.buffers[0].get());
+  for (const ScheduledKernel& k : sched.kernels)
+    for (const UOp& b : k.buffers) {
+      const BufferArg* arg = b.arg().as<BufferArg>();
+      if (!arg->storage && !written.count(b.get()))
+        arg->storage = get_device(arg->device).allocate(size_t(arg->size) * size_t(b.dtype().itemsize()));
+    }
   bool planned = true;  // run_schedule may be handed a schedule planned before
   for (const ScheduledKernel& k : sched.kernels) planned = planned && bool(k.buffers[0].arg().as<BufferArg>()->storage);
   if (planned) return;

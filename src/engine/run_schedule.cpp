@@ -163,20 +163,36 @@ std::vector<PreparedKernel> prepare_kernels(const Schedule& s) {
   PassScope stage("prepare");
   stage.count("kernels", s.kernels.size());
   std::vector<PreparedKernel> out;
+  // The kernels' ASTs, for the stages' before and after graphs (a PassRecorder's timeline).
+  auto asts = [&out] {
+    std::vector<UOp> a;
+    for (const PreparedKernel& p : out) a.push_back(p.kernel.ast);
+    return UOp::make(Ops::SINK, dtypes::void_, a);
+  };
+  PassScope opts_stage("opts");
   for (const ScheduledKernel& k : s.kernels) {
-    Device& device = device_of(k);
-    const Target target = device.target();
     PreparedKernel p;
+    Device& device = device_of(k);
     std::optional<std::vector<Opt>> cached = beam_width() > 0 ? beam_cached(k, device) : std::nullopt;
     p.origin = cached ? "beam" : "heuristic";
-    p.opts = cached ? *cached : hand_coded_opts(k, target);
+    p.opts = cached ? *cached : hand_coded_opts(k, device.target());
     p.kernel = k;
-    for (const Opt& o : p.opts) p.kernel = apply_opt(p.kernel, o);
-    const ProgramSource one = render_program(std::span<const ScheduledKernel>(&p.kernel, 1), target);
-    p.entry = one.kernels.front();
-    p.prelude = one.prelude;
     out.push_back(std::move(p));
   }
+  if (opts_stage.recording()) opts_stage.input(asts());
+  for (PreparedKernel& p : out) {
+    for (const Opt& o : p.opts) p.kernel = apply_opt(p.kernel, o);
+    opts_stage.count("opts", p.opts.size());
+  }
+  if (opts_stage.recording()) opts_stage.result(asts());
+  opts_stage.end();
+  PassScope render_stage("render");
+  for (PreparedKernel& p : out) {
+    const ProgramSource one = render_program(std::span<const ScheduledKernel>(&p.kernel, 1), device_of(p.kernel).target());
+    p.entry = one.kernels.front();
+    p.prelude = one.prelude;
+  }
+  render_stage.count("kernels", out.size());
   return out;
 }
 

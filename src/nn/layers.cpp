@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "anneal/runtime/device.h"
 #include "anneal/runtime/host_memory.h"
 #include "anneal/tensor/random.h"
 
@@ -28,8 +29,12 @@ Tensor host_parameter(Shape shape, const std::vector<double>& values) {
 }
 
 thread_local bool skip_init = false;
-// The placeholder a SkipInit guard makes instead of a parameter.
-Tensor placeholder(const Shape& shape) { return Tensor::full(shape, 0.0, default_float()).requires_grad(); }
+// The placeholder a SkipInit guard makes instead of a parameter: a buffer of its own that has no memory
+// (a lazy constant would need a kernel to become a distinct leaf). Read before a value is assigned,
+// it gets zeroed memory like any fresh buffer.
+Tensor placeholder(const Shape& shape) {
+  return Tensor(UOp::buffer(canonical_device(""), numel(shape), default_float()).view_as(shape)).requires_grad();
+}
 
 }  // namespace
 

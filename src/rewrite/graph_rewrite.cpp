@@ -123,6 +123,7 @@ class RewriteDriver {
 UOp traced_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up, std::string_view name,
                    const PatternMatcher* pm, const std::vector<uint64_t>* fired) {
   PassScope pass(name.empty() ? kUnnamedPass : name, "pass");
+  pass.input(root);
   RewriteDriver driver(fn, bottom_up);
   UOp out = driver.run(root);
   pass.count("nodes", driver.nodes_visited());
@@ -145,7 +146,7 @@ UOp traced_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom
 }  // namespace
 
 UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, bool bottom_up, std::string_view name) {
-  if (debug_level() < 1) return RewriteDriver(fn, bottom_up).run(root);
+  if (debug_level() < 1 && !recording_passes()) return RewriteDriver(fn, bottom_up).run(root);
   return traced_rewrite(root, fn, bottom_up, name, nullptr, nullptr);
 }
 
@@ -154,7 +155,7 @@ UOp graph_rewrite(const UOp& root, FunctionRef<UOp(const UOp&)> fn, std::string_
 }
 
 UOp graph_rewrite(const UOp& root, const PatternMatcher& pm, void* ctx, bool bottom_up, std::string_view name) {
-  if (debug_level() < 1) {
+  if (debug_level() < 1 && !recording_passes()) {
     auto fn = [&pm, ctx](const UOp& u) { return pm.rewrite(u, ctx); };
     return RewriteDriver(FunctionRef<UOp(const UOp&)>(fn), bottom_up).run(root);
   }

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "anneal/support/error.h"
 #include "anneal/support/settings.h"
 #include "anneal/uop/print.h"
 
@@ -19,6 +20,8 @@ thread_local int open_depth = 0;
 // each scope takes a slot when it begins and fills it when it ends, and the outermost one prints them
 // all, so that a stage's line comes before the lines of the passes inside it.
 thread_local std::vector<std::string> pending_lines;
+// This thread's live PassRecorder, if any.
+thread_local PassRecorder* active_recorder = nullptr;
 
 struct Entry {
   PassTotals totals;                      // rules left empty: they live in `rules`
@@ -117,13 +120,24 @@ void print_summary() {
 
 int debug_level() { return int(settings::debug.get()); }
 bool tracing() { return debug_level() >= 1 || settings::profile.get(); }
+bool recording_passes() { return active_recorder != nullptr; }
+
+PassRecorder::PassRecorder() {
+  check(active_recorder == nullptr, "PassRecorder: one is already recording on this thread");
+  active_recorder = this;
+}
+PassRecorder::~PassRecorder() { active_recorder = nullptr; }
 
 PassScope::PassScope(std::string_view name, std::string_view kind) {
-  if (!tracing()) return;
+  if (!active_recorder && !tracing()) return;
   recording_ = true;
   name_ = name;
   kind_ = kind;
   depth_ = open_depth++;
+  if (active_recorder) {
+    record_slot_ = active_recorder->records_.size();
+    active_recorder->records_.push_back(PassRecord{std::string(kind), std::string(name), depth_, 0, {}, {}, {}, {}});
+  }
   if (debug_level() >= 2) {
     line_slot_ = pending_lines.size();
     pending_lines.emplace_back();
@@ -153,8 +167,12 @@ void PassScope::rule_fired(std::string_view rule, uint64_t times) {
   if (recording_) rules_.emplace_back(rule, times);
 }
 
+void PassScope::input(const UOp& graph) {
+  if (recording_ && active_recorder) input_ = graph;
+}
+
 void PassScope::result(const UOp& graph) {
-  if (recording_ && debug_level() >= 3) result_ = graph;
+  if (recording_ && (debug_level() >= 3 || active_recorder)) result_ = graph;
 }
 
 void PassScope::end() {
@@ -162,13 +180,22 @@ void PassScope::end() {
   ended_ = true;
   open_depth = depth_;
   const double ms = double(now_ns() - start_ns_) / 1e6;
+  if (record_slot_ != kNoSlot && active_recorder && record_slot_ < active_recorder->records_.size()) {
+    PassRecord& r = active_recorder->records_[record_slot_];
+    r.ms = ms;
+    for (const auto& [what, n] : counts_) r.counts.emplace_back(std::string(what), n);
+    for (const auto& [rule, n] : rules_) r.rules.emplace_back(std::string(rule), n);
+    r.input = input_;
+    r.result = result_;
+  }
+  if (!tracing()) return;  // recorded only: no totals, no lines
   // Built outside the lock: printing a large graph must not stall other threads' passes.
   const bool print = line_slot_ != kNoSlot && line_slot_ < pending_lines.size();
   if (print) {
     std::string& text = pending_lines[line_slot_];
     text = pad_to(std::string(size_t(2 * depth_), ' ') + std::string(kind_) + " " + std::string(name_), kHeadWidth) +
            milliseconds(ms) + counts_text(counts_) + rules_text(rules_, rules_.size());
-    if (result_) {
+    if (result_ && debug_level() >= 3) {
       const std::string graph = print_graph(result_), indent(size_t(2 * depth_ + 2), ' ');
       for (size_t at = 0; at < graph.size();) {
         const size_t nl = std::min(graph.find('\n', at), graph.size());

@@ -4,7 +4,8 @@
 // Each op maps the index vector to its source's index vector: RESHAPE relinearises, PERMUTE reorders,
 // EXPAND pins broadcast dims to 0, SHRINK offsets, FLIP mirrors, PAD offsets and adds a validity
 // clause (the value is 0 outside), REDUCE introduces fresh RANGEs for the reduced axes. A source that
-// is a buffer, or another realized value, becomes a LOAD gated by the validity.
+// is a buffer, or another realized value, becomes a LOAD gated by the validity. Each op's step is a
+// named lowering rule (anneal/schedule/lowering_rules.h), defined in lower.cpp.
 #pragma once
 #include <map>
 #include <unordered_map>
@@ -26,12 +27,18 @@ class KernelLowerer {
   // The tensor nodes lowered into this kernel, in first-lowered order.
   const std::vector<UOp>& fused() const { return fused_; }
 
- private:
+  // The steps a lowering rule (anneal/schedule/lowering_rules.h) takes:
+  // a source's value at its index vector (memoised; a buffer or a realized value becomes a load),
   UOp lower(const UOp& node, const std::vector<UOp>& idx, const UOp& valid);
-  UOp lower_op(const UOp& node, const std::vector<UOp>& idx, const UOp& valid);
+  // a read of `buffer` seen with `shape` at `idx`, gated by `valid`,
   UOp load(const UOp& buffer, const Shape& shape, const std::vector<UOp>& idx, const UOp& valid);
-  UOp param_for(const UOp& buffer);
+  // and a fresh loop of `size` iterations.
   UOp new_range(const Dim& size);
+
+ private:
+  // Dispatches `node` to the lowering rule of its op.
+  UOp lower_op(const UOp& node, const std::vector<UOp>& idx, const UOp& valid);
+  UOp param_for(const UOp& buffer);
 
   const std::unordered_map<const void*, UOp>& realized_;
   UOp root_;

@@ -278,11 +278,14 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   std::vector<UOp> outputs(graph_outputs.begin(), graph_outputs.end());
   std::vector<UOp> order = graph_order;
   auto devices = devices_of(graph_order);
+  auto sink_of = [](std::span<const UOp> us) { return UOp::make(Ops::SINK, dtypes::void_, std::vector<UOp>(us.begin(), us.end())); };
   PassScope split_stage("split_reduce");
+  if (split_stage.recording()) split_stage.input(sink_of(outputs));
   if (split_long_reductions(outputs, graph_order, devices, default_device)) {
-    order = toposort(UOp::make(Ops::SINK, dtypes::void_, outputs));
+    order = toposort(sink_of(outputs));
     devices = devices_of(order);
   }
+  if (split_stage.recording()) split_stage.result(sink_of(outputs));
   split_stage.end();
   PassScope decide_stage("realize_decisions");
   std::unordered_set<const void*> realized = realize_decisions(order, outputs);
@@ -291,6 +294,7 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
   decide_stage.count("buffers", realized.size());
   decide_stage.end();
   PassScope lower_stage("lower");
+  if (lower_stage.recording()) lower_stage.input(sink_of(outputs));
   std::unordered_map<const void*, UOp> buffers;  // realized node -> its BUFFER
   std::unordered_map<const void*, size_t> input_pos, kernel_of;
   for (size_t i = 0; i < inputs.size(); ++i) input_pos.emplace(inputs[i].get(), i);
@@ -322,6 +326,11 @@ CachedSchedule build(std::span<const UOp> graph_outputs, const std::vector<UOp>&
     }
     c.kernels.push_back(std::move(ck));
     lower_stage.count("kernels", 1);
+  }
+  if (lower_stage.recording()) {  // the graph after: every kernel's AST
+    std::vector<UOp> asts;
+    for (const CachedKernel& k : c.kernels) asts.push_back(k.ast);
+    lower_stage.result(sink_of(asts));
   }
   for (const UOp& o : outputs) {
     auto it = buffers.find(o.get());

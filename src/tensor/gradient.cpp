@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "anneal/rewrite/pass_trace.h"
 #include "anneal/tensor/tensor.h"
 #include "anneal/uop/graph.h"
 #include "tensor_internal.h"
@@ -176,6 +177,9 @@ const PatternMatcher& gradient_rules() {
 }
 
 std::vector<UOp> compute_gradient(const UOp& root, const UOp& root_grad, const std::vector<UOp>& targets) {
+  PassScope stage("autodiff");
+  stage.input(root);
+  std::vector<uint64_t> fired(stage.recording() ? gradient_rules().size() : 0);
   const std::vector<UOp> order = toposort(root);
   std::unordered_set<const void*> wanted;
   for (const UOp& t : targets) wanted.insert(t.get());
@@ -193,8 +197,10 @@ std::vector<UOp> compute_gradient(const UOp& root, const UOp& root_grad, const s
     auto g = grad.find(u.get());
     if (g == grad.end() || !on_path.count(u.get()) || u.num_srcs() == 0) continue;
     UOp gout = g->second;
-    const UOp rule = gradient_rules().rewrite(u, &gout);
+    size_t which = 0;
+    const UOp rule = gradient_rules().rewrite(u, &gout, &which);
     check(bool(rule), [&] { return "gradient: no rule for " + std::string(op_name(u.op())); });
+    if (!fired.empty()) ++fired[which];
     for (size_t i = 0; i < u.num_srcs(); ++i) {
       const UOp& s = u.src(i);
       const UOp& gi = rule.src(i);
@@ -211,6 +217,14 @@ std::vector<UOp> compute_gradient(const UOp& root, const UOp& root_grad, const s
   for (const UOp& t : targets) {
     auto g = grad.find(t.get());
     out.push_back(g != grad.end() ? g->second : broadcast_const(t.dtype(), 0.0, shape_of(t)));
+  }
+  if (stage.recording()) {  // the graph after: the loss with its gradients
+    for (size_t i = 0; i < fired.size(); ++i)
+      if (fired[i]) stage.rule_fired(gradient_rules().rule(i).name, fired[i]);
+    std::vector<UOp> all{root};
+    all.insert(all.end(), out.begin(), out.end());
+    stage.count("gradients", out.size());
+    stage.result(UOp::make(Ops::SINK, dtypes::void_, all));
   }
   return out;
 }

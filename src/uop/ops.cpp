@@ -6,11 +6,29 @@ namespace anneal {
 
 std::string_view op_name(Ops op) {
   static constexpr std::array<std::string_view, kNumOps> kNames{
-#define ANNEAL_OP_NAME(name) #name,
+#define ANNEAL_OP_NAME(name, levels, description) #name,
       ANNEAL_OPS(ANNEAL_OP_NAME)
 #undef ANNEAL_OP_NAME
   };
   return kNames[size_t(op)];
+}
+
+std::string_view op_description(Ops op) {
+  static constexpr std::array<std::string_view, kNumOps> kDescriptions{
+#define ANNEAL_OP_DESCRIPTION(name, levels, description) description,
+      ANNEAL_OPS(ANNEAL_OP_DESCRIPTION)
+#undef ANNEAL_OP_DESCRIPTION
+  };
+  return kDescriptions[size_t(op)];
+}
+
+std::string_view op_levels(Ops op) {
+  static constexpr std::array<std::string_view, kNumOps> kLevels{
+#define ANNEAL_OP_LEVELS(name, levels, description) levels,
+      ANNEAL_OPS(ANNEAL_OP_LEVELS)
+#undef ANNEAL_OP_LEVELS
+  };
+  return kLevels[size_t(op)];
 }
 
 namespace groups {

@@ -1,5 +1,6 @@
 #include "viz/program_json.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "anneal/runtime/buffer_io.h"
@@ -39,17 +40,33 @@ nlohmann::json variables_json(const Schedule& s, const ScheduledKernel& k) {
   return vars;
 }
 
-nlohmann::json graph_json(std::span<const UOp> outputs) {
-  const UOp sink = UOp::make(Ops::SINK, dtypes::void_, std::vector<UOp>(outputs.begin(), outputs.end()));
+namespace {
+UOp sink_of(std::span<const UOp> outputs) {
+  return UOp::make(Ops::SINK, dtypes::void_, std::vector<UOp>(outputs.begin(), outputs.end()));
+}
+}  // namespace
+
+std::unordered_map<const void*, size_t> graph_ids(std::span<const UOp> outputs) {
+  std::unordered_map<const void*, size_t> ids;
+  for (const UOp& u : toposort(sink_of(outputs))) ids.emplace(u.get(), ids.size());
+  return ids;
+}
+
+nlohmann::json graph_json(std::span<const UOp> outputs, const NodeAnnotator& annotate) {
   std::unordered_map<const void*, size_t> ids;
   nlohmann::json nodes = nlohmann::json::array();
-  for (const UOp& u : toposort(sink)) {
+  const std::vector<UOp> order = toposort(sink_of(outputs));
+  // Tensor graphs have shapes; kernel ASTs (loops, indexing, memory) have none.
+  const OpSet kernel_ops{Ops::RANGE, Ops::INDEX, Ops::LOAD, Ops::STORE, Ops::END, Ops::SPECIAL, Ops::DEFINE_REG};
+  const bool tensor_graph = std::none_of(order.begin(), order.end(), [&](const UOp& u) { return kernel_ops.contains(u.op()); });
+  for (const UOp& u : order) {
     ids.emplace(u.get(), ids.size());
     nlohmann::json srcs = nlohmann::json::array();
     for (const UOp& s : u.srcs()) srcs.push_back(ids.at(s.get()));
     nlohmann::json node = {{"id", ids.at(u.get())}, {"op", std::string(op_name(u.op()))},
                            {"dtype", std::string(u.dtype().name())}, {"srcs", srcs}, {"arg", u.arg().str()}};
-    if (!u.is(Ops::SINK)) node["shape"] = shape_json(shape_of(u));
+    if (tensor_graph && !u.is(Ops::SINK)) node["shape"] = shape_json(shape_of(u));
+    if (annotate) annotate(u, node);
     nodes.push_back(node);
   }
   return nodes;

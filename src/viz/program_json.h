@@ -3,15 +3,22 @@
 // prepares them for the default device.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <span>
+#include <unordered_map>
 
 #include "anneal/engine/engine.h"
 #include "anneal/tensor/provenance.h"
 
 namespace anneal::viz {
 
-// Nodes in topological order: id, op, dtype, shape (but the SINK's), srcs (ids), arg.
-nlohmann::json graph_json(std::span<const UOp> outputs);
+// Each node of the graph of `outputs` (under one SINK) by its id: its position in topological order.
+std::unordered_map<const void*, size_t> graph_ids(std::span<const UOp> outputs);
+
+// Nodes in topological order: id, op, dtype, shape (tensor graphs, but the SINK), srcs (ids), arg; `annotate`
+// may add fields to each node's object.
+using NodeAnnotator = std::function<void(const UOp&, nlohmann::json&)>;
+nlohmann::json graph_json(std::span<const UOp> outputs, const NodeAnnotator& annotate = {});
 
 // The variables kernel `k` takes (symbolic shapes): name, min, max and the value `s` binds.
 nlohmann::json variables_json(const Schedule& s, const ScheduledKernel& k);

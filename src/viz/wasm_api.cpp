@@ -5,17 +5,25 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "anneal/engine/engine.h"
+#include "anneal/models/classifier.h"
 #include "anneal/models/programs.h"
+#include "anneal/nn/layers.h"
+#include "anneal/nn/optim.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
 #include "anneal/schedule/schedule.h"
 #include "anneal/support/error.h"
 #include "anneal/tensor/random.h"
+#include "reference_eval.h"
+#include "viz/explain.h"
+#include "viz/explore.h"
 #include "viz/program_json.h"
 
 namespace anneal::viz {
@@ -32,6 +40,20 @@ std::string json_or_error(F&& f) {
   }
 }
 
+// Runs `f`; an anneal::Error becomes a JavaScript Error with its message (thrown once the C++
+// exception is gone: only the message string is left behind by the unwinding).
+template <class F>
+auto js_errors(F&& f) -> decltype(f()) {
+  std::string message;
+  try {
+    return f();
+  } catch (const Error& e) {
+    message = e.what();
+  } catch (const std::bad_alloc&) {  // WASM memory is 2 GiB at most: the naive reference evaluator can run out
+    message = "out of memory (the module has at most 2 GiB)";
+  }
+  val::global("Error").new_(message).throw_();
+}
 std::vector<UOp> uops_of(const std::vector<Tensor>& tensors) {
   std::vector<UOp> out;
   for (const Tensor& t : tensors) out.push_back(t.uop());
@@ -63,6 +85,89 @@ val buffer_bytes(double id) {
   return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
 }
 
+// ---- explore: one program as the visualizer shows it (viz/explore.h) ----
+
+// What the latest explore built, for reference() and bufferBytes().
+ExploreSubject& latest() {
+  static ExploreSubject subject;
+  return subject;
+}
+
+std::string explore_with(const std::function<ExploreSubject()>& build, const std::string& device) {
+  return json_or_error([&] {
+    set_default_device(device);
+    nlohmann::json out = viz::explore(build, &latest());
+    known_buffers().clear();
+    for (const UOp& b : latest().buffers) known_buffers().emplace(b.arg().as<BufferArg>()->id, b);
+    return out;
+  });
+}
+
+std::string explore_program(const std::string& name, bool train, const std::string& device) {
+  return explore_with([&] {
+    if (!train) {
+      Program p = build_program(name);
+      return ExploreSubject{p.name, p.description, p.outputs, nullptr, {}};
+    }
+    TrainStep step = build_train_step(name);
+    return ExploreSubject{step.program.name, step.program.description, step.program.outputs, std::move(step.provenance), {}};
+  }, device);
+}
+
+// The latest explored program's outputs from the naive reference evaluator (tests/reference), in
+// double precision: the oracle the page checks WebGPU's values against.
+val reference_values() {
+  val out = val::array();
+  for (const Tensor& t : latest().outputs) {
+    const reference::HostTensor r = js_errors([&] { return reference::evaluate(t.uop()); });
+    out.call<void>("push", val(emscripten::typed_memory_view(r.data.size(), r.data.data())).call<val>("slice"));
+  }
+  return out;
+}
+
+// One Adam step of a classifier for the page to repeat on WebGPU: the images and labels are inputs
+// the page fills each step, and every updated parameter and optimizer state carries its new value
+// into its own input buffer for the next step. Parameters start from host random numbers (the
+// default initialisation's bounds): the WASM build runs no kernels itself.
+std::string train_loop(const std::string& classifier, int batch) {
+  return json_or_error([&] {
+    check(batch >= 1 && batch <= 1024, [&] { return "trainLoop: batch " + std::to_string(batch) + " is outside [1, 1024]"; });
+    set_default_device("WEBGPU");
+    std::shared_ptr<nn::Sequential> model;
+    {
+      nn::SkipInit placeholders;
+      model = make_classifier(classifier);
+    }
+    std::mt19937 rng(0);
+    for (Tensor& p : model->parameters()) {
+      const Shape& shape = p.shape();
+      const int64_t fan_in = shape.size() > 1 ? p.numel() / shape[0].value() : shape[0].value();
+      std::uniform_real_distribution<float> u(-1.0f / std::sqrt(float(fan_in)), 1.0f / std::sqrt(float(fan_in)));
+      std::vector<float> values(size_t(p.numel()));
+      for (float& v : values) v = u(rng);
+      p.assign(Tensor::from_vector(values, shape)).requires_grad(true);
+    }
+    nn::Adam opt(model->parameters(), 1e-3);
+    const Tensor images = Tensor::empty({batch, 784});
+    const Tensor labels = Tensor::empty({batch}, dtypes::int32);
+    const Tensor x = classifier == "conv" ? images.reshape({batch, 1, 28, 28}) : images;
+    std::vector<int64_t> carried;  // the buffer of each updated tensor before the step
+    for (Tensor* t : opt.updated_tensors()) carried.push_back(view_buffer(t->uop()).arg().as<BufferArg>()->id);
+    const Tensor loss = nn::cross_entropy((*model)(x), labels);
+    opt.add_updates(loss);
+    std::vector<Tensor> outputs{loss};
+    for (Tensor* t : opt.updated_tensors()) outputs.push_back(*t);
+    nlohmann::json out = kernels_for(outputs, nullptr);
+    out["program"] = classifier;
+    out["feeds"] = {{"images", view_buffer(images.uop()).arg().as<BufferArg>()->id},
+                    {"labels", view_buffer(labels.uop()).arg().as<BufferArg>()->id}};
+    nlohmann::json carry = nlohmann::json::array();
+    for (size_t i = 0; i < carried.size(); ++i) carry.push_back({{"output", i + 1}, {"buffer", carried[i]}});
+    out["carry"] = carry;
+    return out;
+  });
+}
+
 std::string programs() {
   return nlohmann::json{{"programs", program_names()}, {"classifiers", {"mlp", "conv"}}}.dump();
 }
@@ -89,18 +194,6 @@ std::string kernels(const std::string& program, const std::string& device, bool 
 
 // ---- the small Tensor API: enough to write a program in the page ----
 
-// Runs `f`; an anneal::Error becomes a JavaScript Error with its message (thrown once the C++
-// exception is gone: only the message string is left behind by the unwinding).
-template <class F>
-auto js_errors(F&& f) -> decltype(f()) {
-  std::string message;
-  try {
-    return f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  val::global("Error").new_(message).throw_();
-}
 Shape shape_of_js(const val& shape) {
   Shape s;
   for (int v : emscripten::vecFromJSArray<int>(shape)) s.push_back(v);
@@ -127,6 +220,12 @@ std::string tensor_kernels(const val& tensors, const std::string& device) {
   });
 }
 
+std::string explore_tensors(const val& tensors, const std::string& device) {
+  std::vector<Tensor> outputs;
+  for (size_t i = 0, n = tensors["length"].as<size_t>(); i < n; ++i) outputs.push_back(tensors[i].as<Tensor>());
+  return explore_with([&] { return ExploreSubject{"program", "written in the page", outputs, nullptr, {}}; }, device);
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(anneal) {
@@ -141,6 +240,12 @@ EMSCRIPTEN_BINDINGS(anneal) {
   function("full", &full_tensor);
   function("tensorKernels", &tensor_kernels);
   function("bufferBytes", &buffer_bytes);
+  function("explore", &explore_program);
+  function("exploreTensors", &explore_tensors);
+  function("reference", &reference_values);
+  function("trainLoop", &train_loop);
+  function("explain", +[](const std::string& op) { return json_or_error([&] { return explain(op); }); });
+  function("explainList", +[] { return json_or_error([] { return explain_list(); }); });
   class_<Tensor>("Tensor")
       .function("add", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a + b; }); })
       .function("sub", +[](const Tensor& a, const Tensor& b) { return js_errors([&] { return a - b; }); })

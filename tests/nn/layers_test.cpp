@@ -143,3 +143,25 @@ TEST(Initialization, AModelInitializesWithoutKernelsFromTheHostDraws) {
   EXPECT_EQ(compile_stats().programs, after_init.programs);
   EXPECT_EQ(norm.weight.to_vector<float>(), std::vector<float>(64, 1.0f));
 }
+
+// Placeholders are buffers with no memory: building a model under SkipInit runs and compiles nothing
+// and allocates nothing (a GPT-2 load replaces every weight right after). Read before a value is
+// assigned, a placeholder holds zeros; an assigned value replaces it.
+TEST(SkipInit, PlaceholdersCostNothingAndReadAsZeros) {
+  const size_t programs = compile_stats().programs, launched = kernels_launched();
+  std::shared_ptr<nn::Sequential> model;
+  {
+    nn::SkipInit skip;
+    model = make_classifier("mlp");
+  }
+  EXPECT_EQ(compile_stats().programs, programs);
+  EXPECT_EQ(kernels_launched(), launched);
+  std::vector<Tensor> params = model->parameters();
+  ASSERT_EQ(params.size(), 6u);
+  for (const Tensor& p : params) EXPECT_FALSE(view_buffer(p.uop()).arg().as<BufferArg>()->storage) << shape_str(p.shape());
+  EXPECT_NE(params[0].uop(), params[2].uop());  // distinct leaves, though equal in shape and value
+  EXPECT_EQ((params[1] + 1.0).to_vector<float>(), std::vector<float>(512, 1.0f));
+  EXPECT_EQ(params[3].to_vector<float>(), std::vector<float>(512, 0.0f));
+  params[5].assign(Tensor::from_vector(std::vector<float>(10, 2.5f), {10}));
+  EXPECT_EQ((params[5] * 2.0).to_vector<float>(), std::vector<float>(10, 5.0f));
+}

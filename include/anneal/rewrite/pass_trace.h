@@ -43,7 +43,9 @@ class PassScope {
   void count(std::string_view what, uint64_t n);
   // `rule` fired `times` times in this run.
   void rule_fired(std::string_view rule, uint64_t times);
-  // The graph this run produced, printed under its line at ANNEAL_DEBUG >= 3.
+  // The graph this run started from (kept only by a PassRecorder).
+  void input(const UOp& graph);
+  // The graph this run produced, printed under its line at ANNEAL_DEBUG >= 3 (and kept by a PassRecorder).
   void result(const UOp& graph);
   // Finishes the run now (once; the destructor does nothing afterwards).
   void end();
@@ -53,11 +55,12 @@ class PassScope {
   bool ended_ = false;
   static constexpr size_t kNoSlot = ~size_t(0);
   int depth_ = 0;
-  size_t line_slot_ = kNoSlot;  // this run's line among the thread's pending lines (ANNEAL_DEBUG >= 2)
+  size_t line_slot_ = kNoSlot;    // this run's line among the thread's pending lines (ANNEAL_DEBUG >= 2)
+  size_t record_slot_ = kNoSlot;  // this run's record in the thread's PassRecorder
   std::string_view name_, kind_;
   int64_t start_ns_ = 0;
   std::vector<std::pair<std::string_view, uint64_t>> counts_, rules_;
-  UOp result_;
+  UOp input_, result_;
 };
 
 // What the passes and stages of one name did in this process (while ANNEAL_DEBUG >= 1).
@@ -71,6 +74,33 @@ struct PassTotals {
 // In the order first seen.
 std::vector<PassTotals> passes_seen();
 void clear_passes_seen();
+
+// One run of a pass or stage as a PassRecorder keeps it.
+struct PassRecord {
+  std::string kind, name;
+  int depth = 0;  // nesting: a pass inside a stage is one deeper
+  double ms = 0;
+  std::vector<std::pair<std::string, uint64_t>> counts, rules;  // rules in the order they fired first
+  UOp input, result;  // where the pass gave them (rewrite passes give both)
+};
+
+// Keeps every pass and stage run on this thread while it lives, in the order they began (a stage
+// before the passes inside it), with their graphs, whatever ANNEAL_DEBUG says: the visualizer's pass
+// timeline. One at a time per thread; runs on other threads are not kept.
+class PassRecorder {
+ public:
+  PassRecorder();
+  ~PassRecorder();
+  PassRecorder(const PassRecorder&) = delete;
+  PassRecorder& operator=(const PassRecorder&) = delete;
+  const std::vector<PassRecord>& records() const { return records_; }
+
+ private:
+  friend class PassScope;
+  std::vector<PassRecord> records_;
+};
+// Whether a PassRecorder is live on this thread (rewrites then count their rules, as at ANNEAL_DEBUG >= 1).
+bool recording_passes();
 
 // The ANNEAL_DEBUG >= 2 lines go to `sink` (one call per line, without the newline) instead of stderr
 // while this object lives. Process-wide: lines from every thread.

@@ -37,7 +37,10 @@ using RewriteFn = std::function<UOp(const Match&)>;
 struct Rule {
   UPat pattern;
   RewriteFn fn;
-  std::string name;  // for listings and debugging
+  // A one-line description of what the rule does ("d(a+b) = (g, g)", "x*1 -> x"): how `anneal
+  // explain`, the visualizer and ANNEAL_DEBUG's traces name the rule. Every rule of the library's rule
+  // sets has one (tests/viz/explain_test.cpp); ad-hoc matchers may leave it empty ("rule#i" in traces).
+  std::string name;
   // Cheap prefilter: for each entry, some source of the node must have an op in it.
   std::vector<OpSet> required_src_ops;
 };
@@ -47,6 +50,7 @@ class PatternMatcher {
   PatternMatcher() = default;
   PatternMatcher(std::initializer_list<Rule> rules);
 
+  // `name`: the rule's one-line description (Rule::name).
   PatternMatcher& add(UPat pattern, RewriteFn fn, std::string name = "");
   PatternMatcher operator+(const PatternMatcher& other) const;
 
@@ -56,6 +60,9 @@ class PatternMatcher {
 
   size_t size() const { return rules_.size(); }
   const Rule& rule(size_t i) const { return *rules_[i]; }
+  // The indices (for rule(i)) of the rules whose pattern can match a node of `op`, in the order
+  // rewrite() tries them: those naming `op` at their root and those whose root matches any op.
+  const std::vector<uint32_t>& rules_for(Ops op) const { return by_op_[size_t(op)]; }
 
  private:
   void index(uint32_t rule_id);
