@@ -75,3 +75,17 @@ if(ANNEAL_NATIVE_CLI)
     --wasm $<TARGET_FILE:anneal_wasm>)
   set_tests_properties(viz:serve PROPERTIES TIMEOUT 120)
 endif()
+# The visualizer page in headless Chromium (tests/web/viz_test.mjs, over the DevTools protocol: cdp.mjs):
+# no console errors; every built-in program's and training step's node and kernel counts equal the native
+# CLI's `graph|kernels --json`; phase colors and gold seam kernels; the kernels run on WebGPU against
+# the reference evaluator; the MLP trains live (the loss falls over 50 steps); a screenshot per view in
+# build-wasm/viz-screenshots/. The site is what `anneal viz --out` writes.
+if(ANNEAL_CHROMIUM AND ANNEAL_NATIVE_CLI)
+  set(ANNEAL_VIZ_SITE ${CMAKE_CURRENT_BINARY_DIR}/viz-site)
+  add_test(NAME viz:site COMMAND ${ANNEAL_NATIVE_CLI} viz --out ${ANNEAL_VIZ_SITE} --wasm $<TARGET_FILE:anneal_wasm>)
+  set_tests_properties(viz:site PROPERTIES FIXTURES_SETUP viz_site)
+  add_test(NAME browser:viz COMMAND ${ANNEAL_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/tests/web/viz_test.mjs ${ANNEAL_VIZ_SITE}
+    ${ANNEAL_NATIVE_CLI} ${ANNEAL_CHROMIUM} ${CMAKE_CURRENT_BINARY_DIR}/viz-screenshots)
+  # RUN_SERIAL: the browser tests would otherwise share the 2 cores of CI with each other.
+  set_tests_properties(browser:viz PROPERTIES FIXTURES_REQUIRED viz_site SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE)
+endif()

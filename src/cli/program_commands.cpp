@@ -40,8 +40,16 @@ std::string program_help() {
   return s;
 }
 
+// A built-in program, or with --train one whole training step (with its nodes' provenance).
+Program program_of(const ProgramOptions& o, TrainStep& step) {
+  if (!o.train) return build_program(o.program);
+  step = build_train_step(o.program);
+  return step.program;
+}
+
 void print_graph_verb(const ProgramOptions& o) {
-  const Program p = build_program(o.program);
+  TrainStep step;
+  const Program p = program_of(o, step);
   const std::vector<UOp> outputs = output_uops(p);
   if (!o.json) {
     fmt::print("# {}: {}\n{}", p.name, p.description, print_graph(UOp::make(Ops::SINK, dtypes::void_, outputs)));
@@ -52,8 +60,7 @@ void print_graph_verb(const ProgramOptions& o) {
 
 void print_kernels_verb(const ProgramOptions& o) {
   TrainStep step;
-  if (o.train) step = build_train_step(o.program);
-  Program p = o.train ? step.program : build_program(o.program);
+  Program p = program_of(o, step);
   Schedule s = create_schedule(output_uops(p));
   auto phases = [&](const ScheduledKernel& k) {
     std::vector<std::string> names;
@@ -112,6 +119,8 @@ CLI::App* add_program_verb(CLI::App& app, const char* name, const char* help, st
   CLI::App* cmd = app.add_subcommand(name, help);
   cmd->add_option("program", o->program, program_help())->required();
   cmd->add_flag("--json", o->json, "Print one JSON object instead of text");
+  cmd->add_flag("--train", o->train,
+                "PROGRAM is a training step (mlp, conv, dynmlp, nanogpt): all of it, forward, backward and optimizer");
   return cmd;
 }
 
@@ -127,8 +136,6 @@ void register_kernels(CLI::App& app) {
   CLI::App* cmd = add_program_verb(app, "kernels", "Print the scheduled kernels of a built-in program with their source", o);
   cmd->add_flag("--run", o->run, "Also compile, run and print the result (with --json: every value)");
   cmd->add_flag("--opts", o->opts, "Show the opts the kernel optimizer applied to each kernel");
-  cmd->add_flag("--train", o->train,
-                "PROGRAM is a classifier (mlp, conv): show one whole training step, with each kernel's phases");
   cmd->callback([o] { print_kernels_verb(*o); });
 }
 

@@ -1,9 +1,11 @@
 #include "anneal/models/programs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "anneal/models/classifier.h"
+#include "anneal/nn/transformer.h"
 #include "anneal/nn/optim.h"
 #include "anneal/tensor/random.h"
 #include "anneal/tensor/variable.h"
@@ -81,17 +83,47 @@ Program build_program(const std::string& name) {
   throw Error("unknown program '" + name + "' (known: " + known + ")");
 }
 
-TrainStep build_train_step(const std::string& classifier) {
+const std::vector<std::string>& train_step_names() {
+  static const std::vector<std::string> names = {"mlp", "conv", "dynmlp", "nanogpt"};
+  return names;
+}
+
+TrainStep build_train_step(const std::string& name) {
   manual_seed(0);
-  auto model = make_classifier(classifier);
-  nn::Adam opt(model->parameters(), 1e-3);
-  const Tensor x = classifier == "conv" ? Tensor::rand({128, 1, 28, 28}) : Tensor::rand({128, 784});
-  const Tensor loss = nn::cross_entropy((*model)(x), Tensor::randint({128}, 0, 10));
+  std::shared_ptr<nn::Module> model;
+  std::unique_ptr<nn::Optimizer> opt;
+  Tensor loss;
+  std::string description;
+  if (name == "nanogpt") {
+    // W4s (4 layers, 4 heads, width 128, context 64, 65 characters), batch 8, AdamW as `train nanogpt`.
+    const nn::GPTConfig c;
+    auto gpt = std::make_shared<nn::GPT>(c);
+    opt = std::make_unique<nn::AdamW>(nn::decay_groups(*gpt, 0.1), 1e-3, 0.9, 0.95, 1e-8);
+    const Tensor x = Tensor::randint({8, c.context}, 0, c.vocab), y = Tensor::randint({8, c.context}, 0, c.vocab);
+    loss = nn::cross_entropy((*gpt)(x).reshape({8 * c.context, c.vocab}), y.reshape({8 * c.context}));
+    model = gpt;
+    description = "one AdamW training step of nanoGPT (W4s: 4 layers, 4 heads, width 128), 8 sequences of 64 characters";
+  } else {
+    const bool known = std::find(train_step_names().begin(), train_step_names().end(), name) != train_step_names().end();
+    check(known, [&] { return "unknown training step '" + name + "' (known: mlp, conv, dynmlp, nanogpt)"; });
+    auto classifier = make_classifier(name);
+    opt = std::make_unique<nn::Adam>(classifier->parameters(), 1e-3);
+    if (name == "dynmlp") {  // the batch is the variable B in [1, 256], bound to 128: one program for every batch
+      const Dim batch = Variable("B", 1, 256).bind(128);
+      const Tensor x = Tensor::rand({256, 784}).shrink({{0, batch}, {0, 784}});
+      loss = nn::cross_entropy((*classifier)(x), Tensor::randint({256}, 0, 10).shrink({{0, batch}}));
+    } else {
+      const Tensor x = name == "conv" ? Tensor::rand({128, 1, 28, 28}) : Tensor::rand({128, 784});
+      loss = nn::cross_entropy((*classifier)(x), Tensor::randint({128}, 0, 10));
+    }
+    model = classifier;
+    description = "one Adam training step of the " + name + " classifier, batch " + (name == "dynmlp" ? "B = 128 of [1, 256]" : "128");
+  }
   std::vector<UOp> grads, updates;
-  for (const Tensor& g : opt.add_updates(loss)) grads.push_back(g.uop());
+  for (const Tensor& g : opt->add_updates(loss)) grads.push_back(g.uop());
   TrainStep step;
-  step.program = {classifier, "one Adam training step of the " + classifier + " classifier, batch 128", {loss}};
-  for (Tensor* t : opt.updated_tensors()) {
+  step.program = {name, description, {loss}};
+  for (Tensor* t : opt->updated_tensors()) {
     updates.push_back(t->uop());
     step.program.outputs.push_back(*t);
   }

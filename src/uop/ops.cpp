@@ -4,32 +4,20 @@
 
 namespace anneal {
 
-std::string_view op_name(Ops op) {
-  static constexpr std::array<std::string_view, kNumOps> kNames{
-#define ANNEAL_OP_NAME(name, levels, description) #name,
-      ANNEAL_OPS(ANNEAL_OP_NAME)
-#undef ANNEAL_OP_NAME
-  };
-  return kNames[size_t(op)];
-}
+namespace {
+struct OpInfo {
+  std::string_view name, levels, description;
+};
+constexpr std::array<OpInfo, kNumOps> kOpInfo{
+#define ANNEAL_OP_INFO(name, levels, description) OpInfo{#name, levels, description},
+    ANNEAL_OPS(ANNEAL_OP_INFO)
+#undef ANNEAL_OP_INFO
+};
+}  // namespace
 
-std::string_view op_description(Ops op) {
-  static constexpr std::array<std::string_view, kNumOps> kDescriptions{
-#define ANNEAL_OP_DESCRIPTION(name, levels, description) description,
-      ANNEAL_OPS(ANNEAL_OP_DESCRIPTION)
-#undef ANNEAL_OP_DESCRIPTION
-  };
-  return kDescriptions[size_t(op)];
-}
-
-std::string_view op_levels(Ops op) {
-  static constexpr std::array<std::string_view, kNumOps> kLevels{
-#define ANNEAL_OP_LEVELS(name, levels, description) levels,
-      ANNEAL_OPS(ANNEAL_OP_LEVELS)
-#undef ANNEAL_OP_LEVELS
-  };
-  return kLevels[size_t(op)];
-}
+std::string_view op_name(Ops op) { return kOpInfo[size_t(op)].name; }
+std::string_view op_description(Ops op) { return kOpInfo[size_t(op)].description; }
+std::string_view op_levels(Ops op) { return kOpInfo[size_t(op)].levels; }
 
 namespace groups {
 using enum Ops;

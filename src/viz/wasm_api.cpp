@@ -169,7 +169,7 @@ std::string train_loop(const std::string& classifier, int batch) {
 }
 
 std::string programs() {
-  return nlohmann::json{{"programs", program_names()}, {"classifiers", {"mlp", "conv"}}}.dump();
+  return nlohmann::json{{"programs", program_names()}, {"classifiers", {"mlp", "conv"}}, {"train_steps", train_step_names()}}.dump();
 }
 
 std::string graph(const std::string& program) {

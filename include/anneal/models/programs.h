@@ -20,12 +20,14 @@ const std::vector<std::string>& program_names();
 // Raises anneal::Error listing the known names when `name` is unknown.
 Program build_program(const std::string& name);
 
-// One Adam training step of a classifier ("mlp" or "conv"; batch 128 of random data): the loss and
-// every update as outputs, with the provenance (forward, backward, optimizer) of their nodes.
+// One training step on random data: a classifier's Adam step ("mlp", "conv"; batch 128; "dynmlp" with
+// the batch a variable B bound to 128) or nanoGPT's AdamW step (W4s, 8 sequences): the loss and every
+// update as outputs, with the provenance (forward, backward, optimizer) of their nodes.
+const std::vector<std::string>& train_step_names();
 struct TrainStep {
   Program program;
   std::unique_ptr<Provenance> provenance;
 };
-TrainStep build_train_step(const std::string& classifier);
+TrainStep build_train_step(const std::string& name);
 
 }  // namespace anneal
