@@ -29,6 +29,27 @@ const annealWebGpu = (() => {
   const layoutEntries = (n) => Array.from({ length: n }, (_, i) =>
     ({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: i === 0 ? "storage" : "read-only-storage" } }));
 
+  // Copies each {info (dtype, size), gpu buffer, size in bytes} into a staging buffer at the end of
+  // `encoder`, submits it, and returns the values as typed arrays.
+  async function submitAndRead(device, encoder, outs) {
+    const reads = outs.map((out) => {
+      const staging = device.createBuffer({ size: out.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(out.gpu, 0, staging, 0, out.size);
+      return [out.info, staging];
+    });
+    device.queue.submit([encoder.finish()]);
+    const values = [];
+    for (const [b, staging] of reads) {
+      await staging.mapAsync(GPUMapMode.READ);
+      const View = VIEWS[b.dtype];
+      if (!View) throw new Error(`reading ${b.dtype} values back is not supported`);
+      values.push(new View(staging.getMappedRange().slice(0), 0, b.size));
+      staging.unmap();
+      staging.destroy();
+    }
+    return values;
+  }
+
   // The adapter's own limits (the defaults are small: 8 storage buffers, 128 MiB a binding).
   async function open() {
     if (!navigator.gpu) throw new Error("this browser has no WebGPU (navigator.gpu)");
@@ -81,20 +102,7 @@ const annealWebGpu = (() => {
       if (k.launch.global.every((n) => n > 0)) pass.dispatchWorkgroups(...k.launch.global);
     }
     pass.end();
-    const reads = program.outputs.map((b) => {
-      const staging = device.createBuffer({ size: byteSize(b), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      encoder.copyBufferToBuffer(bufferOf(b), 0, staging, 0, byteSize(b));
-      return [b, staging];
-    });
-    device.queue.submit([encoder.finish()]);
-    const values = [];
-    for (const [b, staging] of reads) {
-      await staging.mapAsync(GPUMapMode.READ);
-      const View = VIEWS[b.dtype];
-      if (!View) throw new Error(`reading ${b.dtype} values back is not supported`);
-      values.push(new View(staging.getMappedRange().slice(0), 0, b.size));
-      staging.unmap();
-    }
+    const values = await submitAndRead(device, encoder, program.outputs.map((b) => ({ info: b, gpu: bufferOf(b), size: byteSize(b) })));
     for (const g of [...buffers.values(), ...extra]) g.destroy();
     return values;
   }
@@ -172,23 +180,7 @@ const annealWebGpu = (() => {
     };
     // Reads `which` (output indices) back as typed arrays.
     const readBack = async (encoder, which) => {
-      const reads = which.map((o) => {
-        const out = outputs[o];
-        const staging = device.createBuffer({ size: out.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        encoder.copyBufferToBuffer(out.gpu, 0, staging, 0, out.size);
-        return [out.info, staging];
-      });
-      device.queue.submit([encoder.finish()]);
-      const values = [];
-      for (const [b, staging] of reads) {
-        await staging.mapAsync(GPUMapMode.READ);
-        const View = VIEWS[b.dtype];
-        if (!View) throw new Error(`reading ${b.dtype} values back is not supported`);
-        values.push(new View(staging.getMappedRange().slice(0), 0, b.size));
-        staging.unmap();
-        staging.destroy();
-      }
-      return values;
+      return submitAndRead(device, encoder, which.map((o) => outputs[o]));
     };
     const all = outputs.map((_, i) => i);
 

@@ -101,9 +101,10 @@ void serve(const VizOptions& o, const std::map<std::string, std::string>& files)
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  for (const auto& [name, bytes] : files) {
-    const std::string type = mime_type(name);
-    server.Get("/" + name, [&bytes, type](const httplib::Request&, httplib::Response& res) { res.set_content(bytes, type.c_str()); });
+  for (const auto& file : files) {  // (clang 14 cannot capture a structured binding)
+    const std::string& bytes = file.second;
+    const std::string type = mime_type(file.first);
+    server.Get("/" + file.first, [&bytes, type](const httplib::Request&, httplib::Response& res) { res.set_content(bytes, type.c_str()); });
   }
   server.Get("/", [&files](const httplib::Request&, httplib::Response& res) { res.set_content(files.at("index.html"), "text/html; charset=utf-8"); });
   check(server.bind_to_port("127.0.0.1", o.port), [&] {

@@ -168,7 +168,11 @@ try {
   };
   const c0 = list.classifiers[0];
   if (c0) {
-    await ev(`annealViz.show(${JSON.stringify(c0)}, { train: true, view: "graph" })`, 300000);
+    await ev(`annealViz.show(${JSON.stringify(c0)}, { train: true, view: "graph", hideMovement: false })`, 300000);
+    // A node's details carry what the rule sets say about its op (the module's explain): MUL's gradient
+    // rule as the gradient rule set names it.
+    const details = await ev(`annealViz.selectFirst("MUL")`);
+    check(details?.includes("d(a*b) = (g*b, g*a)") && details.includes("lowering"), `${c0} --train: a MUL node's details lack its gradient and lowering rules: ${details?.slice(0, 300)}`);
     await shoot("graph");
     await ev(`annealViz.show(${JSON.stringify(c0)}, { train: true, view: "kernel-graph" })`, 300000);
     await shoot("kernel-graph");

@@ -6,7 +6,7 @@
 //
 // Test hooks (window.annealViz): ready (a Promise), show(program, {train, view, code, device,
 // hideMovement}) (resolves with state() once drawn), state(), runKernels({reference}),
-// checkReference(), train(steps, {model, batch, reset}), programs(), colors, tolerance. Views:
+// checkReference(), train(steps, {model, batch, reset}), selectFirst(op), programs(), colors, tolerance. Views:
 // "graph" (tensor graph), "kernel-graph", "timeline", "kernels", "train". Drawn nodes carry
 // data-node-id, kernels data-kernel, both data-phase; kernels data-seam.
 "use strict";
@@ -619,6 +619,7 @@ self.onmessage = async (e) => {
     m: null,
     list: { programs: [], classifiers: [] },
     entries: new Map(),  // key -> {key, name, train, code, data, layouts: Map, run}
+    explained: new Map(),  // op -> the module's explain(op)
     current: null,
     device: "WEBGPU",    // the target programs are explored for
     latest: null,        // the entry the module explored last (its buffers and reference)
@@ -836,7 +837,31 @@ self.onmessage = async (e) => {
         h("tr", {}, h("td", {}, "sources"), h("td", {}, chipList(n.srcs))),
         h("tr", {}, h("td", {}, "users"), h("td", {}, chipList(users.map((u) => u.id)))),
       ),
+      ...explainOp(n.op),
     );
+  }
+
+  // What the compiler's rule sets say about an op (`anneal explain OP`, computed by the module once per op).
+  function explainOp(op) {
+    let e = S.explained.get(op);
+    if (!e) {
+      try { e = JSON.parse(S.m.explain(op)); } catch (err) { e = { error: String(err.message ?? err) }; }
+      S.explained.set(op, e);
+    }
+    if (e.error) return [h("p", { class: "dim small" }, `explain ${op}: ${e.error}`)];
+    const row = (k, v) => h("tr", {}, h("td", {}, k), h("td", { class: "mono", style: { whiteSpace: "pre-wrap" } }, v));
+    const g = e.gradient ?? {};
+    const grads = (g.gradients ?? []).map((x) => `d${x.of} = ${x.expression}`);
+    const symbolic = e.symbolic_rules ?? [];
+    return [
+      h("h4", { style: { marginTop: "12px" } }, `${op}: the rules (anneal explain ${op})`),
+      h("p", { class: "small" }, e.description ?? ""),
+      h("table", { class: "kv-table" },
+        row("gradient rule", g.rule ?? g.none ?? "—"),
+        ...(grads.length ? [row("gradients", [...(g.definitions ?? []), ...grads].join("\n"))] : []),
+        row("lowering", e.lowering?.rule ? `${e.lowering.rule}: ${e.lowering.description}` : e.lowering?.none ?? "—"),
+        row("symbolic rules", symbolic.length ? symbolic.slice(0, 8).map((r) => `${r.set}: ${r.rule}`).join("\n") + (symbolic.length > 8 ? `\n+${symbolic.length - 8} more` : "") : "none")),
+    ];
   }
 
   function kernelSummary(i) {
@@ -1591,5 +1616,12 @@ self.onmessage = async (e) => {
   });
   ready.catch(() => {});
 
-  window.annealViz = { ready, show, state, runKernels, checkReference, train, colors: { ...COLORS }, tolerance: TOLERANCE, programs: () => S.list, open, setView };
+  // Selects the first node of `op` in the current graph, as a click does; returns the details panel's text.
+  const selectFirst = (op) => {
+    const n = S.current?.data.graph.nodes.find((x) => x.op === op);
+    if (!n) return null;
+    selectNode(n.id, true);
+    return $("#details").textContent;
+  };
+  window.annealViz = { ready, show, state, runKernels, checkReference, train, selectFirst, colors: { ...COLORS }, tolerance: TOLERANCE, programs: () => S.list, open, setView };
 })();
