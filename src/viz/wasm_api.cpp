@@ -127,8 +127,8 @@ val reference_values() {
 
 // One Adam step of a classifier for the page to repeat on WebGPU: the images and labels are inputs
 // the page fills each step, and every updated parameter and optimizer state carries its new value
-// into its own input buffer for the next step. Parameters start from host random numbers (the
-// default initialisation's bounds): the WASM build runs no kernels itself.
+// into its own input buffer for the next step. Parameters start from host random numbers, uniform in
+// ±1/sqrt(fan_in) (a bias: ±1/sqrt(its size)): the WASM build runs no kernels itself.
 std::string train_loop(const std::string& classifier, int batch) {
   return json_or_error([&] {
     check(batch >= 1 && batch <= 1024, [&] { return "trainLoop: batch " + std::to_string(batch) + " is outside [1, 1024]"; });
