@@ -12,6 +12,10 @@
 namespace anneal {
 
 void plan_memory(Schedule& sched) {
+  bool planned = true;  // run_schedule may be handed a schedule planned before
+  for (const ScheduledKernel& k : sched.kernels) planned = planned && bool(k.buffers[0].arg().as<BufferArg>()->storage);
+  if (planned) return;  // (a schedule run before: its inputs got memory then)
+  PassScope stage("plan_memory");
   // An input with no memory yet (a SkipInit placeholder read before a value was assigned) reads zeros,
   // like any new buffer.
   std::unordered_set<const void*> written;
@@ -22,10 +26,6 @@ void plan_memory(Schedule& sched) {
       if (!arg->storage && !written.count(b.get()))
         arg->storage = get_device(arg->device).allocate(size_t(arg->size) * size_t(b.dtype().itemsize()));
     }
-  bool planned = true;  // run_schedule may be handed a schedule planned before
-  for (const ScheduledKernel& k : sched.kernels) planned = planned && bool(k.buffers[0].arg().as<BufferArg>()->storage);
-  if (planned) return;
-  PassScope stage("plan_memory");
   std::unordered_set<const void*> outputs;
   for (const UOp& o : sched.outputs) {
     outputs.insert(view_buffer(o).get());

@@ -8,6 +8,7 @@
 #include "anneal/codegen/opt.h"
 #include "anneal/codegen/target.h"
 #include "anneal/engine/engine.h"
+#include "anneal/models/programs.h"
 #include "anneal/render/renderer.h"
 #include "anneal/runtime/buffer_io.h"
 #include "anneal/runtime/device.h"
@@ -80,6 +81,15 @@ Json kernel_sources(const ScheduledKernel& k) {
     }
   }
   return out;
+}
+
+ExploreSubject builtin_subject(const std::string& name, bool train) {
+  if (!train) {
+    Program p = build_program(name);
+    return ExploreSubject{p.name, p.description, p.outputs, nullptr, {}};
+  }
+  TrainStep step = build_train_step(name);
+  return ExploreSubject{step.program.name, step.program.description, step.program.outputs, std::move(step.provenance), {}};
 }
 
 Json explore(const std::function<ExploreSubject()>& build, ExploreSubject* subject) {

@@ -21,6 +21,9 @@ struct ExploreSubject {
   std::vector<UOp> buffers;  // filled by explore: every buffer its kernels bind (the page uploads the inputs)
 };
 
+// A built-in program (`train`: a training step, with its provenance) as explore's subject.
+ExploreSubject builtin_subject(const std::string& name, bool train);
+
 // Runs `build` (autodiff happens there), then schedules and prepares the kernels for the default
 // device, recording each stage, with the schedule cache off so that every stage runs. The JSON:
 //   program, description, device,

@@ -104,14 +104,7 @@ std::string explore_with(const std::function<ExploreSubject()>& build, const std
 }
 
 std::string explore_program(const std::string& name, bool train, const std::string& device) {
-  return explore_with([&] {
-    if (!train) {
-      Program p = build_program(name);
-      return ExploreSubject{p.name, p.description, p.outputs, nullptr, {}};
-    }
-    TrainStep step = build_train_step(name);
-    return ExploreSubject{step.program.name, step.program.description, step.program.outputs, std::move(step.provenance), {}};
-  }, device);
+  return explore_with([&] { return builtin_subject(name, train); }, device);
 }
 
 // The latest explored program's outputs from the naive reference evaluator (tests/reference), in
